@@ -1,0 +1,458 @@
+//! `aims.toml`: where documents live, who holds which role, which roles
+//! approve which kinds, review intervals, and rule overrides.
+//!
+//! Unknown keys are errors (a typo in a compliance configuration must not
+//! pass silently). Every mistake is a diagnostic pointing into the file;
+//! a configuration error stops the run with exit code 2.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::Path;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use miette::{LabeledSpan, MietteDiagnostic, NamedSource, Report};
+use serde::Deserialize;
+use toml::de::DeTable;
+
+use crate::date::{Date, Interval};
+use crate::docs::Kind;
+use crate::finding::Classification;
+use crate::rules;
+
+pub const FILE_NAME: &str = "aims.toml";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawConfig {
+    aims: RawAims,
+    #[serde(default)]
+    roles: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    kinds: BTreeMap<String, RawKind>,
+    #[serde(default)]
+    rules: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawAims {
+    organisation: Option<String>,
+    #[serde(default = "default_documents")]
+    documents: Vec<String>,
+    #[serde(default)]
+    prds: Vec<String>,
+    #[serde(default = "default_protected")]
+    protected_branches: Vec<String>,
+    #[serde(default = "default_signers")]
+    allowed_signers: String,
+    gpg_keyring: Option<String>,
+    #[serde(default = "yes")]
+    require_distinct_approver: bool,
+    certification_date: Option<toml::value::Datetime>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawKind {
+    approvers: Option<Vec<String>>,
+    review_interval: Option<String>,
+}
+
+fn default_documents() -> Vec<String> {
+    vec!["aims/**/*.md".to_owned()]
+}
+fn default_protected() -> Vec<String> {
+    vec!["main".to_owned()]
+}
+fn default_signers() -> String {
+    ".aims/allowed_signers".to_owned()
+}
+fn yes() -> bool {
+    true
+}
+
+/// The configuration in force.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub organisation: Option<String>,
+    pub documents: Vec<String>,
+    pub prds: Vec<String>,
+    pub protected_branches: Vec<String>,
+    pub allowed_signers: String,
+    pub gpg_keyring: Option<String>,
+    pub require_distinct_approver: bool,
+    pub certification_date: Option<Date>,
+    /// Role name → member emails.
+    pub roles: BTreeMap<String, Vec<String>>,
+    kinds: BTreeMap<Kind, KindPolicy>,
+    /// Rule code → classification, or `None` when the rule is turned off.
+    pub rule_overrides: BTreeMap<String, Option<Classification>>,
+    documents_set: GlobSet,
+    prds_set: GlobSet,
+}
+
+/// Who approves a kind of document, and how often it is reviewed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KindPolicy {
+    pub approvers: Vec<String>,
+    pub review_interval: Interval,
+}
+
+impl Config {
+    /// Reads `aims.toml` from the repository root.
+    pub fn load(root: &Path) -> miette::Result<Config> {
+        let path = root.join(FILE_NAME);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            miette::miette!(
+                help = "run `aims init` to create one, or `-C DIR` to point at the repository",
+                "cannot read {}: {e}",
+                path.display()
+            )
+        })?;
+        Config::parse(&text)
+    }
+
+    pub fn parse(text: &str) -> miette::Result<Config> {
+        let err = |span: Option<Range<usize>>, message: String, help: &str| -> Report {
+            let mut diag = MietteDiagnostic::new(message)
+                .with_code("aims::config")
+                .with_help(help);
+            if let Some(span) = span {
+                diag = diag.with_label(LabeledSpan::at(span, "here"));
+            }
+            Report::new(diag).with_source_code(NamedSource::new(FILE_NAME, text.to_owned()))
+        };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            err(
+                e.span(),
+                format!("invalid {FILE_NAME}: {}", e.message().trim_end()),
+                "see the `aims.toml` section of the README for every key; keys are kebab-case",
+            )
+        })?;
+        // Parsed again only to find where a key was written, for the
+        // semantic errors below; the text parsed once already.
+        let tree = DeTable::parse(text).ok();
+        let span_of = |path: &[&str]| tree.as_ref().and_then(|t| key_span(t.get_ref(), path));
+
+        let mut roles = BTreeMap::new();
+        for (role, members) in raw.roles {
+            if !is_role_name(&role) {
+                return Err(err(
+                    span_of(&["roles", &role]),
+                    format!("`{role}` is not a valid role name"),
+                    "role names are lowercase words joined by hyphens, e.g. ai-governance-lead",
+                ));
+            }
+            for m in &members {
+                if !is_email(m) {
+                    return Err(err(
+                        span_of(&["roles", &role]),
+                        format!("role `{role}` lists `{m}`, which is not an email address"),
+                        "list members by the email they sign approvals with, e.g. [\"dana@acme.example\"]",
+                    ));
+                }
+            }
+            roles.insert(role, members);
+        }
+
+        let mut kinds = BTreeMap::new();
+        for spec in crate::docs::schema::KINDS {
+            let policy = KindPolicy {
+                approvers: spec
+                    .default_approvers
+                    .iter()
+                    .map(|s| (*s).to_owned())
+                    .collect(),
+                review_interval: spec
+                    .default_review_interval
+                    .parse()
+                    .expect("built-in review intervals parse (unit-tested)"),
+            };
+            kinds.insert(spec.kind, policy);
+        }
+        for (name, raw_kind) in raw.kinds {
+            let Some(kind) = Kind::parse(&name) else {
+                let known: Vec<_> = crate::docs::schema::KINDS.iter().map(|k| k.name).collect();
+                return Err(err(
+                    span_of(&["kinds", &name]),
+                    format!("`[kinds.{name}]`: there is no document kind `{name}`"),
+                    &format!("known kinds: {}", known.join(", ")),
+                ));
+            };
+            let policy = kinds
+                .get_mut(&kind)
+                .expect("every kind has a default policy");
+            if let Some(approvers) = raw_kind.approvers {
+                if approvers.is_empty() {
+                    return Err(err(
+                        span_of(&["kinds", &name, "approvers"]),
+                        format!(
+                            "`[kinds.{name}] approvers` is empty: nobody could approve a {name}"
+                        ),
+                        "name at least one role from [roles]",
+                    ));
+                }
+                for a in &approvers {
+                    if !roles.contains_key(a) {
+                        return Err(err(
+                            span_of(&["kinds", &name, "approvers"]),
+                            format!(
+                                "`[kinds.{name}] approvers` names `{a}`, which is not a role in [roles]"
+                            ),
+                            "define the role under [roles] with its members, or fix the name",
+                        ));
+                    }
+                }
+                policy.approvers = approvers;
+            }
+            if let Some(interval) = raw_kind.review_interval {
+                policy.review_interval = interval.parse().map_err(|e: String| {
+                    err(
+                        span_of(&["kinds", &name, "review-interval"]),
+                        e,
+                        "e.g. review-interval = \"12 months\"",
+                    )
+                })?;
+            }
+        }
+
+        let mut rule_overrides = BTreeMap::new();
+        for (code, setting) in raw.rules {
+            if rules::find(&code).is_none() {
+                return Err(err(
+                    span_of(&["rules", &code]),
+                    format!("`[rules] {code}`: there is no rule with that code"),
+                    "`aims rules` lists every rule code",
+                ));
+            }
+            let value = if setting == "off" {
+                None
+            } else {
+                Some(setting.parse::<Classification>().map_err(|e| {
+                    err(
+                        span_of(&["rules", &code]),
+                        e,
+                        "or \"off\" to disable the rule",
+                    )
+                })?)
+            };
+            rule_overrides.insert(code, value);
+        }
+
+        let globs = |key: &str, list: &[String]| -> miette::Result<GlobSet> {
+            let mut b = GlobSetBuilder::new();
+            for g in list {
+                let glob = Glob::new(g).map_err(|e| {
+                    err(
+                        span_of(&["aims", key]),
+                        format!("`{g}` is not a valid glob: {e}"),
+                        "e.g. \"aims/**/*.md\"",
+                    )
+                })?;
+                b.add(glob);
+            }
+            b.build()
+                .map_err(|e| err(span_of(&["aims", key]), e.to_string(), "check the globs"))
+        };
+        let documents_set = globs("documents", &raw.aims.documents)?;
+        let prds_set = globs("prds", &raw.aims.prds)?;
+
+        let certification_date = match raw.aims.certification_date {
+            None => None,
+            Some(dt) => Some(toml_date(&dt).ok_or_else(|| {
+                err(
+                    span_of(&["aims", "certification-date"]),
+                    format!("certification-date `{dt}` is not a plain date"),
+                    "write a date without time, e.g. certification-date = 2027-03-15",
+                )
+            })?),
+        };
+
+        Ok(Config {
+            organisation: raw.aims.organisation,
+            documents: raw.aims.documents,
+            prds: raw.aims.prds,
+            protected_branches: raw.aims.protected_branches,
+            allowed_signers: raw.aims.allowed_signers,
+            gpg_keyring: raw.aims.gpg_keyring,
+            require_distinct_approver: raw.aims.require_distinct_approver,
+            certification_date,
+            roles,
+            kinds,
+            rule_overrides,
+            documents_set,
+            prds_set,
+        })
+    }
+
+    pub fn kind_policy(&self, kind: Kind) -> &KindPolicy {
+        self.kinds.get(&kind).expect("every kind has a policy")
+    }
+
+    /// Whether a repository-relative path is a controlled document, and
+    /// whether it is a PRD.
+    pub fn classify_path(&self, rel: &str) -> Option<bool> {
+        if self.prds_set.is_match(rel) {
+            Some(true)
+        } else if self.documents_set.is_match(rel) {
+            Some(false)
+        } else {
+            None
+        }
+    }
+
+    pub fn has_role(&self, role: &str) -> bool {
+        self.roles.contains_key(role)
+    }
+}
+
+/// The date of a TOML datetime that is a plain date.
+pub fn toml_date(dt: &toml::value::Datetime) -> Option<Date> {
+    match (dt.date, dt.time, dt.offset) {
+        (Some(d), None, None) => Date::new(i32::from(d.year), d.month, d.day),
+        _ => None,
+    }
+}
+
+fn key_span(table: &DeTable<'_>, path: &[&str]) -> Option<Range<usize>> {
+    let (first, rest) = path.split_first()?;
+    let (key, value) = table.iter().find(|(k, _)| k.get_ref() == first)?;
+    if rest.is_empty() {
+        return Some(key.span());
+    }
+    match value.get_ref() {
+        toml::de::DeValue::Table(t) => key_span(t, rest).or_else(|| Some(key.span())),
+        _ => Some(key.span()),
+    }
+}
+
+pub fn is_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s
+            .chars()
+            .any(|c| c.is_whitespace() || c == '<' || c == '>' || c == ',')
+        && !domain.contains('@')
+}
+
+pub fn is_role_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.starts_with(|c: char| c.is_ascii_lowercase())
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !s.ends_with('-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = "[aims]\n";
+
+    fn error_of(text: &str) -> String {
+        let report = Config::parse(text).expect_err("should be rejected");
+        let mut out = String::new();
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+            .render_report(&mut out, report.as_ref())
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn defaults_apply() {
+        let c = Config::parse(MINIMAL).unwrap();
+        assert_eq!(c.documents, ["aims/**/*.md"]);
+        assert_eq!(c.protected_branches, ["main"]);
+        assert!(c.require_distinct_approver);
+        assert_eq!(c.kind_policy(Kind::Policy).approvers, ["top-management"]);
+        assert_eq!(
+            c.kind_policy(Kind::Policy).review_interval.to_string(),
+            "12 months"
+        );
+        assert_eq!(c.classify_path("aims/policy/ai.md"), Some(false));
+        assert_eq!(c.classify_path("README.md"), None);
+    }
+
+    #[test]
+    fn overrides_apply() {
+        let c = Config::parse(
+            "[aims]\nprds = [\"docs/prd/*.md\"]\n[roles]\nboard = [\"b@x.example\"]\n\
+             [kinds.policy]\napprovers = [\"board\"]\nreview-interval = \"6 months\"\n\
+             [rules]\nDOC007 = \"off\"\nDOC011 = \"major\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.kind_policy(Kind::Policy).approvers, ["board"]);
+        assert_eq!(c.rule_overrides["DOC007"], None);
+        assert_eq!(c.rule_overrides["DOC011"], Some(Classification::Major));
+        assert_eq!(c.classify_path("docs/prd/a.md"), Some(true));
+    }
+
+    #[test]
+    fn every_mistake_points_at_its_line() {
+        let cases = [
+            ("[aims]\ndocument = [\"a\"]\n", "unknown field", "2 │"),
+            (
+                "[aims]\n[roles]\nlead = \"a@b.example\"\n",
+                "invalid type",
+                "3 │",
+            ),
+            (
+                "[aims]\n[roles]\nlead = [\"not an email\"]\n",
+                "not an email",
+                "3 │",
+            ),
+            ("[aims]\n[kinds.polcy]\n", "no document kind", "2 │"),
+            (
+                "[aims]\n[kinds.policy]\napprovers = [\"ghost\"]\n",
+                "not a role",
+                "3 │",
+            ),
+            (
+                "[aims]\n[kinds.policy]\nreview-interval = \"yearly\"\n",
+                "not an interval",
+                "3 │",
+            ),
+            (
+                "[aims]\n[rules]\nXYZ001 = \"off\"\n",
+                "no rule with that code",
+                "3 │",
+            ),
+            (
+                "[aims]\n[rules]\nDOC001 = \"critical\"\n",
+                "not a classification",
+                "3 │",
+            ),
+            ("[aims]\ndocuments = [\"a/[\"]\n", "not a valid glob", "2 │"),
+            (
+                "[aims]\ncertification-date = 2027-01-01T10:00:00\n",
+                "not a plain date",
+                "2 │",
+            ),
+            ("[aims\n", "invalid aims.toml", "1 │"),
+        ];
+        for (text, message, line) in cases {
+            let out = error_of(text);
+            assert!(out.contains(message), "{text:?}: {out}");
+            assert!(
+                out.contains(line),
+                "{text:?} should point at line {line}: {out}"
+            );
+            assert!(out.contains("help:"), "{out}");
+        }
+    }
+
+    #[test]
+    fn emails_and_roles() {
+        assert!(is_email("dana@acme.example"));
+        assert!(!is_email("dana"));
+        assert!(!is_email("the AI team"));
+        assert!(!is_email("a@b"));
+        assert!(is_role_name("ai-governance-lead"));
+        assert!(!is_role_name("The AI team"));
+    }
+}

@@ -1,0 +1,269 @@
+//! Findings: what a rule reports, classified the way a certification auditor
+//! classifies audit results.
+
+use std::fmt;
+use std::ops::Range;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+use crate::rules::Rule;
+
+/// Audit classification, most severe first (so `Ord` sorts by severity).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Classification {
+    /// Major nonconformity: a requirement is not met at all, or the system
+    /// has broken down; the certificate is withheld until it is closed.
+    Major,
+    /// Minor nonconformity: a lapse that does not undermine the system;
+    /// certification can proceed with a corrective-action plan.
+    Minor,
+    /// Observation: not yet a nonconformity, but could become one.
+    Observation,
+    /// Opportunity for improvement.
+    Improvement,
+}
+
+impl Classification {
+    pub const ALL: [Classification; 4] = [
+        Classification::Major,
+        Classification::Minor,
+        Classification::Observation,
+        Classification::Improvement,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Classification::Major => "major",
+            Classification::Minor => "minor",
+            Classification::Observation => "observation",
+            Classification::Improvement => "improvement",
+        }
+    }
+
+    /// How an auditor's report would say it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Classification::Major => "major nonconformity",
+            Classification::Minor => "minor nonconformity",
+            Classification::Observation => "observation",
+            Classification::Improvement => "opportunity for improvement",
+        }
+    }
+
+    /// True when a finding of this classification is at least as severe as `threshold`.
+    pub fn at_least(self, threshold: Classification) -> bool {
+        self <= threshold
+    }
+}
+
+impl fmt::Display for Classification {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Classification {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Classification::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "`{s}` is not a classification; use major, minor, observation or improvement"
+                )
+            })
+    }
+}
+
+/// One gap found by one rule.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub rule: &'static Rule,
+    /// The rule's classification after `[rules]` in `aims.toml` is applied.
+    pub classification: Classification,
+    pub message: String,
+    /// Id of the document concerned, when known.
+    pub document: Option<String>,
+    /// Repository-relative path, `/`-separated.
+    pub path: Option<String>,
+    /// Byte range in the file, for diagnostics that point into it.
+    pub span: Option<Range<usize>>,
+    /// 1-based line and column (in characters) of the span's start.
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    /// What to do about it, in one line.
+    pub help: Option<String>,
+}
+
+impl Finding {
+    pub fn new(rule: &'static Rule, message: impl Into<String>) -> Finding {
+        Finding {
+            rule,
+            classification: rule.classification,
+            message: message.into(),
+            document: None,
+            path: None,
+            span: None,
+            line: None,
+            column: None,
+            help: None,
+        }
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Finding {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn document(mut self, id: Option<&str>) -> Finding {
+        self.document = id.map(str::to_owned);
+        self
+    }
+
+    /// Places the finding in a file; `span` is a byte range in `source`.
+    pub fn at(mut self, path: &str, source: &str, span: Option<Range<usize>>) -> Finding {
+        self.path = Some(path.to_owned());
+        if let Some(span) = span {
+            let (line, column) = line_col(source, span.start);
+            self.line = Some(line);
+            self.column = Some(column);
+            self.span = Some(span);
+        }
+        self
+    }
+
+    /// Places the finding on a line when no byte span is known.
+    pub fn at_line(mut self, path: &str, line: usize) -> Finding {
+        self.path = Some(path.to_owned());
+        self.line = Some(line);
+        self.column = Some(1);
+        self
+    }
+
+    pub fn clause(&self) -> Option<&'static str> {
+        self.rule.clause
+    }
+
+    pub fn control(&self) -> Option<&'static str> {
+        self.rule.control
+    }
+
+    /// Order of every report: by file, position, then code.
+    pub fn sort_key(&self) -> (Option<&str>, usize, usize, &'static str, &str) {
+        (
+            self.path.as_deref(),
+            self.line.unwrap_or(0),
+            self.column.unwrap_or(0),
+            self.rule.code,
+            &self.message,
+        )
+    }
+}
+
+/// 1-based line and column (counted in characters) of byte `offset`.
+pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
+    let offset = floor_char_boundary(source, offset.min(source.len()));
+    let before = &source[..offset];
+    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Counts by classification.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub major: usize,
+    pub minor: usize,
+    pub observation: usize,
+    pub improvement: usize,
+}
+
+impl Summary {
+    pub fn of(findings: &[Finding]) -> Summary {
+        let mut s = Summary::default();
+        for f in findings {
+            *s.slot(f.classification) += 1;
+        }
+        s
+    }
+
+    fn slot(&mut self, c: Classification) -> &mut usize {
+        match c {
+            Classification::Major => &mut self.major,
+            Classification::Minor => &mut self.minor,
+            Classification::Observation => &mut self.observation,
+            Classification::Improvement => &mut self.improvement,
+        }
+    }
+
+    pub fn count(&self, c: Classification) -> usize {
+        match c {
+            Classification::Major => self.major,
+            Classification::Minor => self.minor,
+            Classification::Observation => self.observation,
+            Classification::Improvement => self.improvement,
+        }
+    }
+
+    pub fn total(&self) -> usize {
+        self.major + self.minor + self.observation + self.improvement
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.total() == 0 {
+            return f.write_str("no findings");
+        }
+        let parts: Vec<String> = Classification::ALL
+            .into_iter()
+            .filter(|&c| self.count(c) > 0)
+            .map(|c| {
+                let n = self.count(c);
+                let label = match (c, n) {
+                    (Classification::Improvement, 1) => "opportunity for improvement".to_owned(),
+                    (Classification::Improvement, _) => "opportunities for improvement".to_owned(),
+                    (c, 1) => c.label().to_owned(),
+                    (c, _) => format!("{}s", c.label()),
+                };
+                format!("{n} {label}")
+            })
+            .collect();
+        f.write_str(&parts.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_count_characters() {
+        let s = "ab\ncé\nxyz";
+        assert_eq!(line_col(s, 0), (1, 1));
+        assert_eq!(line_col(s, 3), (2, 1));
+        // 'é' is two bytes; the 'x' on line 3 starts at byte 7.
+        assert_eq!(line_col(s, 7), (3, 1));
+        assert_eq!(line_col(s, 5), (2, 2));
+        assert_eq!(line_col(s, 99), (3, 4));
+    }
+
+    #[test]
+    fn severity_order() {
+        assert!(Classification::Major.at_least(Classification::Minor));
+        assert!(Classification::Minor.at_least(Classification::Minor));
+        assert!(!Classification::Observation.at_least(Classification::Minor));
+    }
+}

@@ -1,0 +1,16 @@
+//! `aims`: a git-native document-control system and auditor's checklist for
+//! ISO/IEC 42001 AI management systems.
+//!
+//! Data flows top to bottom: [`config`], [`docs`] → [`workspace`] →
+//! [`rules`] → [`finding`]s → [`report`]. [`commands`] wires them to the CLI.
+
+pub mod catalog;
+pub mod commands;
+pub mod config;
+pub mod date;
+pub mod docs;
+pub mod finding;
+pub mod report;
+pub mod rules;
+pub mod scaffold;
+pub mod workspace;

@@ -1,0 +1,215 @@
+//! The `aims` command line: parses arguments, runs a command, maps the
+//! result to an exit code (0 clean, 1 findings, 2 could not run).
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use aims::commands::{self, CheckOptions, ListFormat, Outcome};
+use aims::finding::Classification;
+use aims::report::Format;
+use aims::scaffold::InitOptions;
+
+/// Document control and audit readiness for ISO/IEC 42001 AI management
+/// systems, straight from a git repository of Markdown documents.
+#[derive(Parser)]
+#[command(name = "aims", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    after_help = "Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 the tool could not run.\n\
+Start with `aims init` in a new repository, then `aims check`."
+)]
+struct Cli {
+    /// Run as if started in DIR (like `git -C`).
+    #[arg(short = 'C', value_name = "DIR", global = true)]
+    dir: Option<PathBuf>,
+
+    /// When to use colours in terminal output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    color: ColorChoice,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check every controlled document against the rules.
+    ///
+    /// Reads aims.toml (in this directory or a parent) and every file its
+    /// `documents` and `prds` globs match, then reports each finding with its
+    /// audit classification, the clause or Annex A control it concerns, and
+    /// how to fix it.
+    ///
+    /// Examples:
+    ///   aims check
+    ///   aims check --format sarif > aims.sarif
+    ///   aims check --format json --fail-on major
+    #[command(verbatim_doc_comment)]
+    Check {
+        /// Output format.
+        #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Exit 1 when a finding of this classification or worse exists.
+        #[arg(long, value_enum, default_value_t = FailOn::Minor)]
+        fail_on: FailOn,
+    },
+    /// List every rule: code, classification, clause or control, summary.
+    Rules {
+        #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Explain one rule: what it checks, why an auditor cares, how to fix it.
+    ///
+    /// Example: aims explain DOC005
+    Explain {
+        /// A rule code (DOC005) or name (missing-field).
+        code: String,
+    },
+    /// Scaffold a complete AIMS: aims.toml and every core document.
+    ///
+    /// Writes aims.toml, the scope, AI policy, AI-system inventory entry, risk
+    /// method and register, impact assessment, Statement of Applicability
+    /// (all 38 Annex A controls), procedures, records, objectives,
+    /// competence matrix, internal audit programme, management review,
+    /// nonconformity log and a PRD template. Refuses to overwrite existing
+    /// files unless --force.
+    ///
+    /// Example: aims init --organisation "Acme Health" --email dana@acme.example
+    #[command(verbatim_doc_comment)]
+    Init {
+        /// Directory to initialise (created if missing).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Overwrite files that already exist.
+        #[arg(long)]
+        force: bool,
+        /// Organisation name written into aims.toml [default: the directory's name].
+        #[arg(long)]
+        organisation: Option<String>,
+        /// Email listed as the first member of every role [default: git user.email].
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// Create a document of KIND from its template, with the next free id.
+    ///
+    /// Kinds: policy, procedure, scope, ai-system, risk, risk-assessment,
+    /// impact-assessment, soa, objective, competence, management-review,
+    /// internal-audit, nonconformity, prd, record.
+    ///
+    /// Example: aims new risk --title "Drift in credit scores"
+    #[command(verbatim_doc_comment)]
+    New {
+        /// The kind of document.
+        kind: String,
+        /// Its title.
+        #[arg(long, short = 't')]
+        title: Option<String>,
+        /// Its owner: an email or a role from aims.toml [default: you, or ai-governance-lead].
+        #[arg(long)]
+        owner: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum FailOn {
+    Major,
+    Minor,
+    Observation,
+    Improvement,
+}
+
+impl From<FailOn> for Classification {
+    fn from(f: FailOn) -> Classification {
+        match f {
+            FailOn::Major => Classification::Major,
+            FailOn::Minor => Classification::Minor,
+            FailOn::Observation => Classification::Observation,
+            FailOn::Improvement => Classification::Improvement,
+        }
+    }
+}
+
+fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let start = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    let stdout_color = use_color(cli.color, std::io::stdout().is_terminal());
+    // Output is produced whole, then written: a closed pipe (`aims rules |
+    // head`) is then a quiet end, not an error.
+    let mut out = Vec::new();
+    let result = match cli.command {
+        Command::Check { format, fail_on } => {
+            let opts = CheckOptions {
+                format,
+                fail_on: fail_on.into(),
+                color: stdout_color,
+            };
+            commands::check(&start, &opts, &mut out)
+        }
+        Command::Rules { format } => commands::list_rules(format, &mut out),
+        Command::Explain { code } => commands::explain(&code, &mut out),
+        Command::Init {
+            dir,
+            force,
+            organisation,
+            email,
+        } => {
+            let dir = if dir.is_absolute() {
+                dir
+            } else {
+                start.join(dir)
+            };
+            commands::init(
+                &InitOptions {
+                    dir,
+                    force,
+                    organisation,
+                    email,
+                },
+                &mut out,
+            )
+        }
+        Command::New { kind, title, owner } => commands::new(&start, &kind, title, owner, &mut out),
+    };
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_all(&out).and_then(|()| stdout.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        eprintln!("aims: cannot write output: {e}");
+        return ExitCode::from(2);
+    }
+    match result {
+        Ok(Outcome::Clean) => ExitCode::SUCCESS,
+        Ok(Outcome::Findings) => ExitCode::from(1),
+        Err(report) => {
+            let color = use_color(cli.color, std::io::stderr().is_terminal());
+            let mut text = String::new();
+            if aims::report::human_handler(color)
+                .render_report(&mut text, report.as_ref())
+                .is_err()
+            {
+                text = format!("aims: {report:?}\n");
+            }
+            let _ = std::io::stderr().write_all(text.as_bytes());
+            ExitCode::from(2)
+        }
+    }
+}

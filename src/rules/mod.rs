@@ -1,0 +1,188 @@
+//! The rule catalogue.
+//!
+//! Each rule is a constant next to the code that checks it, carrying its own
+//! documentation: what it checks, why an auditor cares, how to fix it. That
+//! one text feeds `aims rules`, `aims explain`, the SARIF rule descriptions
+//! and the README. [`ALL`] is the registry; a unit test proves codes are
+//! unique and every rule is documented.
+
+pub mod document;
+
+use serde::Serialize;
+
+use crate::finding::{Classification, Finding};
+use crate::workspace::Workspace;
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct Rule {
+    /// Stable code, e.g. `DOC005`. Never reused for another meaning.
+    pub code: &'static str,
+    /// Stable kebab-case name, e.g. `missing-field`.
+    pub name: &'static str,
+    pub summary: &'static str,
+    /// What the rule checks.
+    pub what: &'static str,
+    /// Why a certification auditor cares.
+    pub why: &'static str,
+    /// How to fix a finding.
+    pub fix: &'static str,
+    /// ISO 42001 clause the rule evidences.
+    pub clause: Option<&'static str>,
+    /// Annex A control the rule evidences.
+    pub control: Option<&'static str>,
+    /// Default classification; `[rules]` in `aims.toml` may change it.
+    pub classification: Classification,
+}
+
+impl Rule {
+    /// The full explanation, as `aims explain` prints it.
+    pub fn explanation(&self) -> String {
+        format!(
+            "What it checks: {}\n\nWhy an auditor cares: {}\n\nHow to fix it: {}",
+            self.what, self.why, self.fix
+        )
+    }
+}
+
+/// Every rule, in code order.
+pub static ALL: &[&Rule] = &[
+    &document::FRONTMATTER_MISSING,
+    &document::FRONTMATTER_UNTERMINATED,
+    &document::FRONTMATTER_INVALID,
+    &document::UNREADABLE,
+    &document::MISSING_FIELD,
+    &document::INVALID_VALUE,
+    &document::UNKNOWN_FIELD,
+    &document::UNKNOWN_KIND,
+    &document::DUPLICATE_ID,
+    &document::UNRESOLVED_REFERENCE,
+    &document::MISSING_SECTION,
+    &document::DERIVED_FIELD,
+    &document::ENCODING,
+];
+
+pub fn find(code: &str) -> Option<&'static Rule> {
+    ALL.iter()
+        .copied()
+        .find(|r| r.code.eq_ignore_ascii_case(code) || r.name == code)
+}
+
+/// Runs every rule over the workspace, applies the configuration's
+/// overrides, and returns the findings in report order.
+pub fn check(ws: &Workspace) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    document::check(ws, &mut findings);
+    let overrides = &ws.config.rule_overrides;
+    findings.retain_mut(|f| match overrides.get(f.rule.code) {
+        Some(None) => false,
+        Some(Some(c)) => {
+            f.classification = *c;
+            true
+        }
+        None => true,
+    });
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings
+}
+
+/// JSON form of a rule (`aims rules --format json`, schema `aims.rules/v1`).
+#[derive(Serialize)]
+pub struct RuleJson {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub summary: &'static str,
+    pub explanation: String,
+    pub clause: Option<&'static str>,
+    pub control: Option<&'static str>,
+    pub classification: Classification,
+}
+
+impl From<&Rule> for RuleJson {
+    fn from(r: &Rule) -> RuleJson {
+        RuleJson {
+            code: r.code,
+            name: r.name,
+            summary: r.summary,
+            explanation: r.explanation(),
+            clause: r.clause,
+            control: r.control,
+            classification: r.classification,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn codes_and_names_are_unique_and_well_formed() {
+        let mut codes = HashSet::new();
+        let mut names = HashSet::new();
+        for r in ALL {
+            assert!(codes.insert(r.code), "duplicate code {}", r.code);
+            assert!(names.insert(r.name), "duplicate name {}", r.name);
+            assert!(
+                r.code.len() == 6
+                    && r.code[..3].chars().all(|c| c.is_ascii_uppercase())
+                    && r.code[3..].chars().all(|c| c.is_ascii_digit()),
+                "{}",
+                r.code
+            );
+            assert!(crate::config::is_role_name(r.name), "{}", r.name);
+        }
+        let mut sorted: Vec<_> = ALL.iter().map(|r| r.code).collect();
+        sorted.sort();
+        assert_eq!(
+            sorted,
+            ALL.iter().map(|r| r.code).collect::<Vec<_>>(),
+            "ALL is in code order"
+        );
+    }
+
+    #[test]
+    fn every_rule_is_documented() {
+        for r in ALL {
+            for (part, text) in [
+                ("summary", r.summary),
+                ("what", r.what),
+                ("why", r.why),
+                ("fix", r.fix),
+            ] {
+                assert!(text.trim().len() >= 20, "{} has no real {part}", r.code);
+                assert!(
+                    text.trim_end().ends_with('.') == (part != "summary"),
+                    "{} {part} punctuation",
+                    r.code
+                );
+            }
+            assert!(
+                r.clause.is_some() || r.control.is_some(),
+                "{} names no clause or control",
+                r.code
+            );
+            if let Some(c) = r.clause {
+                assert!(
+                    crate::catalog::clause(c).is_some(),
+                    "{}: unknown clause {c}",
+                    r.code
+                );
+            }
+            if let Some(c) = r.control {
+                assert!(
+                    crate::catalog::control(c).is_some(),
+                    "{}: unknown control {c}",
+                    r.code
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn find_by_code_or_name() {
+        assert_eq!(find("doc005").map(|r| r.code), Some("DOC005"));
+        assert_eq!(find("missing-field").map(|r| r.code), Some("DOC005"));
+        assert!(find("XYZ").is_none());
+    }
+}

@@ -1,0 +1,318 @@
+//! `aims init` and `aims new`: documents from `policy-templates/`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::config;
+use crate::date::Date;
+use crate::docs::Kind;
+use crate::workspace::Workspace;
+
+include!(concat!(env!("OUT_DIR"), "/templates.rs"));
+
+/// Replaces `{{name}}` placeholders; an unknown placeholder is a bug in the
+/// templates (a unit test proves there are none).
+pub fn fill(template: &str, values: &BTreeMap<&str, String>) -> Result<String, String> {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after.find("}}").ok_or("unclosed `{{` in template")?;
+        let name = &after[..end];
+        let value = values
+            .get(name)
+            .ok_or_else(|| format!("unknown placeholder {{{{{name}}}}}"))?;
+        out.push_str(value);
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Placeholder values every template may use: dates relative to today.
+fn date_values(today: Date) -> BTreeMap<&'static str, String> {
+    BTreeMap::from([
+        ("today", today.to_string()),
+        ("in-3-months", today.add_months(3).to_string()),
+        ("in-6-months", today.add_months(6).to_string()),
+        ("in-12-months", today.add_months(12).to_string()),
+    ])
+}
+
+/// The email git would use in `dir` (`user.email`), when configured.
+pub fn git_email(dir: &Path) -> Option<String> {
+    let config = match git2::Repository::discover(dir) {
+        Ok(repo) => repo.config().ok()?,
+        Err(_) => git2::Config::open_default().ok()?,
+    };
+    config
+        .get_string("user.email")
+        .ok()
+        .filter(|e| config::is_email(e))
+}
+
+pub struct InitOptions {
+    pub dir: PathBuf,
+    pub force: bool,
+    pub organisation: Option<String>,
+    pub email: Option<String>,
+}
+
+/// What `init` wrote, for the summary.
+pub struct Initialised {
+    pub root: PathBuf,
+    pub files: Vec<String>,
+    pub email: String,
+    pub email_is_placeholder: bool,
+}
+
+pub fn init(opts: &InitOptions) -> miette::Result<Initialised> {
+    std::fs::create_dir_all(&opts.dir)
+        .map_err(|e| miette::miette!("cannot create {}: {e}", opts.dir.display()))?;
+    let root = opts
+        .dir
+        .canonicalize()
+        .map_err(|e| miette::miette!("cannot open {}: {e}", opts.dir.display()))?;
+    let (email, email_is_placeholder) = match opts.email.clone().or_else(|| git_email(&root)) {
+        Some(e) if config::is_email(&e) => (e, false),
+        Some(e) => miette::bail!(
+            help = "e.g. --email dana@acme.example",
+            "`{e}` is not an email address"
+        ),
+        None => ("owner@example.org".to_owned(), true),
+    };
+    let organisation = opts.organisation.clone().unwrap_or_else(|| {
+        root.file_name().map_or_else(
+            || "Our organisation".to_owned(),
+            |n| n.to_string_lossy().into_owned(),
+        )
+    });
+    let mut values = date_values(Date::today());
+    values.insert("email", email.clone());
+    values.insert("organisation", organisation.replace('"', "'"));
+
+    let files: Vec<(&str, &str)> = TEMPLATES
+        .iter()
+        .filter_map(|(path, text)| path.strip_prefix("init/").map(|p| (p, *text)))
+        .collect();
+    let existing: Vec<&str> = files
+        .iter()
+        .map(|(p, _)| *p)
+        .filter(|p| root.join(p).exists())
+        .collect();
+    if !existing.is_empty() && !opts.force {
+        miette::bail!(
+            help = "nothing was written; pass --force to overwrite these files",
+            "{} would overwrite existing files: {}",
+            "aims init",
+            existing.join(", ")
+        );
+    }
+    let mut written = Vec::new();
+    for (rel, template) in files {
+        let text = fill(template, &values).map_err(|e| miette::miette!("template {rel}: {e}"))?;
+        write_file(&root.join(rel), &text)?;
+        written.push(rel.to_owned());
+    }
+    Ok(Initialised {
+        root,
+        files: written,
+        email,
+        email_is_placeholder,
+    })
+}
+
+fn write_file(path: &Path, text: &str) -> miette::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| miette::miette!("cannot create {}: {e}", parent.display()))?;
+    }
+    std::fs::write(path, text).map_err(|e| miette::miette!("cannot write {}: {e}", path.display()))
+}
+
+pub struct NewOptions {
+    pub kind: Kind,
+    pub title: Option<String>,
+    pub owner: Option<String>,
+}
+
+/// Writes a new document of `kind` with the next free id; returns its path
+/// relative to the root and its id.
+pub fn new_document(ws: &Workspace, opts: &NewOptions) -> miette::Result<(String, String)> {
+    let spec = opts.kind.spec();
+    let id = next_id(ws.documents().filter_map(|d| d.id()), spec.prefix);
+    let title = opts
+        .title
+        .clone()
+        .unwrap_or_else(|| format!("New {}", spec.name));
+    let owner = match opts.owner.clone() {
+        Some(o) => o,
+        None => default_owner(ws),
+    };
+    let template = TEMPLATES
+        .iter()
+        .find(|(p, _)| *p == format!("kinds/{}.md", spec.name))
+        .map(|(_, t)| *t)
+        .ok_or_else(|| miette::miette!("no template for kind {}", spec.name))?;
+    let mut values = date_values(Date::today());
+    values.insert("id", id.clone());
+    values.insert("title", title.replace('\\', "\\\\").replace('"', "\\\""));
+    values.insert("owner", owner);
+    let text =
+        fill(template, &values).map_err(|e| miette::miette!("template for {}: {e}", spec.name))?;
+
+    let globs = if opts.kind == Kind::Prd && !ws.config.prds.is_empty() {
+        &ws.config.prds
+    } else {
+        &ws.config.documents
+    };
+    let base = globs.first().map(|g| base_dir(g)).unwrap_or_default();
+    let folder = if opts.kind == Kind::Prd && !ws.config.prds.is_empty() {
+        String::new()
+    } else {
+        spec.folder.to_owned()
+    };
+    let file = format!("{}-{}.md", id.to_ascii_lowercase(), slug(&title));
+    let rel = [base.as_str(), folder.as_str(), file.as_str()]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join("/");
+    if ws.config.classify_path(&rel).is_none() {
+        miette::bail!(
+            help = "add a glob that matches it to `documents` in aims.toml",
+            "{rel} would not be matched by the `documents` globs of aims.toml"
+        );
+    }
+    let path = ws.root.join(&rel);
+    if path.exists() {
+        miette::bail!("{rel} already exists; nothing was written");
+    }
+    write_file(&path, &text)?;
+    Ok((rel, id))
+}
+
+fn default_owner(ws: &Workspace) -> String {
+    if let Some(email) = git_email(&ws.root)
+        && ws.config.roles.values().any(|m| m.contains(&email))
+    {
+        return email;
+    }
+    let roles = &ws.config.roles;
+    ["ai-governance-lead", "top-management"]
+        .iter()
+        .find(|r| roles.contains_key(**r))
+        .map(|r| (*r).to_owned())
+        .or_else(|| roles.keys().next().cloned())
+        .unwrap_or_else(|| "ai-governance-lead".to_owned())
+}
+
+/// `PREFIX-NNN` one above the highest number in use with that prefix.
+pub fn next_id<'a>(ids: impl Iterator<Item = &'a str>, prefix: &str) -> String {
+    let highest = ids
+        .filter_map(|id| {
+            id.strip_prefix(prefix)?
+                .strip_prefix('-')?
+                .parse::<u32>()
+                .ok()
+        })
+        .max()
+        .unwrap_or(0);
+    format!("{prefix}-{:03}", highest + 1)
+}
+
+/// The directory part of a glob before its first wildcard.
+fn base_dir(glob: &str) -> String {
+    let parts: Vec<&str> = glob.split('/').collect();
+    parts[..parts.len().saturating_sub(1)]
+        .iter()
+        .take_while(|p| !p.contains(['*', '?', '[', '{']))
+        .copied()
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn slug(title: &str) -> String {
+    let mut s = String::new();
+    for c in title.chars() {
+        if c.is_ascii_alphanumeric() {
+            s.push(c.to_ascii_lowercase());
+        } else if !s.ends_with('-') && !s.is_empty() {
+            s.push('-');
+        }
+    }
+    let s = s.trim_end_matches('-');
+    let s: String = s.chars().take(48).collect();
+    if s.is_empty() {
+        "document".to_owned()
+    } else {
+        s.trim_end_matches('-').to_owned()
+    }
+}
+
+/// The `aims.toml` template `aims init` writes.
+pub fn init_config_text() -> &'static str {
+    TEMPLATES
+        .iter()
+        .find(|(p, _)| *p == "init/aims.toml")
+        .map(|(_, t)| *t)
+        .unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn values() -> BTreeMap<&'static str, String> {
+        let mut v = date_values("2026-01-31".parse().unwrap());
+        for k in ["email", "organisation", "id", "title", "owner"] {
+            v.insert(k, "x@y.example".into());
+        }
+        v
+    }
+
+    #[test]
+    fn every_template_uses_known_placeholders() {
+        assert!(!TEMPLATES.is_empty());
+        for (path, text) in TEMPLATES {
+            fill(text, &values()).unwrap_or_else(|e| panic!("{path}: {e}"));
+        }
+    }
+
+    #[test]
+    fn every_kind_has_a_template() {
+        for spec in crate::docs::schema::KINDS {
+            let path = format!("kinds/{}.md", spec.name);
+            assert!(TEMPLATES.iter().any(|(p, _)| *p == path), "missing {path}");
+        }
+    }
+
+    #[test]
+    fn the_initial_configuration_loads() {
+        let text = fill(init_config_text(), &values()).unwrap();
+        Config::parse(&text).unwrap();
+    }
+
+    #[test]
+    fn ids_and_slugs() {
+        assert_eq!(
+            next_id(
+                ["POL-001", "POL-007", "PRO-009", "POLX-100"].into_iter(),
+                "POL"
+            ),
+            "POL-008"
+        );
+        assert_eq!(next_id(std::iter::empty(), "RSK"), "RSK-001");
+        assert_eq!(slug("AI Policy: v2 (draft)"), "ai-policy-v2-draft");
+        assert_eq!(slug("!!!"), "document");
+        assert_eq!(base_dir("aims/**/*.md"), "aims");
+        assert_eq!(
+            fill("a {{x}} b", &BTreeMap::from([("x", "1".into())])).unwrap(),
+            "a 1 b"
+        );
+        assert!(fill("{{nope}}", &BTreeMap::new()).is_err());
+    }
+}

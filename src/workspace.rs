@@ -1,0 +1,182 @@
+//! The AIMS as the tool sees it: the configuration and every controlled
+//! document, read from the working tree.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use walkdir::WalkDir;
+
+use crate::config::{self, Config};
+use crate::docs::{self, Document, Loaded, MAX_DOCUMENT_BYTES, Problem};
+use crate::rules::document::Index;
+
+pub struct Workspace {
+    /// The directory holding `aims.toml`.
+    pub root: PathBuf,
+    pub config: Config,
+    /// Every file matched by the `documents` and `prds` globs, by path.
+    pub loaded: Vec<Loaded>,
+}
+
+/// Finds the AIMS root: `start` or the nearest parent holding `aims.toml`.
+pub fn discover(start: &Path) -> miette::Result<PathBuf> {
+    let start = start
+        .canonicalize()
+        .map_err(|e| miette::miette!("cannot open {}: {e}", start.display()))?;
+    start
+        .ancestors()
+        .find(|dir| dir.join(config::FILE_NAME).is_file())
+        .map(Path::to_path_buf)
+        .ok_or_else(|| {
+            miette::miette!(
+                help = "run `aims init` to create an AIMS here, or pass `-C DIR` to point at one",
+                "no {} in {} or any parent directory",
+                config::FILE_NAME,
+                start.display()
+            )
+        })
+}
+
+impl Workspace {
+    /// Reads the configuration and every controlled document under `root`.
+    pub fn open(root: &Path) -> miette::Result<Workspace> {
+        let config = Config::load(root)?;
+        let mut loaded = Vec::new();
+        for rel in matching_files(root, &config)? {
+            let full = root.join(&rel);
+            let is_prd = config.classify_path(&rel) == Some(true);
+            loaded.push(read(&full, &rel, is_prd));
+        }
+        Ok(Workspace {
+            root: root.to_path_buf(),
+            config,
+            loaded,
+        })
+    }
+
+    pub fn documents(&self) -> impl Iterator<Item = &Document> {
+        self.loaded.iter().filter_map(|l| match l {
+            Loaded::Document(d) => Some(d.as_ref()),
+            Loaded::Problem { .. } => None,
+        })
+    }
+
+    /// Id → document; where ids repeat, the first in path order.
+    pub fn index(&self) -> Index<'_> {
+        let mut index = Index::new();
+        for doc in self.documents() {
+            if let Some(id) = doc.id() {
+                index.entry(id).or_insert(doc);
+            }
+        }
+        index
+    }
+
+    /// The text of a loaded file, for diagnostics.
+    pub fn source(&self, path: &str) -> Option<&str> {
+        self.loaded
+            .iter()
+            .find(|l| l.path() == path)
+            .map(|l| match l {
+                Loaded::Document(d) => &*d.source,
+                Loaded::Problem { source, .. } => &**source,
+            })
+    }
+}
+
+fn read(full: &Path, rel: &str, is_prd: bool) -> Loaded {
+    let problem = |problem| Loaded::Problem {
+        path: rel.to_owned(),
+        source: "".into(),
+        problem,
+    };
+    let meta = match std::fs::symlink_metadata(full) {
+        Ok(m) => m,
+        Err(e) => return problem(Problem::Io(e.to_string())),
+    };
+    if meta.file_type().is_symlink() {
+        return problem(Problem::Symlink);
+    }
+    if meta.len() > MAX_DOCUMENT_BYTES as u64 {
+        return problem(Problem::TooLarge { bytes: meta.len() });
+    }
+    match std::fs::read(full) {
+        Ok(bytes) => docs::load(rel, &bytes, is_prd),
+        Err(e) => problem(Problem::Io(e.to_string())),
+    }
+}
+
+/// Repository-relative paths (`/`-separated, sorted) matched by the
+/// configured globs. Only the directories the globs can reach are walked.
+fn matching_files(root: &Path, config: &Config) -> miette::Result<BTreeSet<String>> {
+    let mut bases: Vec<PathBuf> = config
+        .documents
+        .iter()
+        .chain(&config.prds)
+        .map(|g| literal_prefix(g))
+        .collect();
+    bases.sort();
+    bases.dedup();
+    // A base inside another base is walked with it.
+    let bases: Vec<&PathBuf> = bases
+        .iter()
+        .filter(|b| !bases.iter().any(|o| o != *b && b.starts_with(o)))
+        .collect();
+    let mut out = BTreeSet::new();
+    for base in bases {
+        let dir = root.join(base);
+        if !dir.exists() {
+            continue;
+        }
+        let walker = WalkDir::new(&dir)
+            .follow_links(false)
+            .into_iter()
+            .filter_entry(|e| e.file_name() != ".git");
+        for entry in walker {
+            let entry = entry.map_err(|e| miette::miette!("cannot read {}: {e}", dir.display()))?;
+            if entry.file_type().is_dir() {
+                continue;
+            }
+            let Ok(rel) = entry.path().strip_prefix(root) else {
+                continue;
+            };
+            let rel = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            if config.classify_path(&rel).is_some() {
+                out.insert(rel);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The directory part of a glob before its first wildcard: `aims/**/*.md` →
+/// `aims`, `**/*.md` → ``.
+fn literal_prefix(glob: &str) -> PathBuf {
+    let mut prefix = PathBuf::new();
+    let parts: Vec<&str> = glob.split('/').collect();
+    for part in &parts[..parts.len().saturating_sub(1)] {
+        if part.contains(['*', '?', '[', '{', '\\']) {
+            break;
+        }
+        prefix.push(part);
+    }
+    prefix
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes() {
+        assert_eq!(literal_prefix("aims/**/*.md"), PathBuf::from("aims"));
+        assert_eq!(literal_prefix("docs/prd/*.md"), PathBuf::from("docs/prd"));
+        assert_eq!(literal_prefix("**/*.md"), PathBuf::from(""));
+        assert_eq!(literal_prefix("policy.md"), PathBuf::from(""));
+        assert_eq!(literal_prefix("a/{b,c}/*.md"), PathBuf::from("a"));
+    }
+}
