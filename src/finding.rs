@@ -233,10 +233,11 @@ impl fmt::Display for Summary {
             .map(|c| {
                 let n = self.count(c);
                 let label = match (c, n) {
-                    (Classification::Improvement, 1) => "opportunity for improvement".to_owned(),
-                    (Classification::Improvement, _) => "opportunities for improvement".to_owned(),
-                    (c, 1) => c.label().to_owned(),
-                    (c, _) => format!("{}s", c.label()),
+                    (c, 1) => c.label(),
+                    (Classification::Major, _) => "major nonconformities",
+                    (Classification::Minor, _) => "minor nonconformities",
+                    (Classification::Observation, _) => "observations",
+                    (Classification::Improvement, _) => "opportunities for improvement",
                 };
                 format!("{n} {label}")
             })
@@ -258,6 +259,21 @@ mod tests {
         assert_eq!(line_col(s, 7), (3, 1));
         assert_eq!(line_col(s, 5), (2, 2));
         assert_eq!(line_col(s, 99), (3, 4));
+    }
+
+    #[test]
+    fn summary_reads_like_an_audit_report() {
+        assert_eq!(Summary::default().to_string(), "no findings");
+        let s = Summary {
+            major: 2,
+            minor: 1,
+            observation: 0,
+            improvement: 3,
+        };
+        assert_eq!(
+            s.to_string(),
+            "2 major nonconformities, 1 minor nonconformity, 3 opportunities for improvement"
+        );
     }
 
     #[test]

@@ -22,8 +22,8 @@ Start with `aims init` in a new repository, then `aims check`."
 )]
 struct Cli {
     /// Run as if started in DIR (like `git -C`).
-    #[arg(short = 'C', value_name = "DIR", global = true)]
-    dir: Option<PathBuf>,
+    #[arg(short = 'C', id = "chdir", value_name = "DIR", global = true)]
+    chdir: Option<PathBuf>,
 
     /// When to use colours in terminal output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
@@ -150,7 +150,7 @@ fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let start = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    let start = cli.chdir.clone().unwrap_or_else(|| PathBuf::from("."));
     let stdout_color = use_color(cli.color, std::io::stdout().is_terminal());
     // Output is produced whole, then written: a closed pipe (`aims rules |
     // head`) is then a quiet end, not an error.

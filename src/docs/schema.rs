@@ -758,6 +758,90 @@ pub fn derived_field(key: &str) -> Option<&'static str> {
     DERIVED_FIELDS.iter().copied().find(|f| *f == norm)
 }
 
+/// How a type reads in the reference documentation.
+fn type_doc(ty: Ty) -> String {
+    let kinds = |ks: &[Kind]| {
+        if ks.is_empty() {
+            "any document".to_owned()
+        } else {
+            ks.iter().map(|k| k.name()).collect::<Vec<_>>().join(" or ")
+        }
+    };
+    match ty {
+        Ty::Text => "string".into(),
+        Ty::Texts => "list of strings".into(),
+        Ty::Email => "email".into(),
+        Ty::Person => "email or role".into(),
+        Ty::Persons => "list of emails or roles".into(),
+        Ty::Role => "role".into(),
+        Ty::Date => "date".into(),
+        Ty::Interval => "interval (\"12 months\")".into(),
+        Ty::Bool => "boolean".into(),
+        Ty::Enum(v) => format!("one of {}", v.join(", ")),
+        Ty::EnumList(v) => format!("list of {}", v.join(", ")),
+        Ty::Ref(k) => format!("id of {}", kinds(k)),
+        Ty::Refs(k) => format!("ids of {}", kinds(k)),
+        Ty::Clauses => "clause ids".into(),
+        Ty::Control => "control id".into(),
+        Ty::Controls => "control ids".into(),
+        Ty::Table(_) => "table".into(),
+        Ty::Tables(_) => "array of tables".into(),
+    }
+}
+
+fn fields_doc(out: &mut String, fields: &[Field], prefix: &str) {
+    for f in fields {
+        let need = match f.req {
+            Req::Required => "required".to_owned(),
+            Req::Optional => "optional".to_owned(),
+            Req::When(other, value) => format!("when `{other} = {value}`"),
+        };
+        let name = match f.ty {
+            Ty::Tables(_) => format!("[[{prefix}{}]]", f.name),
+            Ty::Table(_) => format!("[{prefix}{}]", f.name),
+            _ => format!("{prefix}{}", f.name),
+        };
+        out.push_str(&format!(
+            "| `{name}` | {} | {need} | {} |\n",
+            type_doc(f.ty),
+            f.doc
+        ));
+        if let Ty::Table(sub) | Ty::Tables(sub) = f.ty {
+            fields_doc(out, sub, &format!("{}.", f.name));
+        }
+    }
+}
+
+/// The frontmatter reference of every kind, as Markdown (kept in the README;
+/// a test fails when the two differ).
+pub fn markdown_reference() -> String {
+    let mut out = String::from(
+        "Every document has these fields:\n\n| field | type | | meaning |\n|---|---|---|---|\n",
+    );
+    fields_doc(&mut out, COMMON, "");
+    out.push_str("\nKeys starting with `x-` are yours; any other unknown key is reported.\n");
+    for k in KINDS {
+        out.push_str(&format!(
+            "\n#### `{}` ({}-NNN, clause {})\n\n{}\n",
+            k.name, k.prefix, k.clause, k.description
+        ));
+        if !k.fields.is_empty() {
+            out.push_str("\n| field | type | | meaning |\n|---|---|---|---|\n");
+            fields_doc(&mut out, k.fields, "");
+        }
+        if !k.sections.is_empty() {
+            let s: Vec<String> = k.sections.iter().map(|s| format!("\"{s}\"")).collect();
+            out.push_str(&format!("\nRequired sections: {}.\n", s.join(", ")));
+        }
+        out.push_str(&format!(
+            "Approved by {} by default; reviewed every {}.\n",
+            k.default_approvers.join(", "),
+            k.default_review_interval
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -61,6 +61,7 @@ pub fn render(
             .render_report(&mut text, report.as_ref())
             .map_err(|e| io::Error::other(e.to_string()))?;
         out.write_all(text.as_bytes())?;
+        writeln!(out)?;
     }
     let documents = ws.loaded.len();
     let plural = if documents == 1 { "" } else { "s" };

@@ -111,6 +111,29 @@ impl From<&Rule> for RuleJson {
     }
 }
 
+/// The rule list as a Markdown table (kept in the README; a test fails when
+/// the two differ).
+pub fn markdown_table() -> String {
+    let mut out = String::from(
+        "| code | name | classification | clause | summary |\n|---|---|---|---|---|\n",
+    );
+    for r in ALL {
+        let reference = [r.clause, r.control]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ");
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {reference} | {} |\n",
+            r.code,
+            r.name,
+            r.classification.as_str(),
+            r.summary
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

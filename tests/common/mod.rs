@@ -1,0 +1,101 @@
+//! Test helpers: run the real binary in a hermetic environment, and build
+//! real git repositories.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const TODAY: &str = "2026-11-23";
+
+pub fn project_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    project_root().join("fixtures").join(name)
+}
+
+/// A command with no user or system git configuration, a fixed date and no
+/// colour, so results do not depend on the machine.
+pub fn hermetic(program: &str, home: &Path) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_SYSTEM", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Test Author")
+        .env("GIT_AUTHOR_EMAIL", "author@test.example")
+        .env("GIT_COMMITTER_NAME", "Test Author")
+        .env("GIT_COMMITTER_EMAIL", "author@test.example")
+        .env("GIT_AUTHOR_DATE", "2026-01-15T10:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2026-01-15T10:00:00Z")
+        .env("NO_COLOR", "1")
+        .env("AIMS_TODAY", TODAY)
+        .env("LC_ALL", "C");
+    cmd
+}
+
+pub fn aims(home: &Path) -> Command {
+    hermetic(env!("CARGO_BIN_EXE_aims"), home)
+}
+
+/// Runs `aims ARGS` in `dir`.
+pub fn run(dir: &Path, args: &[&str]) -> Output {
+    let home = tempfile::tempdir().expect("temp home");
+    aims(home.path())
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("aims runs")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).expect("stderr is UTF-8")
+}
+
+pub fn code(o: &Output) -> i32 {
+    o.status.code().expect("exited, not killed by a signal")
+}
+
+/// Runs `git ARGS` in `dir` hermetically and asserts success.
+pub fn git(dir: &Path, args: &[&str]) -> String {
+    let home = tempfile::tempdir().expect("temp home");
+    let out = hermetic("git", home.path())
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `aims check --format json` parsed.
+pub fn check_json(dir: &Path) -> (i32, serde_json::Value) {
+    let out = run(dir, &["check", "--format", "json"]);
+    let json = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", stdout(&out), stderr(&out)));
+    (code(&out), json)
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.expect("walk");
+        let rel = entry.path().strip_prefix(from).expect("inside");
+        let dest = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).expect("mkdir");
+        } else {
+            std::fs::copy(entry.path(), &dest).expect("copy");
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! `aims init` and `aims new` through the binary, in real git repositories.
+
+mod common;
+
+use common::*;
+
+fn init_repo() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    git(tmp.path(), &["init", "-q", "-b", "main"]);
+    tmp
+}
+
+#[test]
+fn init_then_check_is_clean() {
+    let tmp = init_repo();
+    let out = run(
+        tmp.path(),
+        &[
+            "init",
+            "--organisation",
+            "Acme Health",
+            "--email",
+            "dana@acme.example",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).contains("Initialised an AIMS"));
+    let (code, json) = check_json(tmp.path());
+    assert_eq!(
+        json["findings"],
+        serde_json::json!([]),
+        "a fresh AIMS passes every document rule"
+    );
+    assert_eq!(code, 0);
+
+    // The scaffold is complete: every core kind, and all 38 Annex A controls in the SoA.
+    let human = stdout(&run(tmp.path(), &["check"]));
+    assert!(human.contains("no findings"), "{human}");
+    let config = std::fs::read_to_string(tmp.path().join("aims.toml")).unwrap();
+    assert!(config.contains("organisation = \"Acme Health\""));
+    assert!(config.contains("dana@acme.example"));
+    let mut kinds = std::collections::BTreeSet::new();
+    let mut soa_controls = 0;
+    for entry in walkdir::WalkDir::new(tmp.path())
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        if entry.path().extension().is_some_and(|e| e == "md")
+            && !entry.path().starts_with(tmp.path().join(".git"))
+        {
+            let text = std::fs::read_to_string(entry.path()).unwrap();
+            assert!(
+                !text.contains("{{"),
+                "unfilled placeholder in {}",
+                entry.path().display()
+            );
+            if let Some(kind) = text.lines().find_map(|l| l.strip_prefix("kind = \"")) {
+                let kind = kind.trim_end_matches('"').to_owned();
+                if kind == "soa" {
+                    soa_controls = text.lines().filter(|l| l.trim() == "[[control]]").count();
+                }
+                kinds.insert(kind);
+            }
+        }
+    }
+    for kind in [
+        "scope",
+        "policy",
+        "ai-system",
+        "risk-assessment",
+        "risk",
+        "impact-assessment",
+        "soa",
+        "objective",
+        "competence",
+        "internal-audit",
+        "management-review",
+        "nonconformity",
+        "prd",
+        "procedure",
+        "record",
+    ] {
+        assert!(kinds.contains(kind), "aims init writes a {kind}: {kinds:?}");
+    }
+    assert_eq!(soa_controls, 38);
+}
+
+#[test]
+fn init_refuses_to_overwrite_unless_forced() {
+    let tmp = init_repo();
+    assert_eq!(
+        code(&run(tmp.path(), &["init", "--email", "a@b.example"])),
+        0
+    );
+    let policy = tmp.path().join("aims.toml");
+    std::fs::write(&policy, "# mine\n").unwrap();
+    let out = run(tmp.path(), &["init", "--email", "a@b.example"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("would overwrite"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(&policy).unwrap(),
+        "# mine\n",
+        "nothing was written"
+    );
+    assert_eq!(
+        code(&run(
+            tmp.path(),
+            &["init", "--force", "--email", "a@b.example"]
+        )),
+        0
+    );
+    assert!(std::fs::read_to_string(&policy).unwrap().contains("[aims]"));
+}
+
+#[test]
+fn init_uses_git_user_email_and_creates_the_directory() {
+    let tmp = init_repo();
+    git(tmp.path(), &["config", "user.email", "rahul@acme.example"]);
+    let out = run(tmp.path(), &["init", "sub/aims-repo"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let config = std::fs::read_to_string(tmp.path().join("sub/aims-repo/aims.toml")).unwrap();
+    assert!(config.contains("rahul@acme.example"), "{config}");
+    assert!(config.contains("organisation = \"aims-repo\""));
+}
+
+#[test]
+fn new_hands_out_the_next_free_id() {
+    let tmp = init_repo();
+    assert_eq!(
+        code(&run(tmp.path(), &["init", "--email", "a@b.example"])),
+        0
+    );
+    let out = run(
+        tmp.path(),
+        &["new", "risk", "--title", "Drift in credit scores"],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let said = stdout(&out);
+    let id = said.split_whitespace().nth(1).unwrap().to_owned();
+    assert!(id.starts_with("RSK-"), "{said}");
+    let rel = said.trim().rsplit(' ').next().unwrap();
+    let text = std::fs::read_to_string(tmp.path().join(rel)).unwrap();
+    assert!(text.contains(&format!("id = \"{id}\"")));
+    assert!(text.contains("title = \"Drift in credit scores\""));
+    // The ids before it are taken: it is one above the highest.
+    let again = stdout(&run(tmp.path(), &["new", "risk", "--title", "Another"]));
+    let n: u32 = id[4..].parse().unwrap();
+    assert!(again.contains(&format!("RSK-{:03}", n + 1)), "{again}");
+    // Every kind's skeleton is valid as written.
+    for kind in [
+        "policy",
+        "procedure",
+        "scope",
+        "ai-system",
+        "risk-assessment",
+        "impact-assessment",
+        "soa",
+        "objective",
+        "competence",
+        "management-review",
+        "internal-audit",
+        "nonconformity",
+        "prd",
+        "record",
+    ] {
+        let out = run(
+            tmp.path(),
+            &["new", kind, "--title", &format!("A new {kind}")],
+        );
+        assert_eq!(code(&out), 0, "{kind}: {}", stderr(&out));
+    }
+    let (code, json) = check_json(tmp.path());
+    assert_eq!(
+        json["findings"],
+        serde_json::json!([]),
+        "new documents pass the document rules"
+    );
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn new_rejects_an_unknown_kind() {
+    let tmp = init_repo();
+    assert_eq!(
+        code(&run(tmp.path(), &["init", "--email", "a@b.example"])),
+        0
+    );
+    let out = run(tmp.path(), &["new", "polcy"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("did you mean policy"),
+        "{}",
+        stderr(&out)
+    );
+}
