@@ -342,6 +342,12 @@ fn every_planted_defect_is_reported_where_it_is() {
             "document id for {f}"
         );
     }
+    // And nothing else: the rest of the defective AIMS is valid.
+    assert_eq!(
+        findings(&json).len(),
+        defects.len(),
+        "findings beyond DEFECTS.md: {json:#}"
+    );
 }
 
 #[test]
