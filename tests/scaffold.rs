@@ -194,3 +194,38 @@ fn new_rejects_an_unknown_kind() {
         stderr(&out)
     );
 }
+
+#[test]
+fn fixture_script_builds_a_git_repository_with_several_authors() {
+    for name in ["well-kept", "defective"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let dest = tmp.path().join(name);
+        let home = tempfile::tempdir().unwrap();
+        let out = hermetic("bash", home.path())
+            .arg(project_root().join("fixtures/make-repo.sh"))
+            .args([name, dest.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let authors: std::collections::BTreeSet<String> = git(&dest, &["log", "--format=%ae"])
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        assert!(authors.len() >= 3, "{name}: {authors:?}");
+        let commits = git(&dest, &["rev-list", "--count", "HEAD"]);
+        assert!(commits.trim().parse::<u32>().unwrap() >= 5);
+        assert_eq!(
+            git(&dest, &["status", "--porcelain"]),
+            "",
+            "everything committed"
+        );
+        // The repository checks exactly like the files it was made from.
+        let (_, from_repo) = check_json(&dest);
+        let (_, from_files) = check_json(&fixture(name));
+        assert_eq!(from_repo, from_files, "{name}");
+    }
+}
