@@ -63,23 +63,7 @@ fn init_then_check_is_clean() {
             }
         }
     }
-    for kind in [
-        "scope",
-        "policy",
-        "ai-system",
-        "risk-assessment",
-        "risk",
-        "impact-assessment",
-        "soa",
-        "objective",
-        "competence",
-        "internal-audit",
-        "management-review",
-        "nonconformity",
-        "prd",
-        "procedure",
-        "record",
-    ] {
+    for kind in aims::docs::schema::KINDS.iter().map(|k| k.name) {
         assert!(kinds.contains(kind), "aims init writes a {kind}: {kinds:?}");
     }
     assert_eq!(soa_controls, 38);
@@ -148,22 +132,7 @@ fn new_hands_out_the_next_free_id() {
     let n: u32 = id[4..].parse().unwrap();
     assert!(again.contains(&format!("RSK-{:03}", n + 1)), "{again}");
     // Every kind's skeleton is valid as written.
-    for kind in [
-        "policy",
-        "procedure",
-        "scope",
-        "ai-system",
-        "risk-assessment",
-        "impact-assessment",
-        "soa",
-        "objective",
-        "competence",
-        "management-review",
-        "internal-audit",
-        "nonconformity",
-        "prd",
-        "record",
-    ] {
+    for kind in aims::docs::schema::KINDS.iter().map(|k| k.name) {
         let out = run(
             tmp.path(),
             &["new", kind, "--title", &format!("A new {kind}")],
