@@ -152,7 +152,7 @@ pub static DERIVED_FIELD: Rule = Rule {
     summary: "A field that git derives (version, approver, review dates) is written by hand",
     what: "Version, approver, approval date, last review and next review are derived from signed approval tags and commit history. Frontmatter must not state them.",
     why: "A hand-typed \"approved by\" or \"version 2.1\" is a claim without evidence; when it disagrees with the signed record the auditor sees uncontrolled documented information (7.5.3).",
-    fix: "Delete the field. `aims status` shows the derived version, approvals and review dates; `aims approve` records an approval.",
+    fix: "Delete the field. Versions, approvals and review dates are derived from signed approval tags (`refs/tags/aims/…`) and commit history, never from the document's own text.",
     clause: Some("7.5.3"),
     control: None,
     classification: Classification::Minor,
@@ -405,7 +405,7 @@ impl Ctx<'_, '_> {
                     &DERIVED_FIELD,
                     entry.key_span.clone(),
                     format!("`{}` is derived from git and must not be written by hand", entry.key),
-                    format!("delete it: `aims status` shows the {derived} derived from signed approvals and history"),
+                    format!("delete it: the {derived} is derived from signed approval tags and history, not typed in"),
                 );
                 continue;
             }
@@ -560,7 +560,7 @@ impl Ctx<'_, '_> {
                             &INVALID_VALUE,
                             item.span.clone(),
                             format!("{place}`{name}`: `{s}` is not an ISO 42001 clause"),
-                            "clauses run from 4.1 to 10.2, e.g. \"6.1.2\"; `aims audit` lists them",
+                            "clauses run from 4.1 to 10.2, e.g. \"6.1.2\" (ids as in the standard's table of contents)",
                         ),
                         (None, _) => self.report(
                             &INVALID_VALUE,
@@ -703,7 +703,7 @@ impl Ctx<'_, '_> {
         let help = if catalog::group(id).is_some() || id.ends_with(".1") {
             format!("`{id}` is a group objective, not a control; controls start at .2 (e.g. A.5.2)")
         } else {
-            "Annex A controls run from A.2.2 to A.10.4; `aims audit` lists all 38".to_owned()
+            "Annex A has 38 controls, from A.2.2 to A.10.4, e.g. \"A.6.2.4\"".to_owned()
         };
         self.report(
             &INVALID_VALUE,
