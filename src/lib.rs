@@ -10,6 +10,7 @@ pub mod config;
 pub mod date;
 pub mod docs;
 pub mod finding;
+pub mod history;
 pub mod report;
 pub mod rules;
 pub mod scaffold;
