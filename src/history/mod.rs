@@ -4,3 +4,4 @@
 //! allowed-signers file, the trust root for SSH-signed approval tags.
 
 pub mod allowed_signers;
+pub mod signature;

@@ -1,0 +1,228 @@
+//! SSH-signed tags made by real `git tag -s` (gpg.format=ssh) verify, and
+//! every forgery is refused with its reason.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use aims::history::allowed_signers;
+use aims::history::signature::{self, Rejection, SignatureKind};
+use common::*;
+
+fn have_tools() -> bool {
+    let ok = std::process::Command::new("ssh-keygen")
+        .arg("-?")
+        .output()
+        .is_ok();
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "ssh-keygen is required under CI"
+        );
+        eprintln!("skipping: ssh-keygen not installed");
+    }
+    ok
+}
+
+fn keygen(dir: &Path, name: &str) -> (PathBuf, String) {
+    let path = dir.join(name);
+    let home = tempfile::tempdir().unwrap();
+    let out = hermetic("ssh-keygen", home.path())
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let public = std::fs::read_to_string(path.with_extension("pub")).unwrap();
+    let public = public
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    (path, public)
+}
+
+/// `git tag` as `email`, signed with `key` when given.
+fn tag(repo: &Path, email: &str, key: Option<&Path>, name: &str, message: &str) -> Vec<u8> {
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = hermetic("git", home.path());
+    cmd.current_dir(repo)
+        .env("GIT_COMMITTER_EMAIL", email)
+        .env("GIT_COMMITTER_NAME", email);
+    match key {
+        Some(key) => {
+            cmd.args(["-c", "gpg.format=ssh", "-c"])
+                .arg(format!("user.signingkey={}", key.display()))
+                .args(["tag", "-s", name, "-m", message]);
+        }
+        None => {
+            cmd.args(["tag", "-a", name, "-m", message]);
+        }
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "git tag: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    git(repo, &["cat-file", "tag", name]).into_bytes()
+}
+
+fn tagger_time(raw: &[u8]) -> i64 {
+    let text = String::from_utf8_lossy(raw);
+    let line = text.lines().find(|l| l.starts_with("tagger ")).unwrap();
+    line.split_whitespace()
+        .rev()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+const MESSAGE: &str = "Approve POL-001 AI Policy\n\nAims-Document: POL-001\nAims-Role: top-management\nAims-Decision: approved";
+
+#[test]
+fn real_ssh_signed_tags_verify_and_forgeries_do_not() {
+    if !have_tools() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    std::fs::write(repo.join("a.md"), "+++\nid = \"POL-001\"\n+++\n").unwrap();
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "policy"]);
+    let (dana_key, dana_pub) = keygen(tmp.path(), "dana");
+    let (mallory_key, _) = keygen(tmp.path(), "mallory");
+
+    let allowed = format!("dana@acme.example namespaces=\"git\" {dana_pub}\n");
+    let (signers, errors) = allowed_signers::parse(&allowed);
+    assert_eq!(errors, []);
+
+    // A good approval.
+    let raw = tag(
+        &repo,
+        "dana@acme.example",
+        Some(&dana_key),
+        "aims/pol-001-v1",
+        MESSAGE,
+    );
+    let split = signature::split(&raw);
+    let (kind, armored) = split.signature.expect("signed");
+    assert_eq!(kind, SignatureKind::Ssh);
+    let time = tagger_time(&raw);
+    let ok =
+        signature::verify_ssh(split.payload, armored, &signers, "dana@acme.example", time).unwrap();
+    assert!(ok.fingerprint.starts_with("SHA256:"));
+    assert_eq!(ok.line, 1);
+
+    // Same key, but the tagger claims to be someone else.
+    let r = signature::verify_ssh(
+        split.payload,
+        armored,
+        &signers,
+        "mallory@acme.example",
+        time,
+    );
+    assert!(matches!(r, Err(Rejection::NotAllowedFor { .. })), "{r:?}");
+
+    // Tampered payload: one byte of the message changed.
+    let mut tampered = split.payload.to_vec();
+    let at = tampered.iter().rposition(|&b| b == b'a').unwrap();
+    tampered[at] = b'b';
+    let r = signature::verify_ssh(&tampered, armored, &signers, "dana@acme.example", time);
+    assert_eq!(r, Err(Rejection::BadSignature));
+
+    // A key that is not in the allowed signers.
+    let raw_m = tag(
+        &repo,
+        "dana@acme.example",
+        Some(&mallory_key),
+        "aims/pol-001-forged",
+        MESSAGE,
+    );
+    let s = signature::split(&raw_m);
+    let r = signature::verify_ssh(
+        s.payload,
+        s.signature.unwrap().1,
+        &signers,
+        "dana@acme.example",
+        tagger_time(&raw_m),
+    );
+    assert!(matches!(r, Err(Rejection::UnknownKey { .. })), "{r:?}");
+
+    // An unsigned tag whose message carries a copied signature block: the
+    // block is found (last marker), but it signed other content.
+    let copied = String::from_utf8_lossy(armored).trim_end().to_owned();
+    let raw_f = tag(
+        &repo,
+        "dana@acme.example",
+        None,
+        "aims/pol-001-fake",
+        &format!("{MESSAGE}\n{copied}"),
+    );
+    let s = signature::split(&raw_f);
+    let r = signature::verify_ssh(
+        s.payload,
+        s.signature.expect("the fake block").1,
+        &signers,
+        "dana@acme.example",
+        tagger_time(&raw_f),
+    );
+    assert_eq!(r, Err(Rejection::BadSignature));
+
+    // A plain unsigned annotated tag has no signature at all.
+    let raw_u = tag(
+        &repo,
+        "dana@acme.example",
+        None,
+        "aims/pol-001-unsigned",
+        MESSAGE,
+    );
+    assert_eq!(signature::split(&raw_u).signature, None);
+
+    // Outside the key's validity window at the tagger's time (2026-01-15).
+    for (option, expected) in [
+        ("valid-before=\"20260101\"", "expired"),
+        ("valid-after=\"20270101\"", "not yet valid"),
+    ] {
+        let (signers, _) =
+            allowed_signers::parse(&format!("dana@acme.example {option} {dana_pub}\n"));
+        let r = signature::verify_ssh(split.payload, armored, &signers, "dana@acme.example", time)
+            .unwrap_err();
+        assert!(r.to_string().contains(expected), "{r}");
+    }
+
+    // A signature made for another namespace.
+    let home = tempfile::tempdir().unwrap();
+    let mut child = hermetic("ssh-keygen", home.path())
+        .args(["-Y", "sign", "-n", "file", "-f"])
+        .arg(&dana_key)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(split.payload)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let r = signature::verify_ssh(
+        split.payload,
+        &out.stdout,
+        &signers,
+        "dana@acme.example",
+        time,
+    );
+    assert_eq!(r, Err(Rejection::WrongNamespace("file".into())));
+}
