@@ -120,6 +120,21 @@ fn real_ssh_signed_tags_verify_and_forgeries_do_not() {
         signature::verify_ssh(split.payload, armored, &signers, "dana@acme.example", time).unwrap();
     assert!(ok.fingerprint.starts_with("SHA256:"));
     assert_eq!(ok.line, 1);
+    // The real tag object's headers and trailers parse; this message lacks
+    // Aims-Path and Aims-Blob, so it is no claim.
+    let object = aims::history::tag::parse_tag(split.payload).unwrap();
+    assert_eq!(
+        (object.tagger_email.as_str(), object.time),
+        ("dana@acme.example", time)
+    );
+    assert_eq!(object.name, "aims/pol-001-v1");
+    let err = aims::history::tag::parse_claim(&object.message)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("no Aims-Path") && err.contains("no Aims-Blob"),
+        "{err}"
+    );
 
     // Same key, but the tagger claims to be someone else.
     let r = signature::verify_ssh(

@@ -5,3 +5,4 @@
 
 pub mod allowed_signers;
 pub mod signature;
+pub mod tag;
