@@ -1,0 +1,104 @@
+//! One pass over the commit graph: every controlled document's revisions,
+//! keyed by document id, so history follows a document through renames and
+//! moves. Never one `git log` per file; never a skipped commit: every git
+//! error propagates.
+
+use std::collections::{BTreeMap, HashMap};
+
+use git2::{Delta, Oid, Repository, Sort};
+
+use crate::config::Config;
+use crate::docs::{self, Loaded};
+
+/// One change to a document's content or location.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Revision {
+    pub commit: String,
+    pub author_name: String,
+    pub author_email: String,
+    pub committer_email: String,
+    /// Commit time, Unix seconds.
+    pub time: i64,
+    /// Blob id of the document's content at this revision.
+    pub blob: String,
+    pub path: String,
+}
+
+/// Document id → revisions, oldest first.
+#[derive(Debug, Default)]
+pub struct Revisions {
+    pub by_id: BTreeMap<String, Vec<Revision>>,
+    /// Commits walked.
+    pub commits: usize,
+}
+
+/// Walks every commit reachable from `head`, oldest first, and records each
+/// commit that adds, changes or moves a controlled document (compared with
+/// its first parent).
+pub fn walk(repo: &Repository, head: Oid, config: &Config) -> Result<Revisions, git2::Error> {
+    let mut walk = repo.revwalk()?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
+    walk.push(head)?;
+    // A blob's id decides its document id: parse each blob once.
+    let mut ids: HashMap<Oid, Option<String>> = HashMap::new();
+    let mut out = Revisions::default();
+    for oid in walk {
+        let oid = oid?;
+        out.commits += 1;
+        let commit = repo.find_commit(oid)?;
+        let tree = commit.tree()?;
+        let parent_tree = match commit.parent_count() {
+            0 => None,
+            _ => Some(commit.parent(0)?.tree()?),
+        };
+        let diff = repo.diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), None)?;
+        for delta in diff.deltas() {
+            if !matches!(
+                delta.status(),
+                Delta::Added | Delta::Modified | Delta::Renamed | Delta::Copied | Delta::Typechange
+            ) {
+                continue;
+            }
+            let new = delta.new_file();
+            let Some(path) = new.path().and_then(|p| p.to_str()) else {
+                continue;
+            };
+            let Some(is_prd) = config.classify_path(path) else {
+                continue;
+            };
+            let blob_id = new.id();
+            let id = match ids.get(&blob_id) {
+                Some(id) => id.clone(),
+                None => {
+                    let blob = repo.find_blob(blob_id)?;
+                    let id = match docs::load(path, blob.content(), is_prd) {
+                        Loaded::Document(d) => d.id().map(str::to_owned),
+                        Loaded::Problem { .. } => None,
+                    };
+                    ids.insert(blob_id, id.clone());
+                    id
+                }
+            };
+            let Some(id) = id else { continue };
+            let revisions = out.by_id.entry(id).or_default();
+            let blob = blob_id.to_string();
+            if revisions
+                .last()
+                .is_some_and(|r| r.blob == blob && r.path == path)
+            {
+                continue;
+            }
+            let author = commit.author();
+            revisions.push(Revision {
+                commit: oid.to_string(),
+                author_name: author.name().unwrap_or_default().to_owned(),
+                author_email: author.email().unwrap_or_default().to_owned(),
+                committer_email: commit.committer().email().unwrap_or_default().to_owned(),
+                time: commit.time().seconds(),
+                blob,
+                path: path.to_owned(),
+            });
+        }
+    }
+    Ok(out)
+}
