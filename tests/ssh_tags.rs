@@ -119,7 +119,7 @@ fn real_ssh_signed_tags_verify_and_forgeries_do_not() {
     let ok =
         signature::verify_ssh(split.payload, armored, &signers, "dana@acme.example", time).unwrap();
     assert!(ok.fingerprint.starts_with("SHA256:"));
-    assert_eq!(ok.line, 1);
+    assert_eq!(ok.line, Some(1));
     // The real tag object's headers and trailers parse; this message lacks
     // Aims-Path and Aims-Blob, so it is no claim.
     let object = aims::history::tag::parse_tag(split.payload).unwrap();

@@ -7,6 +7,7 @@
 //! aims.toml, versions, reviews, as-of and the commands on top.
 
 pub mod allowed_signers;
+pub mod openpgp;
 pub mod revisions;
 pub mod signature;
 pub mod tag;

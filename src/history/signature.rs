@@ -81,6 +81,10 @@ pub enum Rejection {
     Expired {
         line: usize,
     },
+    /// An OpenPGP key that gpgv reports expired or revoked.
+    KeyExpiredOrRevoked,
+    /// `gpgv` is not installed, so OpenPGP signatures cannot be checked.
+    VerifierMissing,
 }
 
 impl fmt::Display for Rejection {
@@ -113,6 +117,11 @@ impl fmt::Display for Rejection {
                 f,
                 "the key had expired at signing time (allowed signers line {line})"
             ),
+            Rejection::KeyExpiredOrRevoked => write!(f, "the OpenPGP key is expired or revoked"),
+            Rejection::VerifierMissing => write!(
+                f,
+                "gpgv is not installed, so the OpenPGP signature cannot be verified"
+            ),
         }
     }
 }
@@ -122,8 +131,8 @@ impl fmt::Display for Rejection {
 pub struct Verified {
     /// `SHA256:…`, as `ssh-keygen -l` prints it.
     pub fingerprint: String,
-    /// The allowed-signers line that allowed it.
-    pub line: usize,
+    /// The allowed-signers line that allowed it (SSH only).
+    pub line: Option<usize>,
 }
 
 /// Verifies an SSH signature over `payload` for `principal` (the tagger's
@@ -172,7 +181,7 @@ pub fn verify_ssh(
     {
         return Ok(Verified {
             fingerprint,
-            line: valid.line,
+            line: Some(valid.line),
         });
     }
     Err(match first.validity_at(time) {
