@@ -241,3 +241,144 @@ fn real_ssh_signed_tags_verify_and_forgeries_do_not() {
     );
     assert_eq!(r, Err(Rejection::WrongNamespace("file".into())));
 }
+
+fn claim(blob: &str, role: &str) -> String {
+    format!(
+        "Approve POL-001 AI Policy\n\nAims-Document: POL-001\nAims-Path: aims/policy/ai.md\nAims-Blob: {blob}\nAims-Role: {role}\nAims-Decision: approved"
+    )
+}
+
+#[test]
+fn scan_counts_only_verified_approvals_and_says_why_not() {
+    use aims::history::approvals::{self, Invalid, TrustRoot};
+    if !have_tools() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    std::fs::create_dir_all(repo.join("aims/policy")).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    std::fs::write(
+        repo.join("aims/policy/ai.md"),
+        "+++\nid = \"POL-001\"\n+++\n",
+    )
+    .unwrap();
+    std::fs::write(repo.join("other.md"), "other\n").unwrap();
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "policy"]);
+    let blob = git(&repo, &["rev-parse", "HEAD:aims/policy/ai.md"])
+        .trim()
+        .to_owned();
+    let other_blob = git(&repo, &["rev-parse", "HEAD:other.md"])
+        .trim()
+        .to_owned();
+    let (dana_key, dana_pub) = keygen(tmp.path(), "dana");
+    let (mallory_key, _) = keygen(tmp.path(), "mallory");
+
+    let dana = "dana@acme.example";
+    tag(
+        &repo,
+        dana,
+        Some(&dana_key),
+        "aims/pol-001/v1",
+        &claim(&blob, "top-management"),
+    );
+    git(&repo, &["tag", "aims/lightweight"]);
+    tag(
+        &repo,
+        dana,
+        None,
+        "aims/unsigned",
+        &claim(&blob, "top-management"),
+    );
+    tag(
+        &repo,
+        dana,
+        Some(&dana_key),
+        "aims/role",
+        &claim(&blob, "ai-governance-lead"),
+    );
+    tag(
+        &repo,
+        dana,
+        Some(&dana_key),
+        "aims/blob",
+        &claim(&other_blob, "top-management"),
+    );
+    tag(
+        &repo,
+        dana,
+        Some(&mallory_key),
+        "aims/unknown-key",
+        &claim(&blob, "top-management"),
+    );
+    tag(
+        &repo,
+        dana,
+        Some(&dana_key),
+        "not-aims",
+        &claim(&blob, "top-management"),
+    );
+
+    let (signers, _) = allowed_signers::parse(&format!("{dana} {dana_pub}\n"));
+    let trust = TrustRoot {
+        roles: [
+            ("top-management".to_owned(), vec![dana.to_owned()]),
+            (
+                "ai-governance-lead".to_owned(),
+                vec!["alice@acme.example".to_owned()],
+            ),
+        ]
+        .into_iter()
+        .collect(),
+        signers,
+        keyring: None,
+    };
+    let git_repo = git2::Repository::open(&repo).unwrap();
+    let reports = approvals::scan(&git_repo, &trust).unwrap();
+    let by_name = |n: &str| {
+        reports
+            .iter()
+            .find(|r| r.name == n)
+            .unwrap_or_else(|| panic!("{n} scanned: {reports:#?}"))
+    };
+    assert_eq!(
+        reports.len(),
+        6,
+        "only tags under aims/, nested ones included"
+    );
+
+    let good = by_name("aims/pol-001/v1").outcome.as_ref().unwrap();
+    assert_eq!(
+        (
+            good.claim.document.as_str(),
+            good.signer_email.as_str(),
+            good.tag.as_str()
+        ),
+        ("POL-001", dana, "aims/pol-001/v1")
+    );
+    assert_eq!(
+        by_name("aims/lightweight").outcome,
+        Err(Invalid::Lightweight)
+    );
+    assert_eq!(
+        by_name("aims/unsigned").outcome,
+        Err(Invalid::Signature(Rejection::Unsigned))
+    );
+    assert!(
+        matches!(&by_name("aims/role").outcome, Err(Invalid::RoleNotHeld { role, .. }) if role == "ai-governance-lead")
+    );
+    assert!(matches!(
+        &by_name("aims/blob").outcome,
+        Err(Invalid::BlobMismatch { .. })
+    ));
+    assert!(matches!(
+        &by_name("aims/unknown-key").outcome,
+        Err(Invalid::Signature(Rejection::UnknownKey { .. }))
+    ));
+    for r in &reports {
+        if let Err(e) = &r.outcome {
+            assert!(!e.to_string().is_empty());
+        }
+    }
+}

@@ -2,11 +2,13 @@
 //! verified signature. Nothing here knows about ISO 42001.
 //!
 //! Built so far: the one-pass revision walk, git's allowed-signers format,
-//! SSH signature verification of tags, and approval-tag parsing. Still to
-//! come (issue 3): OpenPGP via gpgv, the trust root from the last approved
-//! aims.toml, versions, reviews, as-of and the commands on top.
+//! SSH (in-process) and OpenPGP (gpgv) verification of tag signatures,
+//! approval-tag parsing, and the scan of `refs/tags/aims/*`. Still to come
+//! (issue 3): the trust root from the last approved aims.toml, commit
+//! sign-off trailers, versions, reviews, as-of, and the commands on top.
 
 pub mod allowed_signers;
+pub mod approvals;
 pub mod openpgp;
 pub mod revisions;
 pub mod signature;
