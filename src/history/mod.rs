@@ -12,4 +12,5 @@ pub mod approvals;
 pub mod openpgp;
 pub mod revisions;
 pub mod signature;
+pub mod state;
 pub mod tag;
