@@ -122,3 +122,36 @@ fn revisions_follow_the_id_through_edits_renames_and_merges() {
         "README.md is not a controlled document"
     );
 }
+
+#[test]
+fn a_shallow_clone_is_refused_with_the_fix() {
+    let tmp = tempfile::tempdir().unwrap();
+    let origin = tmp.path().join("origin");
+    std::fs::create_dir_all(origin.join("aims")).unwrap();
+    git(&origin, &["init", "-q", "-b", "main"]);
+    for n in 1..=3 {
+        std::fs::write(origin.join("aims/rec.md"), doc("REC-001", &format!("v{n}"))).unwrap();
+        git(&origin, &["add", "."]);
+        git(&origin, &["commit", "-q", "-m", &format!("v{n}")]);
+    }
+    let url = format!("file://{}", origin.display());
+    git(
+        tmp.path(),
+        &["clone", "-q", "--depth", "1", &url, "shallow"],
+    );
+    let repo = git2::Repository::open(tmp.path().join("shallow")).unwrap();
+    assert!(repo.is_shallow());
+    let head = repo.head().unwrap().peel_to_commit().unwrap().id();
+    let err = revisions::walk(&repo, head, &Config::parse("[aims]\n").unwrap()).unwrap_err();
+    assert!(
+        err.message().contains("shallow") && err.message().contains("fetch-depth: 0"),
+        "{err}"
+    );
+
+    // The full clone of the same history walks.
+    git(tmp.path(), &["clone", "-q", &url, "full"]);
+    let repo = git2::Repository::open(tmp.path().join("full")).unwrap();
+    let head = repo.head().unwrap().peel_to_commit().unwrap().id();
+    let revs = revisions::walk(&repo, head, &Config::parse("[aims]\n").unwrap()).unwrap();
+    assert_eq!(revs.by_id["REC-001"].len(), 3);
+}

@@ -10,6 +10,11 @@ use git2::{Delta, Oid, Repository, Sort};
 use crate::config::Config;
 use crate::docs::{self, Loaded};
 
+/// The error for a shallow clone, with the fix.
+pub const SHALLOW: &str = "this is a shallow clone, so document history is incomplete and versions \
+    cannot be derived; fetch the full history (`git fetch --unshallow --tags`, or \
+    `fetch-depth: 0` in actions/checkout)";
+
 /// One change to a document's content or location.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Revision {
@@ -35,7 +40,13 @@ pub struct Revisions {
 /// Walks every commit reachable from `head`, oldest first, and records each
 /// commit that adds, changes or moves a controlled document (compared with
 /// its first parent).
+///
+/// A shallow clone is refused: its history is cut, so versions and approvals
+/// derived from it would be wrong, and wrong evidence is worse than none.
 pub fn walk(repo: &Repository, head: Oid, config: &Config) -> Result<Revisions, git2::Error> {
+    if repo.is_shallow() {
+        return Err(git2::Error::from_str(SHALLOW));
+    }
     let mut walk = repo.revwalk()?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
     walk.push(head)?;
