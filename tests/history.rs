@@ -11,21 +11,16 @@ use common::*;
 fn commit_as(repo: &Path, who: &str, date: &str, message: &str) {
     let home = tempfile::tempdir().unwrap();
     let email = format!("{who}@acme.example");
-    let out = hermetic("git", home.path())
-        .current_dir(repo)
-        .env("GIT_AUTHOR_NAME", who)
-        .env("GIT_AUTHOR_EMAIL", &email)
-        .env("GIT_COMMITTER_NAME", who)
-        .env("GIT_COMMITTER_EMAIL", &email)
-        .env("GIT_AUTHOR_DATE", date)
-        .env("GIT_COMMITTER_DATE", date)
-        .args(["commit", "-q", "-a", "-m", message])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    succeed(
+        &mut hermetic("git", home.path())
+            .current_dir(repo)
+            .env("GIT_AUTHOR_NAME", who)
+            .env("GIT_AUTHOR_EMAIL", &email)
+            .env("GIT_COMMITTER_NAME", who)
+            .env("GIT_COMMITTER_EMAIL", &email)
+            .env("GIT_AUTHOR_DATE", date)
+            .env("GIT_COMMITTER_DATE", date)
+            .args(["commit", "-q", "-a", "-m", message]),
     );
 }
 
@@ -75,16 +70,14 @@ fn revisions_follow_the_id_through_edits_renames_and_merges() {
     );
     git(repo, &["checkout", "-q", "main"]);
     let home = tempfile::tempdir().unwrap();
-    let out = hermetic("git", home.path())
-        .current_dir(repo)
-        .args(["merge", "-q", "--no-ff", "-m", "merge feature", "feature"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeed(&mut hermetic("git", home.path()).current_dir(repo).args([
+        "merge",
+        "-q",
+        "--no-ff",
+        "-m",
+        "merge feature",
+        "feature",
+    ]));
 
     let config = Config::parse("[aims]\n").unwrap();
     let git_repo = git2::Repository::open(repo).unwrap();

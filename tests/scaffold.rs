@@ -170,15 +170,10 @@ fn fixture_script_builds_a_git_repository_with_several_authors() {
         let tmp = tempfile::tempdir().unwrap();
         let dest = tmp.path().join(name);
         let home = tempfile::tempdir().unwrap();
-        let out = hermetic("bash", home.path())
-            .arg(project_root().join("fixtures/make-repo.sh"))
-            .args([name, dest.to_str().unwrap()])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        succeed(
+            &mut hermetic("bash", home.path())
+                .arg(project_root().join("fixtures/make-repo.sh"))
+                .args([name, dest.to_str().unwrap()]),
         );
         let authors: std::collections::BTreeSet<String> = git(&dest, &["log", "--format=%ae"])
             .lines()

@@ -27,15 +27,10 @@ fn have_tools() -> bool {
 fn keygen(dir: &Path, name: &str) -> (PathBuf, String) {
     let path = dir.join(name);
     let home = tempfile::tempdir().unwrap();
-    let out = hermetic("ssh-keygen", home.path())
-        .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    succeed(
+        &mut hermetic("ssh-keygen", home.path())
+            .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+            .arg(&path),
     );
     let public = std::fs::read_to_string(path.with_extension("pub")).unwrap();
     let public = public
