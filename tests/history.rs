@@ -12,7 +12,7 @@ fn commit_as(repo: &Path, who: &str, date: &str, message: &str) {
     let home = tempfile::tempdir().unwrap();
     let email = format!("{who}@acme.example");
     succeed(
-        &mut hermetic("git", home.path())
+        hermetic("git", home.path())
             .current_dir(repo)
             .env("GIT_AUTHOR_NAME", who)
             .env("GIT_AUTHOR_EMAIL", &email)
@@ -70,7 +70,7 @@ fn revisions_follow_the_id_through_edits_renames_and_merges() {
     );
     git(repo, &["checkout", "-q", "main"]);
     let home = tempfile::tempdir().unwrap();
-    succeed(&mut hermetic("git", home.path()).current_dir(repo).args([
+    succeed(hermetic("git", home.path()).current_dir(repo).args([
         "merge",
         "-q",
         "--no-ff",

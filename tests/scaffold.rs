@@ -171,7 +171,7 @@ fn fixture_script_builds_a_git_repository_with_several_authors() {
         let dest = tmp.path().join(name);
         let home = tempfile::tempdir().unwrap();
         succeed(
-            &mut hermetic("bash", home.path())
+            hermetic("bash", home.path())
                 .arg(project_root().join("fixtures/make-repo.sh"))
                 .args([name, dest.to_str().unwrap()]),
         );

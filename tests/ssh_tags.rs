@@ -28,7 +28,7 @@ fn keygen(dir: &Path, name: &str) -> (PathBuf, String) {
     let path = dir.join(name);
     let home = tempfile::tempdir().unwrap();
     succeed(
-        &mut hermetic("ssh-keygen", home.path())
+        hermetic("ssh-keygen", home.path())
             .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
             .arg(&path),
     );
