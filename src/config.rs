@@ -242,6 +242,13 @@ impl Config {
         let globs = |key: &str, list: &[String]| -> miette::Result<GlobSet> {
             let mut b = GlobSetBuilder::new();
             for g in list {
+                if !is_inside(g) {
+                    return Err(err(
+                        span_of(&["aims", key]),
+                        format!("`{g}` reaches outside the repository"),
+                        "globs are relative to the directory of aims.toml, without `..` or a leading `/`",
+                    ));
+                }
                 let glob = Glob::new(g).map_err(|e| {
                     err(
                         span_of(&["aims", key]),
@@ -267,6 +274,22 @@ impl Config {
                 )
             })?),
         };
+
+        let paths = [
+            ("allowed-signers", Some(&raw.aims.allowed_signers)),
+            ("gpg-keyring", raw.aims.gpg_keyring.as_ref()),
+        ];
+        for (key, path) in paths {
+            if let Some(path) = path
+                && !is_inside(path)
+            {
+                return Err(err(
+                    span_of(&["aims", key]),
+                    format!("`{key}` = `{path}` reaches outside the repository"),
+                    "the trust root is kept in the repository, e.g. \".aims/allowed_signers\"",
+                ));
+            }
+        }
 
         Ok(Config {
             organisation: raw.aims.organisation,
@@ -324,6 +347,15 @@ fn key_span(table: &DeTable<'_>, path: &[&str]) -> Option<Range<usize>> {
         toml::de::DeValue::Table(t) => key_span(t, rest).or_else(|| Some(key.span())),
         _ => Some(key.span()),
     }
+}
+
+/// A relative path (or glob) that stays inside the repository.
+pub fn is_inside(path: &str) -> bool {
+    !path.is_empty()
+        && !path.starts_with('/')
+        && !path.starts_with('\\')
+        && !path.contains(':')
+        && !path.split(['/', '\\']).any(|c| c == "..")
 }
 
 pub fn is_email(s: &str) -> bool {
@@ -431,6 +463,21 @@ mod tests {
             (
                 "[aims]\ncertification-date = 2027-01-01T10:00:00\n",
                 "not a plain date",
+                "2 │",
+            ),
+            (
+                "[aims]\ndocuments = [\"../outside/*.md\"]\n",
+                "outside the repository",
+                "2 │",
+            ),
+            (
+                "[aims]\nprds = [\"/etc/*.md\"]\n",
+                "outside the repository",
+                "2 │",
+            ),
+            (
+                "[aims]\ngpg-keyring = \"approvers.gpg/../../x\"\n",
+                "outside the repository",
                 "2 │",
             ),
             ("[aims\n", "invalid aims.toml", "1 │"),

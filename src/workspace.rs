@@ -130,6 +130,8 @@ fn matching_files(root: &Path, config: &Config) -> miette::Result<BTreeSet<Strin
         }
         let walker = WalkDir::new(&dir)
             .follow_links(false)
+            // A base directory that is a link could lead outside the repository.
+            .follow_root_links(false)
             .into_iter()
             .filter_entry(|e| e.file_name() != ".git");
         for entry in walker {

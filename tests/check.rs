@@ -109,8 +109,21 @@ fn symlinks_and_huge_files_are_findings() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     std::fs::create_dir_all(dir.join("aims")).unwrap();
-    std::fs::write(dir.join("aims.toml"), "[aims]\n").unwrap();
+    std::fs::write(
+        dir.join("aims.toml"),
+        "[aims]\nprds = [\"docs/prd/*.md\"]\n",
+    )
+    .unwrap();
     std::os::unix::fs::symlink("/etc/passwd", dir.join("aims/escape.md")).unwrap();
+    // A base directory that is a link to outside the repository is not walked.
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(
+        outside.path().join("secret.md"),
+        "+++\nid = \"SECRET-1\"\n+++\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("docs")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), dir.join("docs/prd")).unwrap();
     let mut huge = b"+++\nid = \"REC-1\"\n+++\n".to_vec();
     huge.resize(5 * 1024 * 1024, b'a');
     std::fs::write(dir.join("aims/huge.md"), huge).unwrap();
@@ -127,6 +140,10 @@ fn symlinks_and_huge_files_are_findings() {
         assert_eq!(f["code"], "DOC004");
         assert!(f["message"].as_str().unwrap().contains(needle), "{f}");
     }
+    assert!(
+        !json.to_string().contains("SECRET-1") && !json.to_string().contains("docs/prd/secret.md"),
+        "{json:#}"
+    );
 }
 
 #[test]
