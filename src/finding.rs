@@ -136,6 +136,22 @@ impl Finding {
         self
     }
 
+    /// Like [`Finding::at`], with the file's line index already built.
+    pub fn at_indexed(
+        mut self,
+        path: &str,
+        source: &str,
+        lines: &LineIndex,
+        span: Range<usize>,
+    ) -> Finding {
+        let (line, column) = lines.line_col(source, span.start);
+        self.path = Some(path.to_owned());
+        self.line = Some(line);
+        self.column = Some(column);
+        self.span = Some(span);
+        self
+    }
+
     /// Places the finding on a line when no byte span is known.
     pub fn at_line(mut self, path: &str, line: usize) -> Finding {
         self.path = Some(path.to_owned());
@@ -166,12 +182,36 @@ impl Finding {
 
 /// 1-based line and column (counted in characters) of byte `offset`.
 pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
-    let offset = floor_char_boundary(source, offset.min(source.len()));
-    let before = &source[..offset];
-    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = before[line_start..].chars().count() + 1;
-    (line, column)
+    LineIndex::new(source).line_col(source, offset)
+}
+
+/// Where each line starts, so that many findings in one file are located
+/// in logarithmic time rather than by rescanning the file for each.
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(source: &str) -> LineIndex {
+        let starts = std::iter::once(0)
+            .chain(
+                source
+                    .bytes()
+                    .enumerate()
+                    .filter(|(_, b)| *b == b'\n')
+                    .map(|(i, _)| i + 1),
+            )
+            .collect();
+        LineIndex { starts }
+    }
+
+    /// 1-based line and column (in characters) of byte `offset` in `source`.
+    pub fn line_col(&self, source: &str, offset: usize) -> (usize, usize) {
+        let offset = floor_char_boundary(source, offset.min(source.len()));
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let start = self.starts[line - 1];
+        (line, source[start..offset].chars().count() + 1)
+    }
 }
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {

@@ -10,7 +10,7 @@ use crate::catalog;
 use crate::config::{is_email, toml_date};
 use crate::docs::schema::{COMMON, Field, KINDS, Kind, Req, Ty, derived_field};
 use crate::docs::{Document, Loaded, MAX_DOCUMENT_BYTES, Node, Problem, Table, Value};
-use crate::finding::{Classification, Finding};
+use crate::finding::{Classification, Finding, LineIndex};
 use crate::rules::Rule;
 use crate::workspace::Workspace;
 
@@ -184,6 +184,7 @@ pub fn check(ws: &Workspace, out: &mut Vec<Finding>) {
                     ws,
                     index: &index,
                     doc,
+                    lines: LineIndex::new(&doc.source),
                     out,
                 };
                 ctx.check_document();
@@ -251,6 +252,7 @@ struct Ctx<'a, 'o> {
     ws: &'a Workspace,
     index: &'a Index<'a>,
     doc: &'a Document,
+    lines: LineIndex,
     out: &'o mut Vec<Finding>,
 }
 
@@ -264,7 +266,7 @@ impl Ctx<'_, '_> {
     ) {
         let f = Finding::new(rule, message)
             .document(self.doc.id())
-            .at(&self.doc.path, &self.doc.source, Some(span))
+            .at_indexed(&self.doc.path, &self.doc.source, &self.lines, span)
             .help(help);
         self.out.push(f);
     }
@@ -584,7 +586,7 @@ impl Ctx<'_, '_> {
                 if items.is_empty() && field.req != Req::Optional {
                     self.empty(field, node, place);
                 }
-                let mut seen = Vec::new();
+                let mut seen = std::collections::HashSet::new();
                 for item in items {
                     let Some(s) = item.as_str() else {
                         self.report(
@@ -598,7 +600,7 @@ impl Ctx<'_, '_> {
                         );
                         continue;
                     };
-                    if seen.contains(&s) {
+                    if !seen.insert(s) {
                         self.report(
                             &INVALID_VALUE,
                             item.span.clone(),
@@ -607,7 +609,6 @@ impl Ctx<'_, '_> {
                         );
                         continue;
                     }
-                    seen.push(s);
                     match field.ty {
                         Ty::Texts if s.trim().is_empty() => self.empty(field, item, place),
                         Ty::Persons => self.person(field, s, item.span.clone(), place),
