@@ -178,6 +178,18 @@ fn exit_codes_follow_fail_on() {
     .unwrap();
     let (c, json) = check_json(dir);
     assert_eq!((c, &json["summary"]["major"]), (1, &Value::from(1)));
+    // SARIF describes the rule as configured, like its results.
+    let sarif: Value =
+        serde_json::from_slice(&run(dir, &["check", "--format", "sarif"]).stdout).unwrap();
+    let rule = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "DOC007")
+        .unwrap()
+        .clone();
+    assert_eq!(rule["properties"]["classification"], "major");
+    assert_eq!(rule["defaultConfiguration"]["level"], "error");
     // …or turn it off.
     std::fs::write(
         dir.join("aims.toml"),

@@ -183,8 +183,22 @@ fn evaluate(
             role: claim.role.clone(),
         });
     }
-    let commit = repo.find_commit(git2::Oid::from_str(&parsed.object)?)?;
-    let entry = match commit.tree()?.get_path(Path::new(&claim.path)) {
+    // A tag naming an object that is not a readable commit is this tag's
+    // defect, not a reason to stop reading the others.
+    let tree = match git2::Oid::from_str(&parsed.object)
+        .and_then(|oid| repo.find_commit(oid))
+        .and_then(|c| c.tree())
+    {
+        Ok(tree) => tree,
+        Err(e) => {
+            return fail(Invalid::Unreadable(format!(
+                "tagged commit {}: {}",
+                parsed.object,
+                e.message()
+            )));
+        }
+    };
+    let entry = match tree.get_path(Path::new(&claim.path)) {
         Ok(e) => e,
         Err(e) if e.code() == git2::ErrorCode::NotFound => {
             return fail(Invalid::PathMissing {

@@ -42,7 +42,7 @@ pub fn render(
     match format {
         Format::Human => human::render(findings, ws, opts, out),
         Format::Json => json::render(findings, out),
-        Format::Sarif => sarif::render(findings, out),
+        Format::Sarif => sarif::render(findings, &ws.config.rule_overrides, out),
         Format::Github => github::render(findings, out),
         Format::Markdown => markdown::render(findings, ws, out),
     }

@@ -2,6 +2,7 @@
 //! others). Every rule of the catalogue is listed, so rule indices are
 //! stable across runs; URIs are relative to the repository root.
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use serde_json::{Value, json};
@@ -20,8 +21,15 @@ fn level(c: Classification) -> &'static str {
     }
 }
 
-fn rule_json(r: &Rule) -> Value {
-    let mut tags = vec!["iso42001".to_owned(), r.classification.as_str().to_owned()];
+/// A rule as configured: its classification after `[rules]` in aims.toml,
+/// or `None` when the configuration turns it off.
+fn rule_json(r: &Rule, overrides: &Overrides) -> Value {
+    let setting = overrides
+        .get(r.code)
+        .copied()
+        .unwrap_or(Some(r.classification));
+    let classification = setting.unwrap_or(r.classification);
+    let mut tags = vec!["iso42001".to_owned(), classification.as_str().to_owned()];
     tags.extend(r.clause.map(|c| format!("clause-{c}")));
     tags.extend(r.control.map(|c| format!("control-{c}")));
     json!({
@@ -33,10 +41,10 @@ fn rule_json(r: &Rule) -> Value {
             "text": r.fix,
             "markdown": format!("**What it checks.** {}\n\n**Why an auditor cares.** {}\n\n**How to fix it.** {}", r.what, r.why, r.fix),
         },
-        "defaultConfiguration": { "level": level(r.classification) },
+        "defaultConfiguration": { "level": level(classification), "enabled": setting.is_some() },
         "properties": {
             "tags": tags,
-            "classification": r.classification,
+            "classification": classification,
             "clause": r.clause,
             "control": r.control,
         },
@@ -55,10 +63,7 @@ fn result_json(f: &Finding) -> Value {
     }
     // Code scanning needs a location for every result; findings about the
     // AIMS as a whole point at its configuration.
-    let uri = f
-        .path
-        .clone()
-        .unwrap_or_else(|| config::FILE_NAME.to_owned());
+    let uri = encode_uri_path(f.path.as_deref().unwrap_or(config::FILE_NAME));
     let mut region = serde_json::Map::new();
     region.insert("startLine".into(), json!(f.line.unwrap_or(1)));
     if let Some(col) = f.column {
@@ -84,7 +89,22 @@ fn result_json(f: &Finding) -> Value {
     })
 }
 
-pub fn render(findings: &[Finding], out: &mut dyn Write) -> io::Result<()> {
+/// Percent-encodes a relative path for a SARIF URI, keeping `/`.
+fn encode_uri_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+type Overrides = BTreeMap<String, Option<Classification>>;
+
+pub fn render(findings: &[Finding], overrides: &Overrides, out: &mut dyn Write) -> io::Result<()> {
     let sarif = json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -94,7 +114,7 @@ pub fn render(findings: &[Finding], out: &mut dyn Write) -> io::Result<()> {
                     "name": "aims",
                     "version": env!("CARGO_PKG_VERSION"),
                     "informationUri": "https://github.com/aims-compliance/aims",
-                    "rules": ALL.iter().map(|r| rule_json(r)).collect::<Vec<_>>(),
+                    "rules": ALL.iter().map(|r| rule_json(r, overrides)).collect::<Vec<_>>(),
                 },
             },
             "columnKind": "unicodeCodePoints",
@@ -103,4 +123,16 @@ pub fn render(findings: &[Finding], out: &mut dyn Write) -> io::Result<()> {
     });
     serde_json::to_writer_pretty(&mut *out, &sarif)?;
     writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn uris_are_percent_encoded() {
+        assert_eq!(
+            super::encode_uri_path("aims/AI policy #2.md"),
+            "aims/AI%20policy%20%232.md"
+        );
+        assert_eq!(super::encode_uri_path("aims/é.md"), "aims/%C3%A9.md");
+    }
 }
