@@ -62,13 +62,16 @@ pub fn verify(
     keyring: &Path,
     principal: &str,
 ) -> std::io::Result<Result<Verified, Rejection>> {
+    // gpgv looks a keyring name without a slash up in ~/.gnupg: pass an
+    // absolute path so only the repository's keyring is ever trusted.
+    let keyring = std::path::absolute(keyring)?;
     let dir = tempfile_dir()?;
     let sig_path = dir.join("signature.asc");
     std::fs::write(&sig_path, armored)?;
     let mut child = match Command::new("gpgv")
         .arg("--status-fd=1")
         .arg("--keyring")
-        .arg(keyring)
+        .arg(&keyring)
         .arg(&sig_path)
         .arg("-")
         .stdin(Stdio::piped())
