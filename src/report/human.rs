@@ -25,11 +25,7 @@ pub fn render(
             Classification::Observation => Severity::Warning,
             Classification::Improvement => Severity::Advice,
         };
-        let reference = [f.clause(), f.control()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(", ");
+        let reference = f.rule.reference();
         let code = format!(
             "{} {} · {} · {reference}",
             f.rule.code,

@@ -26,11 +26,7 @@ pub fn render(findings: &[Finding], ws: &Workspace, out: &mut dyn Write) -> io::
             crate::finding::Classification::Observation => "🟡 observation",
             crate::finding::Classification::Improvement => "🔵 improvement",
         };
-        let reference = [f.clause(), f.control()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(", ");
+        let reference = f.rule.reference();
         let location = match (&f.path, f.line) {
             (Some(p), Some(l)) => format!("`{p}:{l}`"),
             (Some(p), None) => format!("`{p}`"),

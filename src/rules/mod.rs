@@ -35,6 +35,15 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// The clause and/or control, as reports print them: "7.5.2", "A.5.2" or both.
+    pub fn reference(&self) -> String {
+        [self.clause, self.control]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// The full explanation, as `aims explain` prints it.
     pub fn explanation(&self) -> String {
         format!(
@@ -118,11 +127,7 @@ pub fn markdown_table() -> String {
         "| code | name | classification | clause | summary |\n|---|---|---|---|---|\n",
     );
     for r in ALL {
-        let reference = [r.clause, r.control]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(", ");
+        let reference = r.reference();
         out.push_str(&format!(
             "| `{}` | {} | {} | {reference} | {} |\n",
             r.code,
