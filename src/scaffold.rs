@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::config;
 use crate::date::Date;
 use crate::docs::Kind;
-use crate::workspace::Workspace;
+use crate::workspace::{Workspace, literal_prefix};
 
 include!(concat!(env!("OUT_DIR"), "/templates.rs"));
 
@@ -167,7 +167,7 @@ pub fn new_document(ws: &Workspace, opts: &NewOptions) -> miette::Result<(String
     } else {
         &ws.config.documents
     };
-    let base = globs.first().map(|g| base_dir(g)).unwrap_or_default();
+    let base = globs.first().map(|g| literal_prefix(g)).unwrap_or_default();
     let folder = if opts.kind == Kind::Prd && !ws.config.prds.is_empty() {
         String::new()
     } else {
@@ -221,17 +221,6 @@ pub fn next_id<'a>(ids: impl Iterator<Item = &'a str>, prefix: &str) -> String {
         .max()
         .unwrap_or(0);
     format!("{prefix}-{:03}", highest + 1)
-}
-
-/// The directory part of a glob before its first wildcard.
-fn base_dir(glob: &str) -> String {
-    let parts: Vec<&str> = glob.split('/').collect();
-    parts[..parts.len().saturating_sub(1)]
-        .iter()
-        .take_while(|p| !p.contains(['*', '?', '[', '{']))
-        .copied()
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 fn slug(title: &str) -> String {
@@ -308,7 +297,6 @@ mod tests {
         assert_eq!(next_id(std::iter::empty(), "RSK"), "RSK-001");
         assert_eq!(slug("AI Policy: v2 (draft)"), "ai-policy-v2-draft");
         assert_eq!(slug("!!!"), "document");
-        assert_eq!(base_dir("aims/**/*.md"), "aims");
         assert_eq!(
             fill("a {{x}} b", &BTreeMap::from([("x", "1".into())])).unwrap(),
             "a 1 b"

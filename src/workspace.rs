@@ -113,7 +113,7 @@ fn matching_files(root: &Path, config: &Config) -> miette::Result<BTreeSet<Strin
         .documents
         .iter()
         .chain(&config.prds)
-        .map(|g| literal_prefix(g))
+        .map(|g| PathBuf::from(literal_prefix(g)))
         .collect();
     bases.sort();
     bases.dedup();
@@ -156,17 +156,15 @@ fn matching_files(root: &Path, config: &Config) -> miette::Result<BTreeSet<Strin
 }
 
 /// The directory part of a glob before its first wildcard: `aims/**/*.md` →
-/// `aims`, `**/*.md` → ``.
-fn literal_prefix(glob: &str) -> PathBuf {
-    let mut prefix = PathBuf::new();
+/// `aims`, `**/*.md` → ``. Also where `aims new` writes documents.
+pub fn literal_prefix(glob: &str) -> String {
     let parts: Vec<&str> = glob.split('/').collect();
-    for part in &parts[..parts.len().saturating_sub(1)] {
-        if part.contains(['*', '?', '[', '{', '\\']) {
-            break;
-        }
-        prefix.push(part);
-    }
-    prefix
+    parts[..parts.len().saturating_sub(1)]
+        .iter()
+        .take_while(|p| !p.contains(['*', '?', '[', '{', '\\']))
+        .copied()
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 #[cfg(test)]
@@ -175,10 +173,10 @@ mod tests {
 
     #[test]
     fn prefixes() {
-        assert_eq!(literal_prefix("aims/**/*.md"), PathBuf::from("aims"));
-        assert_eq!(literal_prefix("docs/prd/*.md"), PathBuf::from("docs/prd"));
-        assert_eq!(literal_prefix("**/*.md"), PathBuf::from(""));
-        assert_eq!(literal_prefix("policy.md"), PathBuf::from(""));
-        assert_eq!(literal_prefix("a/{b,c}/*.md"), PathBuf::from("a"));
+        assert_eq!(literal_prefix("aims/**/*.md"), "aims");
+        assert_eq!(literal_prefix("docs/prd/*.md"), "docs/prd");
+        assert_eq!(literal_prefix("**/*.md"), "");
+        assert_eq!(literal_prefix("policy.md"), "");
+        assert_eq!(literal_prefix("a/{b,c}/*.md"), "a");
     }
 }
