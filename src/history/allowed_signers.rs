@@ -145,32 +145,33 @@ fn is_key_type(token: &str) -> bool {
     token.starts_with("ssh-") || token.starts_with("ecdsa-sha2-") || token.starts_with("sk-")
 }
 
-/// Splits on whitespace outside double quotes; quotes are kept in the token
-/// (removed later where the format allows them).
-fn tokens(line: &str) -> Result<Vec<String>, String> {
+/// Splits where `is_separator` holds outside double quotes; quotes are kept
+/// in the pieces (removed later where the format allows them).
+fn split_unquoted(s: &str, is_separator: impl Fn(char) -> bool) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut quoted = false;
-    for c in line.chars() {
-        match c {
-            '"' => {
-                quoted = !quoted;
-                cur.push(c);
-            }
-            c if c.is_whitespace() && !quoted => {
-                if !cur.is_empty() {
-                    out.push(std::mem::take(&mut cur));
-                }
-            }
-            c => cur.push(c),
+    for c in s.chars() {
+        if c == '"' {
+            quoted = !quoted;
+        }
+        if !quoted && is_separator(c) {
+            out.push(std::mem::take(&mut cur));
+        } else {
+            cur.push(c);
         }
     }
     if quoted {
         return Err("unterminated double quote".into());
     }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
+    out.push(cur);
+    Ok(out)
+}
+
+/// The whitespace-separated fields of a line.
+fn tokens(line: &str) -> Result<Vec<String>, String> {
+    let mut out = split_unquoted(line, char::is_whitespace)?;
+    out.retain(|t| !t.is_empty());
     // The principals may be quoted as a whole.
     if let Some(first) = out.first_mut()
         && first.starts_with('"')
@@ -180,22 +181,9 @@ fn tokens(line: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
-/// Splits options on commas outside double quotes.
+/// The comma-separated options.
 fn split_options(s: &str) -> Result<Vec<String>, String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    for c in s.chars() {
-        match c {
-            '"' => {
-                quoted = !quoted;
-                cur.push(c);
-            }
-            ',' if !quoted => out.push(std::mem::take(&mut cur)),
-            c => cur.push(c),
-        }
-    }
-    out.push(cur);
+    let out = split_unquoted(s, |c| c == ',')?;
     if out.iter().any(String::is_empty) {
         return Err("empty option".into());
     }
