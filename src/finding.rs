@@ -126,14 +126,13 @@ impl Finding {
 
     /// Places the finding in a file; `span` is a byte range in `source`.
     pub fn at(mut self, path: &str, source: &str, span: Option<Range<usize>>) -> Finding {
-        self.path = Some(path.to_owned());
-        if let Some(span) = span {
-            let (line, column) = line_col(source, span.start);
-            self.line = Some(line);
-            self.column = Some(column);
-            self.span = Some(span);
+        match span {
+            Some(span) => self.at_indexed(path, source, &LineIndex::new(source), span),
+            None => {
+                self.path = Some(path.to_owned());
+                self
+            }
         }
-        self
     }
 
     /// Like [`Finding::at`], with the file's line index already built.
