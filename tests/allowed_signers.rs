@@ -1,25 +1,12 @@
 //! Our allowed-signers parser agrees with `ssh-keygen -Y verify`, the tool
 //! git itself calls, on which principals and namespaces a line allows.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
 use aims::history::allowed_signers::{self, Validity};
-
-/// ssh-keygen, or `None` when it is missing locally; under CI a missing
-/// tool fails the test instead of skipping it.
-fn ssh_keygen() -> Option<&'static str> {
-    let found = Command::new("ssh-keygen").arg("-?").output().is_ok();
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "ssh-keygen is required under CI"
-        );
-        eprintln!("skipping: ssh-keygen not installed");
-        return None;
-    }
-    Some("ssh-keygen")
-}
 
 fn ssh(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> std::process::Output {
     use std::io::Write;
@@ -42,7 +29,7 @@ fn ssh(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> std::process::Output 
 
 #[test]
 fn principals_namespaces_and_validity_agree_with_ssh_keygen() {
-    if ssh_keygen().is_none() {
+    if !common::have_tools(&["ssh-keygen"]) {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();

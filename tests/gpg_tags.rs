@@ -9,23 +9,6 @@ use aims::history::openpgp;
 use aims::history::signature::{self, Rejection, SignatureKind};
 use common::*;
 
-fn have_gpg() -> bool {
-    let ok = ["gpg", "gpgv"].iter().all(|t| {
-        std::process::Command::new(t)
-            .arg("--version")
-            .output()
-            .is_ok()
-    });
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "gpg and gpgv are required under CI"
-        );
-        eprintln!("skipping: gpg or gpgv not installed");
-    }
-    ok
-}
-
 fn gpg(gnupghome: &Path, args: &[&str]) -> Vec<u8> {
     let out = hermetic("gpg", gnupghome)
         .env("GNUPGHOME", gnupghome)
@@ -59,7 +42,7 @@ fn new_home(dir: &Path, name: &str, uid: &str) -> std::path::PathBuf {
 
 #[test]
 fn real_openpgp_signed_tags_verify_through_gpgv() {
-    if !have_gpg() {
+    if !have_tools(&["gpg", "gpgv", "gpgconf"]) {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();

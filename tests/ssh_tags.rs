@@ -9,21 +9,6 @@ use aims::history::allowed_signers;
 use aims::history::signature::{self, Rejection, SignatureKind};
 use common::*;
 
-fn have_tools() -> bool {
-    let ok = std::process::Command::new("ssh-keygen")
-        .arg("-?")
-        .output()
-        .is_ok();
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "ssh-keygen is required under CI"
-        );
-        eprintln!("skipping: ssh-keygen not installed");
-    }
-    ok
-}
-
 fn keygen(dir: &Path, name: &str) -> (PathBuf, String) {
     let path = dir.join(name);
     let home = tempfile::tempdir().unwrap();
@@ -82,7 +67,7 @@ const MESSAGE: &str = "Approve POL-001 AI Policy\n\nAims-Document: POL-001\nAims
 
 #[test]
 fn real_ssh_signed_tags_verify_and_forgeries_do_not() {
-    if !have_tools() {
+    if !have_tools(&["ssh-keygen"]) {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -246,7 +231,7 @@ fn claim(blob: &str, role: &str) -> String {
 #[test]
 fn scan_counts_only_verified_approvals_and_says_why_not() {
     use aims::history::approvals::{self, Invalid, TrustRoot};
-    if !have_tools() {
+    if !have_tools(&["ssh-keygen"]) {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();

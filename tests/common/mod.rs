@@ -112,3 +112,22 @@ pub fn succeed(cmd: &mut Command) -> Output {
     );
     out
 }
+
+/// Whether these external tools are installed. A test that needs them skips
+/// when they are missing locally, but fails under CI, which must never skip.
+pub fn have_tools(tools: &[&str]) -> bool {
+    let missing: Vec<&str> = tools
+        .iter()
+        .copied()
+        .filter(|t| Command::new(t).arg("--version").output().is_err())
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{missing:?} required under CI"
+    );
+    eprintln!("skipping: {missing:?} not installed");
+    false
+}
