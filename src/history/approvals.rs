@@ -141,12 +141,13 @@ fn evaluate(
         Ok(t) => t,
         Err(e) => return Ok((None, Err(Invalid::Unreadable(e)))),
     };
-    let document = tag::parse_claim(&parsed.message).ok().map(|c| c.document);
+    let claim = tag::parse_claim(&parsed.message);
+    let document = claim.as_ref().ok().map(|c| c.document.clone());
     let fail = |invalid| Ok((document.clone(), Err(invalid)));
     if parsed.target_type != "commit" {
         return fail(Invalid::NotACommit(parsed.target_type.clone()));
     }
-    let claim = match tag::parse_claim(&parsed.message) {
+    let claim = match claim {
         Ok(c) => c,
         Err(e) => return fail(Invalid::Trailers(e)),
     };
