@@ -7,10 +7,15 @@ use std::path::Path;
 
 use miette::IntoDiagnostic;
 
+use crate::approve::{self, ApproveOptions};
 use crate::catalog;
+use crate::control::{self, AsOf, CONFIG_ID, Register};
+use crate::date::Date;
 use crate::docs::Kind;
 use crate::docs::schema::KINDS;
 use crate::finding::Classification;
+use crate::redline::{self, RedlineFormat, Side};
+use crate::report::register::{self as register_report, StatusFormat};
 use crate::report::{self, Format};
 use crate::rules::{self, RuleJson};
 use crate::scaffold;
@@ -33,8 +38,21 @@ pub struct CheckOptions {
 
 pub fn check(start: &Path, opts: &CheckOptions, out: &mut dyn Write) -> miette::Result<Outcome> {
     let root = workspace::discover(start)?;
-    let ws = Workspace::open(&root)?;
-    let findings = rules::check(&ws);
+    let (ws, register) = match control::open_repository(&root)? {
+        Ok(repo) => {
+            let (ws, register) = Register::open(&root, &repo, &AsOf::Now)?;
+            (ws, Some(register))
+        }
+        Err(why) => {
+            // Loud, but not fatal: the document rules still apply.
+            eprintln!(
+                "aims: note: {why}; the document-control rules (CTL…) need the git history \
+                 and were skipped"
+            );
+            (Workspace::open(&root)?, None)
+        }
+    };
+    let findings = rules::check(&ws, register.as_ref());
     report::render(
         opts.format,
         &findings,
@@ -167,5 +185,214 @@ pub fn new(
     let ws = Workspace::open(&root)?;
     let (rel, id) = scaffold::new_document(&ws, &scaffold::NewOptions { kind, title, owner })?;
     writeln!(out, "Created {id} at {rel}").into_diagnostic()?;
+    Ok(Outcome::Clean)
+}
+
+/// Opens the register as of a moment; a repository is required.
+fn open_register(
+    start: &Path,
+    as_of: Option<&str>,
+) -> miette::Result<(git2::Repository, Workspace, Register)> {
+    let root = workspace::discover(start)?;
+    let repo = match control::open_repository(&root)? {
+        Ok(r) => r,
+        Err(why) => miette::bail!(
+            help = "document control reads git history: run `git init` and commit the AIMS, \
+                    with aims.toml at the top of the repository",
+            "{why}"
+        ),
+    };
+    let as_of = as_of.map_or(AsOf::Now, AsOf::parse);
+    let (ws, register) = Register::open(&root, &repo, &as_of)?;
+    Ok((repo, ws, register))
+}
+
+pub fn status(
+    start: &Path,
+    as_of: Option<&str>,
+    format: StatusFormat,
+    out: &mut dyn Write,
+) -> miette::Result<Outcome> {
+    let (_repo, _ws, register) = open_register(start, as_of)?;
+    register_report::render_status(&register, format, out).into_diagnostic()?;
+    Ok(Outcome::Clean)
+}
+
+pub fn log(
+    start: &Path,
+    id: &str,
+    as_of: Option<&str>,
+    format: ListFormat,
+    out: &mut dyn Write,
+) -> miette::Result<Outcome> {
+    let (_repo, _ws, register) = open_register(start, as_of)?;
+    let entry = find_entry(&register, id)?;
+    register_report::render_log(entry, &register, format, out).into_diagnostic()?;
+    Ok(Outcome::Clean)
+}
+
+fn find_entry<'a>(register: &'a Register, id: &str) -> miette::Result<&'a control::Entry> {
+    register.entry(id).ok_or_else(|| {
+        let ids: Vec<&str> = std::iter::once(CONFIG_ID)
+            .chain(register.entries.iter().map(|e| e.id.as_str()))
+            .collect();
+        let help = match rules::document::closest(id, &ids) {
+            Some(c) => format!("did you mean {c}? `aims status` lists every document"),
+            None => "`aims status` lists every document".to_owned(),
+        };
+        miette::miette!(help = help, "no controlled document has the id `{id}`")
+    })
+}
+
+pub struct DiffOptions<'a> {
+    pub id: &'a str,
+    pub from: Option<&'a str>,
+    pub to: Option<&'a str>,
+    pub format: RedlineFormat,
+    pub color: bool,
+}
+
+/// One side of a redline: a version (`v2`, `2`), `approved` (the last
+/// approved content), `head`, `working` (the working tree), or any commit.
+fn side(
+    repo: &git2::Repository,
+    root: &Path,
+    entry: &control::Entry,
+    spec: &str,
+) -> miette::Result<(String, String)> {
+    let git = |e: git2::Error| miette::miette!("{}", e.message());
+    let blob_text = |blob: &str| -> miette::Result<String> {
+        let oid = git2::Oid::from_str(blob).map_err(git)?;
+        let b = repo.find_blob(oid).map_err(git)?;
+        Ok(String::from_utf8_lossy(b.content()).into_owned())
+    };
+    let approved_label = |a: &crate::history::approvals::Approval, v: u32| {
+        format!(
+            "v{v} (approved {} by {} as {})",
+            Date::from_unix(a.time),
+            a.signer_email,
+            a.claim.role
+        )
+    };
+    let versions: Vec<(&crate::history::approvals::Approval, u32)> = {
+        let mut seen = Vec::new();
+        for (a, v) in &entry.state.counted {
+            if !seen.iter().any(|(_, sv): &(_, u32)| *sv == *v) {
+                seen.push((a, *v));
+            }
+        }
+        seen
+    };
+    let lower = spec.to_ascii_lowercase();
+    if lower == "working" || lower == "worktree" {
+        let text = std::fs::read(root.join(&entry.path))
+            .map_err(|e| miette::miette!("cannot read {}: {e}", entry.path))?;
+        return Ok((
+            "working tree".to_owned(),
+            String::from_utf8_lossy(&text).into_owned(),
+        ));
+    }
+    if lower == "approved" {
+        let Some((a, v)) = versions.last() else {
+            miette::bail!("{} has never been approved", entry.id);
+        };
+        return Ok((approved_label(a, *v), blob_text(&a.claim.blob)?));
+    }
+    if let Ok(n) = lower.trim_start_matches('v').parse::<u32>()
+        && (lower.starts_with('v') || !lower.is_empty() && lower.len() < 4)
+    {
+        let Some((a, v)) = versions.iter().find(|(_, v)| *v == n) else {
+            miette::bail!(
+                help = format!("{} has {} approved version(s)", entry.id, versions.len()),
+                "{} has no version {n}",
+                entry.id
+            );
+        };
+        return Ok((approved_label(a, *v), blob_text(&a.claim.blob)?));
+    }
+    let commit = repo
+        .revparse_single(spec)
+        .and_then(|o| o.peel_to_commit())
+        .map_err(|e| {
+            miette::miette!(
+                help = "a version (v1), `approved`, `working`, `head`, or a commit",
+                "`{spec}` names no version or commit: {}",
+                e.message()
+            )
+        })?;
+    let tree = commit.tree().map_err(git)?;
+    // The document's path at that commit: the newest of its known paths.
+    for rev in entry.revisions.iter().rev() {
+        if let Some((_, bytes)) = control::trust::blob_at(repo, &tree, &rev.path).map_err(git)? {
+            let short = commit.id().to_string();
+            return Ok((
+                format!(
+                    "commit {} ({})",
+                    &short[..12],
+                    Date::from_unix(commit.time().seconds())
+                ),
+                String::from_utf8_lossy(&bytes).into_owned(),
+            ));
+        }
+    }
+    miette::bail!("{} did not exist at {spec}", entry.id)
+}
+
+pub fn diff(start: &Path, opts: &DiffOptions<'_>, out: &mut dyn Write) -> miette::Result<Outcome> {
+    let (repo, _ws, register) = open_register(start, None)?;
+    let root = workspace::discover(start)?;
+    let entry = find_entry(&register, opts.id)?;
+    let from_spec = match opts.from {
+        Some(f) => f,
+        None if entry.state.version.is_some() => "approved",
+        None => miette::bail!(
+            help = format!(
+                "give two versions or commits, e.g. `aims diff {} HEAD~1 working`",
+                opts.id
+            ),
+            "{} has never been approved, so there is no approved version to compare with",
+            opts.id
+        ),
+    };
+    let to_spec = opts.to.unwrap_or("working");
+    let (from_label, from_text) = side(&repo, &root, entry, from_spec)?;
+    let (to_label, to_text) = side(&repo, &root, entry, to_spec)?;
+    let title = format!("{} {}", entry.id, entry.title);
+    let text = redline::render(
+        &title,
+        &Side {
+            label: from_label,
+            text: &from_text,
+        },
+        &Side {
+            label: to_label,
+            text: &to_text,
+        },
+        opts.format,
+        opts.color,
+    );
+    out.write_all(text.as_bytes()).into_diagnostic()?;
+    Ok(Outcome::Clean)
+}
+
+pub fn approve(
+    start: &Path,
+    opts: &ApproveOptions,
+    out: &mut dyn Write,
+) -> miette::Result<Outcome> {
+    let root = workspace::discover(start)?;
+    let done = approve::approve(&root, opts)?;
+    let what = if done.review {
+        format!("Recorded the review of {} v{}", done.id, done.version)
+    } else {
+        format!("Approved {} as v{}", done.id, done.version)
+    };
+    writeln!(
+        out,
+        "{what} (role {}): tag {} is signed and verified ({}).\n\
+         Share it: git push origin {}",
+        done.role, done.tag, done.fingerprint, done.tag
+    )
+    .into_diagnostic()?;
     Ok(Outcome::Clean)
 }

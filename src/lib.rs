@@ -4,13 +4,16 @@
 //! Data flows top to bottom: [`config`], [`docs`] → [`workspace`] →
 //! [`rules`] → [`finding`]s → [`report`]. [`commands`] wires them to the CLI.
 
+pub mod approve;
 pub mod catalog;
 pub mod commands;
 pub mod config;
+pub mod control;
 pub mod date;
 pub mod docs;
 pub mod finding;
 pub mod history;
+pub mod redline;
 pub mod report;
 pub mod rules;
 pub mod scaffold;

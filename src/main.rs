@@ -7,9 +7,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use aims::commands::{self, CheckOptions, ListFormat, Outcome};
+use aims::approve::ApproveOptions;
+use aims::commands::{self, CheckOptions, DiffOptions, ListFormat, Outcome};
 use aims::finding::Classification;
+use aims::redline::RedlineFormat;
 use aims::report::Format;
+use aims::report::register::StatusFormat;
 use aims::scaffold::InitOptions;
 
 /// Document control and audit readiness for ISO/IEC 42001 AI management
@@ -61,6 +64,91 @@ enum Command {
         /// Exit 1 when a finding of this classification or worse exists.
         #[arg(long, value_enum, default_value_t = FailOn::Minor)]
         fail_on: FailOn,
+    },
+    /// Show the document-control register: version, state, approver, review due.
+    ///
+    /// Every fact is derived from git: versions and approvals from signed
+    /// tags under refs/tags/aims/ (verified against the approved
+    /// allowed-signers file), changes from commit history. aims.toml comes
+    /// first: roles and keys are read from its last approved revision.
+    ///
+    /// Examples:
+    ///   aims status
+    ///   aims status --as-of 2026-06-30
+    ///   aims status --as-of v2.0 --format json
+    #[command(verbatim_doc_comment)]
+    Status {
+        /// Describe the AIMS as it was at the end of DATE (YYYY-MM-DD, UTC)
+        /// or at COMMIT (any revision git understands) [default: now, with
+        /// the working tree].
+        #[arg(long, value_name = "DATE|COMMIT")]
+        as_of: Option<String>,
+        #[arg(long, short = 'f', value_enum, default_value_t = StatusFormat::Human)]
+        format: StatusFormat,
+    },
+    /// Show a document's revisions and approvals, newest first.
+    ///
+    /// Each approval says whether its signature verified and whether it
+    /// counts, and if not, why.
+    ///
+    /// Examples:
+    ///   aims log POL-001
+    ///   aims log aims.toml --format json
+    #[command(verbatim_doc_comment)]
+    Log {
+        /// The document's id (or aims.toml).
+        id: String,
+        #[arg(long, value_name = "DATE|COMMIT")]
+        as_of: Option<String>,
+        #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Redline a document between two versions: lines, with changed words marked.
+    ///
+    /// FROM and TO are a version (v1, v2), `approved` (the last approved
+    /// content), `working` (the working tree), or any commit git understands.
+    /// Defaults: the last approved version against the working tree.
+    ///
+    /// Examples:
+    ///   aims diff POL-001
+    ///   aims diff POL-001 v1 v2 --format html > redline.html
+    #[command(verbatim_doc_comment)]
+    Diff {
+        /// The document's id (or aims.toml).
+        id: String,
+        from: Option<String>,
+        to: Option<String>,
+        #[arg(long, short = 'f', value_enum, default_value_t = RedlineFormat::Human)]
+        format: RedlineFormat,
+    },
+    /// Approve a document's committed content with a signed tag.
+    ///
+    /// Writes the Aims-* trailers for the content of ID in HEAD and runs
+    /// `git tag -s`, so your own signing set-up (SSH or OpenPGP) signs it.
+    /// The tag is then verified like any other; one that would not count is
+    /// deleted again and the reason given. Refuses when the working tree
+    /// differs from the committed document, when you hold none of the roles
+    /// that may approve it, or when you authored the change and
+    /// require-distinct-approver is set.
+    ///
+    /// Examples:
+    ///   aims approve POL-001
+    ///   aims approve RSK-004 --role risk-owner -m "Residual risk accepted"
+    ///   aims approve POL-001 --review        # periodic review, no change
+    ///   aims approve aims.toml               # the configuration itself
+    #[command(verbatim_doc_comment)]
+    Approve {
+        /// The document's id (or aims.toml).
+        id: String,
+        /// The role you approve as [default: the first of yours that may].
+        #[arg(long)]
+        role: Option<String>,
+        /// Record a periodic review of the approved content (no new version).
+        #[arg(long)]
+        review: bool,
+        /// A note for the tag message.
+        #[arg(long, short = 'm')]
+        message: Option<String>,
     },
     /// List every rule: code, classification, clause or control, summary.
     Rules {
@@ -164,6 +252,43 @@ fn main() -> ExitCode {
             };
             commands::check(&start, &opts, &mut out)
         }
+        Command::Status { as_of, format } => {
+            commands::status(&start, as_of.as_deref(), format, &mut out)
+        }
+        Command::Log { id, as_of, format } => {
+            commands::log(&start, &id, as_of.as_deref(), format, &mut out)
+        }
+        Command::Diff {
+            id,
+            from,
+            to,
+            format,
+        } => commands::diff(
+            &start,
+            &DiffOptions {
+                id: &id,
+                from: from.as_deref(),
+                to: to.as_deref(),
+                format,
+                color: stdout_color,
+            },
+            &mut out,
+        ),
+        Command::Approve {
+            id,
+            role,
+            review,
+            message,
+        } => commands::approve(
+            &start,
+            &ApproveOptions {
+                id,
+                role,
+                review,
+                message,
+            },
+            &mut out,
+        ),
         Command::Rules { format } => commands::list_rules(format, &mut out),
         Command::Explain { code } => commands::explain(&code, &mut out),
         Command::Init {

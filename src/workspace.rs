@@ -54,6 +54,77 @@ impl Workspace {
         })
     }
 
+    /// Reads the configuration and every controlled document as they were
+    /// in a commit's tree (for `--as-of`), not as the working tree has them.
+    pub fn from_tree(
+        root: &Path,
+        repo: &git2::Repository,
+        tree: &git2::Tree<'_>,
+    ) -> miette::Result<Workspace> {
+        let blob = |path: &str| -> miette::Result<Option<git2::Blob<'_>>> {
+            match tree.get_path(Path::new(path)) {
+                Ok(entry) => Ok(Some(
+                    entry
+                        .to_object(repo)
+                        .and_then(|o| o.peel_to_blob())
+                        .map_err(|e| miette::miette!("cannot read {path} from git: {e}"))?,
+                )),
+                Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+                Err(e) => Err(miette::miette!("cannot read {path} from git: {e}")),
+            }
+        };
+        let Some(config_blob) = blob(config::FILE_NAME)? else {
+            miette::bail!(
+                help = "pick a later date or commit",
+                "there was no {} at the top of the repository then",
+                config::FILE_NAME
+            );
+        };
+        let text = std::str::from_utf8(config_blob.content())
+            .map_err(|_| miette::miette!("{} was not UTF-8 then", config::FILE_NAME))?;
+        let config = Config::parse(text)?;
+        let mut loaded = Vec::new();
+        let mut failure = None;
+        let walked = tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+            let Ok(name) = entry.name() else {
+                return git2::TreeWalkResult::Ok;
+            };
+            let rel = format!("{dir}{name}");
+            if entry.kind() != Some(git2::ObjectType::Blob) {
+                return git2::TreeWalkResult::Ok;
+            }
+            let Some(is_prd) = config.classify_path(&rel) else {
+                return git2::TreeWalkResult::Ok;
+            };
+            if entry.filemode() == i32::from(git2::FileMode::Link) {
+                loaded.push(Loaded::Problem {
+                    path: rel,
+                    source: "".into(),
+                    problem: Problem::Symlink,
+                });
+                return git2::TreeWalkResult::Ok;
+            }
+            match repo.find_blob(entry.id()) {
+                Ok(b) => loaded.push(docs::load(&rel, b.content(), is_prd)),
+                Err(e) => {
+                    failure = Some(miette::miette!("cannot read {rel} from git: {e}"));
+                    return git2::TreeWalkResult::Abort;
+                }
+            }
+            git2::TreeWalkResult::Ok
+        });
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        walked.map_err(|e| miette::miette!("cannot walk the tree: {e}"))?;
+        loaded.sort_by(|a, b| a.path().cmp(b.path()));
+        Ok(Workspace {
+            root: root.to_path_buf(),
+            config,
+            loaded,
+        })
+    }
+
     pub fn documents(&self) -> impl Iterator<Item = &Document> {
         self.loaded.iter().filter_map(|l| match l {
             Loaded::Document(d) => Some(d.as_ref()),

@@ -82,7 +82,7 @@ fn revisions_follow_the_id_through_edits_renames_and_merges() {
     let config = Config::parse("[aims]\n").unwrap();
     let git_repo = git2::Repository::open(repo).unwrap();
     let head = git_repo.head().unwrap().peel_to_commit().unwrap().id();
-    let revs = revisions::walk(&git_repo, head, &config).unwrap();
+    let revs = revisions::walk(&git_repo, head, &config, &[]).unwrap();
     assert_eq!(revs.commits, 6);
 
     let pol = &revs.by_id["POL-001"];
@@ -135,7 +135,7 @@ fn a_shallow_clone_is_refused_with_the_fix() {
     let repo = git2::Repository::open(tmp.path().join("shallow")).unwrap();
     assert!(repo.is_shallow());
     let head = repo.head().unwrap().peel_to_commit().unwrap().id();
-    let err = revisions::walk(&repo, head, &Config::parse("[aims]\n").unwrap()).unwrap_err();
+    let err = revisions::walk(&repo, head, &Config::parse("[aims]\n").unwrap(), &[]).unwrap_err();
     assert!(
         err.message().contains("shallow") && err.message().contains("fetch-depth: 0"),
         "{err}"
@@ -145,6 +145,6 @@ fn a_shallow_clone_is_refused_with_the_fix() {
     git(tmp.path(), &["clone", "-q", &url, "full"]);
     let repo = git2::Repository::open(tmp.path().join("full")).unwrap();
     let head = repo.head().unwrap().peel_to_commit().unwrap().id();
-    let revs = revisions::walk(&repo, head, &Config::parse("[aims]\n").unwrap()).unwrap();
+    let revs = revisions::walk(&repo, head, &Config::parse("[aims]\n").unwrap(), &[]).unwrap();
     assert_eq!(revs.by_id["REC-001"].len(), 3);
 }

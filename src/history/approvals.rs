@@ -24,6 +24,15 @@ pub struct TrustRoot {
     pub keyring: Option<PathBuf>,
 }
 
+impl TrustRoot {
+    /// Whether `email` is a member of `role`.
+    pub fn holds(&self, email: &str, role: &str) -> bool {
+        self.roles
+            .get(role)
+            .is_some_and(|m| m.iter().any(|e| e.eq_ignore_ascii_case(email)))
+    }
+}
+
 /// A tag that counts as an approval (subject to the document's kind, which
 /// the caller checks against the roles allowed to approve it).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,6 +54,10 @@ pub enum Invalid {
     Lightweight,
     NotACommit(String),
     Unreadable(String),
+    /// No controlled document carries the id the tag approves.
+    UnknownDocument(String),
+    /// No approved configuration names the keys and roles to check against.
+    NoTrustRoot,
     Trailers(MalformedTrailers),
     Signature(Rejection),
     RoleNotHeld {
@@ -67,6 +80,11 @@ impl fmt::Display for Invalid {
             Invalid::Lightweight => write!(f, "a lightweight tag carries no signature or trailers"),
             Invalid::NotACommit(t) => write!(f, "the tag points at a {t}, not a commit"),
             Invalid::Unreadable(e) => write!(f, "the tag object cannot be read: {e}"),
+            Invalid::UnknownDocument(id) => write!(f, "no controlled document has the id {id}"),
+            Invalid::NoTrustRoot => write!(
+                f,
+                "no approved aims.toml names the signers and roles to verify it against"
+            ),
             Invalid::Trailers(e) => write!(f, "{e}"),
             Invalid::Signature(r) => write!(f, "{r}"),
             Invalid::RoleNotHeld { email, role } => {
@@ -93,12 +111,89 @@ pub struct TagReport {
     pub name: String,
     /// The document the tag claims to approve, when that much could be read.
     pub document: Option<String>,
+    /// What the tag says of itself, as far as it could be read: tagger
+    /// email, tagger time, claimed role, tagged commit.
+    pub tagger: Option<String>,
+    pub time: Option<i64>,
+    pub role: Option<String>,
+    pub commit: Option<String>,
     pub outcome: Result<Approval, Invalid>,
 }
 
-/// Reads every tag under `refs/tags/aims/`, in name order.
-pub fn scan(repo: &Repository, trust: &TrustRoot) -> Result<Vec<TagReport>, git2::Error> {
-    let mut reports = Vec::new();
+/// A tag under `aims/`, read and parsed once, not yet judged.
+#[derive(Clone, Debug)]
+pub struct TagRecord {
+    pub name: String,
+    /// The tag object as stored, or why it is not an approval claim at all.
+    parsed: Result<Parsed, Invalid>,
+}
+
+#[derive(Clone, Debug)]
+struct Parsed {
+    raw: Vec<u8>,
+    payload_len: usize,
+    signature: Option<SignatureKind>,
+    tag: tag::TagObject,
+    claim: Result<Claim, MalformedTrailers>,
+}
+
+impl TagRecord {
+    /// The document the tag claims to approve, when its trailers name one.
+    pub fn document(&self) -> Option<&str> {
+        match &self.parsed {
+            Ok(p) => p.claim.as_ref().ok().map(|c| c.document.as_str()),
+            Err(_) => None,
+        }
+    }
+
+    /// The claim, when the trailers form one.
+    pub fn claim(&self) -> Option<&Claim> {
+        self.parsed.as_ref().ok()?.claim.as_ref().ok()
+    }
+
+    /// The tagger's email and time, when the tag object could be read.
+    pub fn tagger(&self) -> Option<(&str, i64)> {
+        let p = self.parsed.as_ref().ok()?;
+        Some((p.tag.tagger_email.as_str(), p.tag.time))
+    }
+
+    /// The tagged object's id, as the tag names it.
+    pub fn target(&self) -> Option<&str> {
+        Some(self.parsed.as_ref().ok()?.tag.object.as_str())
+    }
+
+    /// The raw tag object, signature included (what `git cat-file tag`
+    /// prints), for re-verification by hand.
+    pub fn raw(&self) -> Option<&[u8]> {
+        Some(&self.parsed.as_ref().ok()?.raw)
+    }
+
+    /// A report that refuses this tag for `invalid`, whatever it claims.
+    pub fn refuse(&self, invalid: Invalid) -> TagReport {
+        TagReport {
+            outcome: Err(invalid),
+            ..self.report()
+        }
+    }
+
+    fn report(&self) -> TagReport {
+        let parsed = self.parsed.as_ref().ok();
+        TagReport {
+            name: self.name.clone(),
+            document: self.document().map(str::to_owned),
+            tagger: parsed.map(|p| p.tag.tagger_email.clone()),
+            time: parsed.map(|p| p.tag.time),
+            role: self.claim().map(|c| c.role.clone()),
+            commit: parsed.map(|p| p.tag.object.clone()),
+            outcome: Err(Invalid::NoTrustRoot),
+        }
+    }
+}
+
+/// Reads every tag under `refs/tags/aims/`, in name order, once.
+pub fn read(repo: &Repository) -> Result<Vec<TagRecord>, git2::Error> {
+    let odb = repo.odb()?;
+    let mut records = Vec::new();
     for reference in repo.references_glob("refs/tags/aims/*")? {
         let reference = reference?;
         let name = reference
@@ -109,84 +204,86 @@ pub fn scan(repo: &Repository, trust: &TrustRoot) -> Result<Vec<TagReport>, git2
         let Some(oid) = reference.target() else {
             continue;
         };
-        let (document, mut outcome) = evaluate(repo, oid, trust)?;
-        if let Ok(approval) = &mut outcome {
-            approval.tag = name.clone();
+        let object = odb.read(oid)?;
+        if object.kind() != ObjectType::Tag {
+            records.push(TagRecord {
+                name,
+                parsed: Err(Invalid::Lightweight),
+            });
+            continue;
         }
-        reports.push(TagReport {
-            name,
-            document,
-            outcome,
-        });
+        let raw = object.data().to_vec();
+        let split = signature::split(&raw);
+        let payload_len = split.payload.len();
+        let signature = split.signature.map(|(kind, _)| kind);
+        let parsed = match tag::parse_tag(split.payload) {
+            Ok(tag) => {
+                let claim = tag::parse_claim(&tag.message);
+                Ok(Parsed {
+                    raw,
+                    payload_len,
+                    signature,
+                    tag,
+                    claim,
+                })
+            }
+            Err(e) => Err(Invalid::Unreadable(e)),
+        };
+        records.push(TagRecord { name, parsed });
     }
-    reports.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(reports)
+    records.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(records)
 }
 
-type Evaluated = (Option<String>, Result<Approval, Invalid>);
+/// Reads every tag under `refs/tags/aims/` and judges each against `trust`.
+pub fn scan(repo: &Repository, trust: &TrustRoot) -> Result<Vec<TagReport>, git2::Error> {
+    read(repo)?
+        .iter()
+        .map(|record| evaluate(repo, record, trust))
+        .collect()
+}
 
-fn evaluate(
+/// Judges one tag: an approval when it is signed, the signature verifies
+/// for the tagger against `trust`, the tagger holds the claimed role, and
+/// the claimed blob is the tagged commit's content at the claimed path.
+pub fn evaluate(
     repo: &Repository,
-    oid: git2::Oid,
+    record: &TagRecord,
     trust: &TrustRoot,
-) -> Result<Evaluated, git2::Error> {
-    let object = repo.find_object(oid, None)?;
-    if object.kind() != Some(ObjectType::Tag) {
-        return Ok((None, Err(Invalid::Lightweight)));
-    }
-    let odb = repo.odb()?;
-    let raw = odb.read(oid)?;
-    let split = signature::split(raw.data());
-    let parsed = match tag::parse_tag(split.payload) {
-        Ok(t) => t,
-        Err(e) => return Ok((None, Err(Invalid::Unreadable(e)))),
+) -> Result<TagReport, git2::Error> {
+    let parsed = match &record.parsed {
+        Ok(p) => p,
+        Err(invalid) => return Ok(record.refuse(invalid.clone())),
     };
-    let claim = tag::parse_claim(&parsed.message);
-    let document = claim.as_ref().ok().map(|c| c.document.clone());
-    let fail = |invalid| Ok((document.clone(), Err(invalid)));
-    if parsed.target_type != "commit" {
-        return fail(Invalid::NotACommit(parsed.target_type.clone()));
+    let fail = |invalid| Ok(record.refuse(invalid));
+    if parsed.tag.target_type != "commit" {
+        return fail(Invalid::NotACommit(parsed.tag.target_type.clone()));
     }
-    let claim = match claim {
+    let claim = match &parsed.claim {
         Ok(c) => c,
-        Err(e) => return fail(Invalid::Trailers(e)),
+        Err(e) => return fail(Invalid::Trailers(e.clone())),
     };
-    let verified = match split.signature {
-        None => Err(Rejection::Unsigned),
-        Some((SignatureKind::Ssh, armored)) => signature::verify_ssh(
-            split.payload,
-            armored,
-            &trust.signers,
-            &parsed.tagger_email,
-            parsed.time,
-        ),
-        Some((SignatureKind::OpenPgp, armored)) => match &trust.keyring {
-            None => Err(Rejection::UnknownKey {
-                fingerprint: "an OpenPGP key (no gpg-keyring configured)".into(),
-            }),
-            Some(keyring) => {
-                super::openpgp::verify(split.payload, armored, keyring, &parsed.tagger_email)
-                    .map_err(|e| git2::Error::from_str(&format!("running gpgv: {e}")))?
-            }
-        },
-    };
-    let signature = match verified {
+    let payload = &parsed.raw[..parsed.payload_len];
+    let armored = &parsed.raw[parsed.payload_len..];
+    let signature = match verify(
+        payload,
+        parsed.signature.map(|k| (k, armored)),
+        trust,
+        &parsed.tag.tagger_email,
+        parsed.tag.time,
+    )? {
         Ok(v) => v,
         Err(r) => return fail(Invalid::Signature(r)),
     };
-    let holds = trust.roles.get(&claim.role).is_some_and(|m| {
-        m.iter()
-            .any(|e| e.eq_ignore_ascii_case(&parsed.tagger_email))
-    });
-    if !holds {
+    if !trust.holds(&parsed.tag.tagger_email, &claim.role) {
         return fail(Invalid::RoleNotHeld {
-            email: parsed.tagger_email.clone(),
+            email: parsed.tag.tagger_email.clone(),
             role: claim.role.clone(),
         });
     }
     // A tag naming an object that is not a readable commit is this tag's
     // defect, not a reason to stop reading the others.
-    let tree = match git2::Oid::from_str(&parsed.object)
+    let tree = match git2::Oid::from_str(&parsed.tag.object)
         .and_then(|oid| repo.find_commit(oid))
         .and_then(|c| c.tree())
     {
@@ -194,7 +291,7 @@ fn evaluate(
         Err(e) => {
             return fail(Invalid::Unreadable(format!(
                 "tagged commit {}: {}",
-                parsed.object,
+                parsed.tag.object,
                 e.message()
             )));
         }
@@ -216,16 +313,40 @@ fn evaluate(
             actual,
         });
     }
-    Ok((
-        document,
-        Ok(Approval {
-            tag: String::new(),
-            commit: parsed.object.clone(),
-            signer_name: parsed.tagger_name.clone(),
-            signer_email: parsed.tagger_email.clone(),
-            time: parsed.time,
-            claim,
+    Ok(TagReport {
+        outcome: Ok(Approval {
+            tag: record.name.clone(),
+            commit: parsed.tag.object.clone(),
+            signer_name: parsed.tag.tagger_name.clone(),
+            signer_email: parsed.tag.tagger_email.clone(),
+            time: parsed.tag.time,
+            claim: claim.clone(),
             signature,
         }),
-    ))
+        ..record.report()
+    })
+}
+
+/// Verifies a signature (SSH in process, OpenPGP through gpgv) made by
+/// `principal` at `time` over `payload`. Shared by tags and commits.
+pub fn verify(
+    payload: &[u8],
+    signature: Option<(SignatureKind, &[u8])>,
+    trust: &TrustRoot,
+    principal: &str,
+    time: i64,
+) -> Result<Result<Verified, Rejection>, git2::Error> {
+    Ok(match signature {
+        None => Err(Rejection::Unsigned),
+        Some((SignatureKind::Ssh, armored)) => {
+            signature::verify_ssh(payload, armored, &trust.signers, principal, time)
+        }
+        Some((SignatureKind::OpenPgp, armored)) => match &trust.keyring {
+            None => Err(Rejection::UnknownKey {
+                fingerprint: "an OpenPGP key (no gpg-keyring configured)".into(),
+            }),
+            Some(keyring) => super::openpgp::verify(payload, armored, keyring, principal)
+                .map_err(|e| git2::Error::from_str(&format!("running gpgv: {e}")))?,
+        },
+    })
 }

@@ -33,17 +33,25 @@ pub struct Revision {
 #[derive(Debug, Default)]
 pub struct Revisions {
     pub by_id: BTreeMap<String, Vec<Revision>>,
+    /// Revisions of the plain files asked for by path (the configuration
+    /// and its trust root), oldest first.
+    pub files: BTreeMap<String, Vec<Revision>>,
     /// Commits walked.
     pub commits: usize,
 }
 
 /// Walks every commit reachable from `head`, oldest first, and records each
 /// commit that adds, changes or moves a controlled document (compared with
-/// its first parent).
+/// its first parent), and each change to one of the `files` (paths).
 ///
 /// A shallow clone is refused: its history is cut, so versions and approvals
 /// derived from it would be wrong, and wrong evidence is worse than none.
-pub fn walk(repo: &Repository, head: Oid, config: &Config) -> Result<Revisions, git2::Error> {
+pub fn walk(
+    repo: &Repository,
+    head: Oid,
+    config: &Config,
+    files: &[&str],
+) -> Result<Revisions, git2::Error> {
     if repo.is_shallow() {
         return Err(git2::Error::from_str(SHALLOW));
     }
@@ -74,10 +82,15 @@ pub fn walk(repo: &Repository, head: Oid, config: &Config) -> Result<Revisions, 
             let Some(path) = new.path().and_then(|p| p.to_str()) else {
                 continue;
             };
+            let blob_id = new.id();
+            if files.contains(&path) {
+                let revisions = out.files.entry(path.to_owned()).or_default();
+                push(revisions, &commit, blob_id, path);
+                continue;
+            }
             let Some(is_prd) = config.classify_path(path) else {
                 continue;
             };
-            let blob_id = new.id();
             let id = match ids.get(&blob_id) {
                 Some(id) => id.clone(),
                 None => {
@@ -91,25 +104,30 @@ pub fn walk(repo: &Repository, head: Oid, config: &Config) -> Result<Revisions, 
                 }
             };
             let Some(id) = id else { continue };
-            let revisions = out.by_id.entry(id).or_default();
-            let blob = blob_id.to_string();
-            if revisions
-                .last()
-                .is_some_and(|r| r.blob == blob && r.path == path)
-            {
-                continue;
-            }
-            let author = commit.author();
-            revisions.push(Revision {
-                commit: oid.to_string(),
-                author_name: author.name().unwrap_or_default().to_owned(),
-                author_email: author.email().unwrap_or_default().to_owned(),
-                committer_email: commit.committer().email().unwrap_or_default().to_owned(),
-                time: commit.time().seconds(),
-                blob,
-                path: path.to_owned(),
-            });
+            push(out.by_id.entry(id).or_default(), &commit, blob_id, path);
         }
     }
     Ok(out)
+}
+
+/// Records a revision unless it repeats the last one (a merge bringing in
+/// content the branch already had).
+fn push(revisions: &mut Vec<Revision>, commit: &git2::Commit<'_>, blob: Oid, path: &str) {
+    let blob = blob.to_string();
+    if revisions
+        .last()
+        .is_some_and(|r| r.blob == blob && r.path == path)
+    {
+        return;
+    }
+    let author = commit.author();
+    revisions.push(Revision {
+        commit: commit.id().to_string(),
+        author_name: author.name().unwrap_or_default().to_owned(),
+        author_email: author.email().unwrap_or_default().to_owned(),
+        committer_email: commit.committer().email().unwrap_or_default().to_owned(),
+        time: commit.time().seconds(),
+        blob,
+        path: path.to_owned(),
+    });
 }

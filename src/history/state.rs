@@ -49,28 +49,40 @@ pub enum NotCounted {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ControlState<'a> {
+pub struct ControlState {
     /// Number of distinct approved contents (None when never approved).
     pub version: Option<u32>,
     pub state: State,
     /// Approvals that count, oldest first, with the version each gave.
-    pub counted: Vec<(&'a Approval, u32)>,
+    pub counted: Vec<(Approval, u32)>,
     /// Verified approvals that do not count, with the reason.
-    pub not_counted: Vec<(&'a Approval, NotCounted)>,
-    /// Revisions after the last approved content.
+    pub not_counted: Vec<(Approval, NotCounted)>,
+    /// Changes after the last approved content: revisions, plus one for an
+    /// uncommitted change.
     pub unapproved_changes: usize,
+    /// The working tree differs from the last committed revision.
+    pub uncommitted: bool,
     pub review_due: Option<Date>,
+}
+
+impl ControlState {
+    /// The latest approval that made or confirmed the content in force.
+    pub fn last_approval(&self) -> Option<&Approval> {
+        self.counted.last().map(|(a, _)| a)
+    }
 }
 
 /// Derives a document's state from its revisions (oldest first) and the
 /// verified approvals naming it, considering only what existed at `as_of`
-/// (Unix seconds).
-pub fn derive<'a>(
+/// (Unix seconds). `uncommitted` says the working tree holds a change not
+/// yet committed.
+pub fn derive(
     revisions: &[Revision],
-    approvals: &'a [Approval],
+    approvals: &[Approval],
     policy: &Policy<'_>,
     as_of: i64,
-) -> ControlState<'a> {
+    uncommitted: bool,
+) -> ControlState {
     let revisions: Vec<&Revision> = revisions.iter().filter(|r| r.time <= as_of).collect();
     let mut approvals: Vec<&Approval> = approvals.iter().filter(|a| a.time <= as_of).collect();
     approvals.sort_by_key(|a| (a.time, a.tag.clone()));
@@ -82,7 +94,7 @@ pub fn derive<'a>(
     for a in approvals {
         if !policy.approver_roles.contains(&a.claim.role) {
             not_counted.push((
-                a,
+                a.clone(),
                 NotCounted::RoleMayNotApprove {
                     role: a.claim.role.clone(),
                 },
@@ -91,7 +103,7 @@ pub fn derive<'a>(
         }
         // The change approved is the first revision holding that content.
         let Some(introduced) = revisions.iter().find(|r| r.blob == a.claim.blob) else {
-            not_counted.push((a, NotCounted::UnknownContent));
+            not_counted.push((a.clone(), NotCounted::UnknownContent));
             continue;
         };
         if policy.require_distinct_approver
@@ -100,7 +112,7 @@ pub fn derive<'a>(
                 .eq_ignore_ascii_case(&a.signer_email)
         {
             not_counted.push((
-                a,
+                a.clone(),
                 NotCounted::SelfApproval {
                     author: introduced.author_email.clone(),
                 },
@@ -110,7 +122,7 @@ pub fn derive<'a>(
         if !approved_blobs.contains(&a.claim.blob.as_str()) {
             // A review of content never approved is not an approval.
             if a.claim.decision == Decision::Reviewed {
-                not_counted.push((a, NotCounted::UnknownContent));
+                not_counted.push((a.clone(), NotCounted::UnknownContent));
                 continue;
             }
             approved_blobs.push(&a.claim.blob);
@@ -121,25 +133,26 @@ pub fn derive<'a>(
             .map_or(0, |i| i as u32 + 1);
         last_approval_or_review =
             Some(last_approval_or_review.map_or(a.time, |t: i64| t.max(a.time)));
-        counted.push((a, version));
+        counted.push((a.clone(), version));
     }
 
     let version = (!approved_blobs.is_empty()).then_some(approved_blobs.len() as u32);
     let current = revisions.last().map(|r| r.blob.as_str());
     let last_approved = counted.last().map(|(a, _)| a.claim.blob.as_str());
-    let unapproved_changes = match last_approved {
+    let committed_changes = match last_approved {
         None => revisions.len(),
         Some(blob) => match revisions.iter().rposition(|r| r.blob == blob) {
             Some(i) => revisions.len() - 1 - i,
             None => revisions.len(),
         },
     };
+    let unapproved_changes = committed_changes + usize::from(uncommitted);
     let review_due =
         last_approval_or_review.map(|t| Date::from_unix(t).plus(policy.review_interval));
     let today = Date::from_unix(as_of);
     let state = match (last_approved, current) {
         (None, _) => State::NeverApproved,
-        (Some(a), Some(c)) if a != c => State::ChangedSinceApproval,
+        (Some(a), Some(c)) if a != c || uncommitted => State::ChangedSinceApproval,
         _ if review_due.is_some_and(|d| d < today) => State::ReviewOverdue,
         _ => State::Approved,
     };
@@ -149,6 +162,7 @@ pub fn derive<'a>(
         counted,
         not_counted,
         unapproved_changes,
+        uncommitted,
         review_due,
     }
 }
@@ -217,23 +231,23 @@ mod tests {
             approval(10, "b2", "dana", "top", Decision::Reviewed),
         ];
         // Before any approval.
-        let s = derive(&revs, &apps, &policy(&roles), DAY);
+        let s = derive(&revs, &apps, &policy(&roles), DAY, false);
         assert_eq!(
             (s.version, s.state, s.unapproved_changes),
             (None, State::NeverApproved, 1)
         );
         // After the first approval: v1, approved, due 30 days later.
-        let s = derive(&revs, &apps, &policy(&roles), 2 * DAY);
+        let s = derive(&revs, &apps, &policy(&roles), 2 * DAY, false);
         assert_eq!((s.version, s.state), (Some(1), State::Approved));
         assert_eq!(s.review_due, Some(Date::from_unix(32 * DAY)));
         // After the second approval and two later edits: v2 + 2 unapproved changes.
-        let s = derive(&revs, &apps, &policy(&roles), 7 * DAY);
+        let s = derive(&revs, &apps, &policy(&roles), 7 * DAY, false);
         assert_eq!(
             (s.version, s.state, s.unapproved_changes),
             (Some(2), State::ChangedSinceApproval, 2)
         );
         // A review does not make a version but moves the due date.
-        let s = derive(&revs, &apps, &policy(&roles), 11 * DAY);
+        let s = derive(&revs, &apps, &policy(&roles), 11 * DAY, false);
         assert_eq!(s.version, Some(2));
         assert_eq!(s.counted.last().unwrap().1, 2);
         assert_eq!(s.review_due, Some(Date::from_unix(40 * DAY)));
@@ -244,7 +258,7 @@ mod tests {
         let roles = vec!["top".to_owned()];
         let revs = [rev(1, "b1", "alice")];
         let apps = [approval(2, "b1", "dana", "top", Decision::Approved)];
-        let s = derive(&revs, &apps, &policy(&roles), 40 * DAY);
+        let s = derive(&revs, &apps, &policy(&roles), 40 * DAY, false);
         assert_eq!(s.state, State::ReviewOverdue);
     }
 
@@ -258,7 +272,7 @@ mod tests {
             approval(4, "zz", "dana", "top", Decision::Approved),
             approval(5, "b1", "dana", "top", Decision::Reviewed),
         ];
-        let s = derive(&revs, &apps, &policy(&roles), 9 * DAY);
+        let s = derive(&revs, &apps, &policy(&roles), 9 * DAY, false);
         let reasons: Vec<&NotCounted> = s.not_counted.iter().map(|(_, r)| r).collect();
         assert!(matches!(reasons[0], NotCounted::SelfApproval { .. }));
         assert!(matches!(reasons[1], NotCounted::RoleMayNotApprove { .. }));
@@ -271,6 +285,6 @@ mod tests {
         // Without segregation of duties the author's approval counts.
         let mut p = policy(&roles);
         p.require_distinct_approver = false;
-        assert_eq!(derive(&revs, &apps, &p, 9 * DAY).version, Some(1));
+        assert_eq!(derive(&revs, &apps, &p, 9 * DAY, false).version, Some(1));
     }
 }

@@ -6,6 +6,7 @@ mod human;
 pub use human::handler as human_handler;
 mod json;
 mod markdown;
+pub mod register;
 mod sarif;
 
 use std::io::{self, Write};

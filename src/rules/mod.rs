@@ -6,10 +6,12 @@
 //! and the README. [`ALL`] is the registry; a unit test proves codes are
 //! unique and every rule is documented.
 
+pub mod control;
 pub mod document;
 
 use serde::Serialize;
 
+use crate::control::Register;
 use crate::finding::{Classification, Finding};
 use crate::workspace::Workspace;
 
@@ -55,6 +57,14 @@ impl Rule {
 
 /// Every rule, in code order.
 pub static ALL: &[&Rule] = &[
+    &control::NEVER_APPROVED,
+    &control::CHANGED_SINCE_APPROVAL,
+    &control::APPROVAL_INVALID,
+    &control::SELF_APPROVAL,
+    &control::APPROVER_LACKS_ROLE,
+    &control::REVIEW_OVERDUE,
+    &control::CONFIG_UNAPPROVED,
+    &control::DERIVED_CONTRADICTED,
     &document::FRONTMATTER_MISSING,
     &document::FRONTMATTER_UNTERMINATED,
     &document::FRONTMATTER_INVALID,
@@ -76,11 +86,15 @@ pub fn find(code: &str) -> Option<&'static Rule> {
         .find(|r| r.code.eq_ignore_ascii_case(code) || r.name == code)
 }
 
-/// Runs every rule over the workspace, applies the configuration's
-/// overrides, and returns the findings in report order.
-pub fn check(ws: &Workspace) -> Vec<Finding> {
+/// Runs every rule over the workspace (and, where there is a git history,
+/// its document-control register), applies the configuration's overrides,
+/// and returns the findings in report order.
+pub fn check(ws: &Workspace, register: Option<&Register>) -> Vec<Finding> {
     let mut findings = Vec::new();
     document::check(ws, &mut findings);
+    if let Some(register) = register {
+        control::check(ws, register, &mut findings);
+    }
     let overrides = &ws.config.rule_overrides;
     findings.retain_mut(|f| match overrides.get(f.rule.code) {
         Some(None) => false,

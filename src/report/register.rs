@@ -1,0 +1,499 @@
+//! Outputs of `aims status` and `aims log`: the document-control register
+//! and one document's history, as the [`Register`] derived them.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::control::{Entry, Register, not_counted_reason};
+use crate::date::Date;
+use crate::history::state::State;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatusFormat {
+    /// An aligned table for a terminal.
+    Human,
+    /// `aims.status/v1` JSON.
+    Json,
+    /// One row per document, for spreadsheets.
+    Csv,
+    /// A Markdown table.
+    Markdown,
+}
+
+/// One approval as the register shows it: counted or not, and why.
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct ApprovalJson {
+    pub signer: Option<String>,
+    pub role: Option<String>,
+    pub date: Option<String>,
+    pub decision: Option<&'static str>,
+    /// The signature verified for the signer against the approved trust root.
+    pub verified: bool,
+    /// The approval counts for the document.
+    pub counts: bool,
+    /// The version it made or confirmed, when it counts.
+    pub version: Option<u32>,
+    pub commit: Option<String>,
+    pub tag: String,
+    pub fingerprint: Option<String>,
+    /// Why it does not count, when it does not.
+    pub reason: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct DocumentJson<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub kind: &'a str,
+    pub owner: &'a str,
+    pub path: &'a str,
+    pub version: Option<u32>,
+    pub state: &'static str,
+    pub approvals: Vec<ApprovalJson>,
+    pub review_due: Option<String>,
+    pub unapproved_changes: usize,
+    pub uncommitted: bool,
+}
+
+/// Every approval of an entry, oldest first: those that count, verified
+/// ones that do not, and refused tags naming it.
+pub fn approvals(entry: &Entry, register: &Register) -> Vec<ApprovalJson> {
+    let s = &entry.state;
+    let mut out: Vec<(i64, ApprovalJson)> = Vec::new();
+    let decision = |d: crate::history::tag::Decision| match d {
+        crate::history::tag::Decision::Approved => "approved",
+        crate::history::tag::Decision::Reviewed => "reviewed",
+    };
+    for (a, version) in &s.counted {
+        out.push((
+            a.time,
+            ApprovalJson {
+                signer: Some(a.signer_email.clone()),
+                role: Some(a.claim.role.clone()),
+                date: Some(Date::from_unix(a.time).to_string()),
+                decision: Some(decision(a.claim.decision)),
+                verified: true,
+                counts: true,
+                version: Some(*version),
+                commit: Some(a.commit.clone()),
+                tag: a.tag.clone(),
+                fingerprint: Some(a.signature.fingerprint.clone()),
+                reason: None,
+            },
+        ));
+    }
+    for (a, why) in &s.not_counted {
+        out.push((
+            a.time,
+            ApprovalJson {
+                signer: Some(a.signer_email.clone()),
+                role: Some(a.claim.role.clone()),
+                date: Some(Date::from_unix(a.time).to_string()),
+                decision: Some(decision(a.claim.decision)),
+                verified: true,
+                counts: false,
+                version: None,
+                commit: Some(a.commit.clone()),
+                tag: a.tag.clone(),
+                fingerprint: Some(a.signature.fingerprint.clone()),
+                reason: Some(not_counted_reason(why)),
+            },
+        ));
+    }
+    for r in register
+        .refused
+        .iter()
+        .filter(|r| r.document.as_deref() == Some(entry.id.as_str()))
+    {
+        let Err(invalid) = &r.outcome else { continue };
+        out.push((
+            r.time.unwrap_or(0),
+            ApprovalJson {
+                signer: r.tagger.clone(),
+                role: r.role.clone(),
+                date: r.time.map(|t| Date::from_unix(t).to_string()),
+                decision: None,
+                verified: false,
+                counts: false,
+                version: None,
+                commit: r.commit.clone(),
+                tag: r.name.clone(),
+                fingerprint: None,
+                reason: Some(invalid.to_string()),
+            },
+        ));
+    }
+    out.sort_by(|a, b| (a.0, &a.1.tag).cmp(&(b.0, &b.1.tag)));
+    out.into_iter().map(|(_, a)| a).collect()
+}
+
+pub fn document_json<'a>(entry: &'a Entry, register: &Register) -> DocumentJson<'a> {
+    DocumentJson {
+        id: &entry.id,
+        title: &entry.title,
+        kind: &entry.kind,
+        owner: &entry.owner,
+        path: &entry.path,
+        version: entry.state.version,
+        state: entry.state.state.as_str(),
+        approvals: approvals(entry, register),
+        review_due: entry.state.review_due.map(|d| d.to_string()),
+        unapproved_changes: entry.state.unapproved_changes,
+        uncommitted: entry.state.uncommitted,
+    }
+}
+
+/// aims.toml first, then the documents by id.
+fn rows(register: &Register) -> impl Iterator<Item = &Entry> {
+    std::iter::once(&register.config).chain(&register.entries)
+}
+
+pub fn render_status(
+    register: &Register,
+    format: StatusFormat,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        StatusFormat::Json => {
+            let documents: Vec<DocumentJson> =
+                rows(register).map(|e| document_json(e, register)).collect();
+            let doc = serde_json::json!({
+                "schema": "aims.status/v1",
+                "as-of": register.as_of.to_string(),
+                "commit": register.commit,
+                "working-tree": register.working_tree,
+                "documents": documents,
+            });
+            serde_json::to_writer_pretty(&mut *out, &doc)?;
+            writeln!(out)
+        }
+        StatusFormat::Csv => {
+            writeln!(
+                out,
+                "id,title,kind,owner,path,version,state,approved_by,approved_role,approved_on,review_due,unapproved_changes"
+            )?;
+            for e in rows(register) {
+                let last = e.state.last_approval();
+                let fields = [
+                    e.id.clone(),
+                    e.title.clone(),
+                    e.kind.clone(),
+                    e.owner.clone(),
+                    e.path.clone(),
+                    e.state.version.map_or(String::new(), |v| v.to_string()),
+                    e.state.state.as_str().to_owned(),
+                    last.map_or(String::new(), |a| a.signer_email.clone()),
+                    last.map_or(String::new(), |a| a.claim.role.clone()),
+                    last.map_or(String::new(), |a| Date::from_unix(a.time).to_string()),
+                    e.state.review_due.map_or(String::new(), |d| d.to_string()),
+                    e.state.unapproved_changes.to_string(),
+                ];
+                let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+                writeln!(out, "{}", line.join(","))?;
+            }
+            Ok(())
+        }
+        StatusFormat::Markdown => {
+            writeln!(
+                out,
+                "## Document-control register as of {}\n",
+                register.as_of
+            )?;
+            writeln!(
+                out,
+                "| ID | Title | Kind | Version | State | Approved by | On | Review due |"
+            )?;
+            writeln!(out, "|---|---|---|---|---|---|---|---|")?;
+            for e in rows(register) {
+                let last = e.state.last_approval();
+                writeln!(
+                    out,
+                    "| `{}` | {} | {} | {} | {} | {} | {} | {} |",
+                    e.id,
+                    super::markdown::cell(&e.title),
+                    e.kind,
+                    version_label(e),
+                    state_label(e),
+                    last.map_or(String::new(), |a| format!(
+                        "{} ({})",
+                        a.signer_email, a.claim.role
+                    )),
+                    last.map_or(String::new(), |a| Date::from_unix(a.time).to_string()),
+                    e.state.review_due.map_or(String::new(), |d| d.to_string()),
+                )?;
+            }
+            Ok(())
+        }
+        StatusFormat::Human => render_human(register, out),
+    }
+}
+
+fn version_label(e: &Entry) -> String {
+    match (e.state.version, e.state.unapproved_changes) {
+        (None, _) => "-".to_owned(),
+        (Some(v), 0) => format!("v{v}"),
+        (Some(v), n) => format!("v{v} + {n}"),
+    }
+}
+
+fn state_label(e: &Entry) -> String {
+    let s = &e.state;
+    match s.state {
+        State::Approved => "approved".to_owned(),
+        State::ReviewOverdue => "review overdue".to_owned(),
+        State::NeverApproved => "never approved".to_owned(),
+        State::ChangedSinceApproval if s.uncommitted => "changed (uncommitted)".to_owned(),
+        State::ChangedSinceApproval => "changed".to_owned(),
+    }
+}
+
+fn render_human(register: &Register, out: &mut dyn Write) -> io::Result<()> {
+    let header = [
+        "ID",
+        "TITLE",
+        "VERSION",
+        "STATE",
+        "APPROVED BY",
+        "ON",
+        "REVIEW DUE",
+    ];
+    let mut table: Vec<[String; 7]> = vec![header.map(str::to_owned)];
+    for e in rows(register) {
+        let last = e.state.last_approval();
+        table.push([
+            e.id.clone(),
+            truncate(&e.title, 34),
+            version_label(e),
+            state_label(e),
+            last.map_or("-".to_owned(), |a| {
+                format!("{} ({})", a.signer_email, a.claim.role)
+            }),
+            last.map_or("-".to_owned(), |a| Date::from_unix(a.time).to_string()),
+            e.state.review_due.map_or("-".to_owned(), |d| d.to_string()),
+        ]);
+    }
+    let widths: Vec<usize> = (0..7)
+        .map(|i| {
+            table
+                .iter()
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in &table {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            if i == 6 {
+                line.push_str(cell);
+            } else {
+                line.push_str(cell);
+                line.push_str(&" ".repeat(widths[i] - cell.chars().count() + 2));
+            }
+        }
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    let count = |st: State| {
+        register
+            .entries
+            .iter()
+            .filter(|e| e.state.state == st)
+            .count()
+    };
+    let when = match (&register.commit, register.working_tree) {
+        (_, true) => "the working tree".to_owned(),
+        (Some(c), false) => format!("commit {}", &c[..c.len().min(12)]),
+        (None, false) => "no commit".to_owned(),
+    };
+    writeln!(
+        out,
+        "\n{} documents as of {} ({when}): {} approved, {} changed since approval, {} never approved, {} review overdue",
+        register.entries.len(),
+        register.as_of,
+        count(State::Approved),
+        count(State::ChangedSinceApproval),
+        count(State::NeverApproved),
+        count(State::ReviewOverdue),
+    )?;
+    match &register.trust {
+        None => writeln!(
+            out,
+            "aims.toml has never been approved: no approval can count until top management approves it (`aims approve aims.toml`)."
+        )?,
+        Some(t) => {
+            if !register.trust_changes.is_empty() || register.config.state.state != State::Approved
+            {
+                writeln!(
+                    out,
+                    "Roles and keys are read from aims.toml as approved by {} on {} (tag {}); later edits grant nothing until approved.",
+                    t.approval.signer_email,
+                    Date::from_unix(t.approval.time),
+                    t.approval.tag
+                )?;
+            }
+        }
+    }
+    let refused = register.refused.len();
+    if refused > 0 {
+        writeln!(
+            out,
+            "{refused} tag{} under refs/tags/aims/ did not count as approvals: `aims check` says why.",
+            if refused == 1 { "" } else { "s" }
+        )?;
+    }
+    Ok(())
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(max - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// One line of a document's history.
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct RevisionJson<'a> {
+    commit: &'a str,
+    date: String,
+    author: &'a str,
+    author_email: &'a str,
+    path: &'a str,
+    blob: &'a str,
+    /// The approved version this content is, if any.
+    version: Option<u32>,
+}
+
+pub fn render_log(
+    entry: &Entry,
+    register: &Register,
+    format: crate::commands::ListFormat,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let version_of = |blob: &str| {
+        entry
+            .state
+            .counted
+            .iter()
+            .find(|(a, _)| a.claim.blob == blob)
+            .map(|(_, v)| *v)
+    };
+    let approvals = approvals(entry, register);
+    if format == crate::commands::ListFormat::Json {
+        let revisions: Vec<RevisionJson> = entry
+            .revisions
+            .iter()
+            .rev()
+            .map(|r| RevisionJson {
+                commit: &r.commit,
+                date: Date::from_unix(r.time).to_string(),
+                author: &r.author_name,
+                author_email: &r.author_email,
+                path: &r.path,
+                blob: &r.blob,
+                version: version_of(&r.blob),
+            })
+            .collect();
+        let doc = serde_json::json!({
+            "schema": "aims.log/v1",
+            "document": document_json(entry, register),
+            "revisions": revisions,
+        });
+        serde_json::to_writer_pretty(&mut *out, &doc)?;
+        return writeln!(out);
+    }
+    writeln!(
+        out,
+        "{} {} ({}) — {}, {}",
+        entry.id,
+        entry.title,
+        entry.kind,
+        match entry.state.version {
+            Some(v) => format!("v{v}"),
+            None => "no approved version".to_owned(),
+        },
+        state_label(entry)
+    )?;
+    if let Some(due) = entry.state.review_due {
+        writeln!(out, "Review due {due}")?;
+    }
+    writeln!(out)?;
+    // Events newest first: revisions and approvals interleaved by time.
+    let mut events: Vec<(i64, u8, String)> = Vec::new();
+    if entry.state.uncommitted {
+        events.push((
+            i64::MAX,
+            0,
+            "(working tree)  uncommitted change — not approved".to_owned(),
+        ));
+    }
+    for r in &entry.revisions {
+        let mark = match version_of(&r.blob) {
+            Some(v) => format!("content of v{v}"),
+            None => "not approved".to_owned(),
+        };
+        events.push((
+            r.time,
+            1,
+            format!(
+                "{}  commit {}  {} <{}>  {}  — {mark}",
+                Date::from_unix(r.time),
+                &r.commit[..12.min(r.commit.len())],
+                r.author_name,
+                r.author_email,
+                r.path
+            ),
+        ));
+    }
+    for a in &approvals {
+        let status = match (a.counts, a.verified) {
+            (true, _) => format!(
+                "counts as v{} · signature verified ({})",
+                a.version.unwrap_or(0),
+                a.fingerprint.as_deref().unwrap_or("")
+            ),
+            (false, true) => format!(
+                "signature verified, does not count: {}",
+                a.reason.as_deref().unwrap_or("")
+            ),
+            (false, false) => format!("NOT VERIFIED: {}", a.reason.as_deref().unwrap_or("")),
+        };
+        let time = a
+            .date
+            .as_deref()
+            .and_then(|d| d.parse::<Date>().ok())
+            .map_or(0, crate::control::end_of_day);
+        events.push((
+            time,
+            2,
+            format!(
+                "{}  tag {}  {} by {} as {}  — {status}",
+                a.date.as_deref().unwrap_or("????-??-??"),
+                a.tag,
+                a.decision.unwrap_or("claimed"),
+                a.signer.as_deref().unwrap_or("?"),
+                a.role.as_deref().unwrap_or("?"),
+            ),
+        ));
+    }
+    events.sort_by_key(|e| std::cmp::Reverse((e.0, e.1)));
+    for (_, _, line) in events {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
