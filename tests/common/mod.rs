@@ -131,3 +131,15 @@ pub fn have_tools(tools: &[&str]) -> bool {
     eprintln!("skipping: {missing:?} not installed");
     false
 }
+
+/// The findings of a `check --format json` result whose code starts with
+/// `prefix` (e.g. "DOC" for the document rules alone).
+pub fn findings_of(json: &serde_json::Value, prefix: &str) -> Vec<serde_json::Value> {
+    json["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"].as_str().is_some_and(|c| c.starts_with(prefix)))
+        .cloned()
+        .collect()
+}
