@@ -248,13 +248,8 @@ fn approvals_versions_forgeries_and_the_trust_root() {
             .contains("no approved aims.toml"),
         "{pol:#}"
     );
-    f.git(&[
-        "tag",
-        "-d",
-        &f.git(&["tag", "--list", "aims/pol-001/*"])
-            .trim()
-            .to_owned(),
-    ]);
+    let early = f.git(&["tag", "--list", "aims/pol-001/*"]);
+    f.git(&["tag", "-d", early.trim()]);
 
     // Bootstrap: Dana (top management) approves aims.toml; then POL-001.
     f.approve_by_hand(
