@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use git2::{Delta, Oid, Repository, Sort};
+use git2::{Oid, Repository, Sort};
 
 use crate::config::Config;
 use crate::docs::{self, Loaded};
@@ -60,6 +60,29 @@ pub fn walk(
     walk.push(head)?;
     // A blob's id decides its document id: parse each blob once.
     let mut ids: HashMap<Oid, Option<String>> = HashMap::new();
+    // Only directories a glob or a tracked file can reach are descended.
+    let bases: Vec<String> = config
+        .documents
+        .iter()
+        .chain(&config.prds)
+        .map(|g| crate::workspace::literal_prefix(g))
+        .chain(
+            files
+                .iter()
+                .map(|f| f.rsplit_once('/').map_or("", |(d, _)| d).to_owned()),
+        )
+        .collect();
+    let could_hold = |dir: &str| {
+        bases.iter().any(|b| {
+            b.is_empty()
+                || b == dir
+                || b.strip_prefix(dir).is_some_and(|r| r.starts_with('/'))
+                || dir
+                    .strip_prefix(b.as_str())
+                    .is_some_and(|r| r.starts_with('/'))
+        })
+    };
+    let mut changes = Vec::new();
     let mut out = Revisions::default();
     for oid in walk {
         let oid = oid?;
@@ -70,19 +93,17 @@ pub fn walk(
             0 => None,
             _ => Some(commit.parent(0)?.tree()?),
         };
-        let diff = repo.diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), None)?;
-        for delta in diff.deltas() {
-            if !matches!(
-                delta.status(),
-                Delta::Added | Delta::Modified | Delta::Renamed | Delta::Copied | Delta::Typechange
-            ) {
-                continue;
-            }
-            let new = delta.new_file();
-            let Some(path) = new.path().and_then(|p| p.to_str()) else {
-                continue;
-            };
-            let blob_id = new.id();
+        changes.clear();
+        changed_blobs(
+            repo,
+            parent_tree.as_ref(),
+            &tree,
+            "",
+            &could_hold,
+            &mut changes,
+        )?;
+        for (path, blob_id) in &changes {
+            let (path, blob_id) = (path.as_str(), *blob_id);
             if files.contains(&path) {
                 let revisions = out.files.entry(path.to_owned()).or_default();
                 push(revisions, &commit, blob_id, path);
@@ -108,6 +129,55 @@ pub fn walk(
         }
     }
     Ok(out)
+}
+
+/// The blobs `new` adds or changes relative to `old` (paths under `prefix`),
+/// descending only into subtrees whose id differs and that `could_hold`
+/// admits: the same pruning git's own tree diff does, without libgit2's
+/// full-tree iteration.
+fn changed_blobs(
+    repo: &Repository,
+    old: Option<&git2::Tree<'_>>,
+    new: &git2::Tree<'_>,
+    prefix: &str,
+    could_hold: &dyn Fn(&str) -> bool,
+    out: &mut Vec<(String, Oid)>,
+) -> Result<(), git2::Error> {
+    for entry in new.iter() {
+        // A name that is not UTF-8 matches no glob.
+        let Ok(name) = entry.name() else { continue };
+        let before = old.and_then(|t| t.get_name(name));
+        if before
+            .as_ref()
+            .is_some_and(|b| b.id() == entry.id() && b.kind() == entry.kind())
+        {
+            continue;
+        }
+        let path = if prefix.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{prefix}/{name}")
+        };
+        match entry.kind() {
+            Some(git2::ObjectType::Tree) => {
+                if !could_hold(&path) {
+                    continue;
+                }
+                let subtree = repo.find_tree(entry.id())?;
+                let old_subtree = match &before {
+                    Some(b) if b.kind() == Some(git2::ObjectType::Tree) => {
+                        Some(repo.find_tree(b.id())?)
+                    }
+                    _ => None,
+                };
+                changed_blobs(repo, old_subtree.as_ref(), &subtree, &path, could_hold, out)?;
+            }
+            Some(git2::ObjectType::Blob) => out.push((path, entry.id())),
+            // Submodules (commits) hold no documents.
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Records a revision unless it repeats the last one (a merge bringing in
