@@ -540,7 +540,7 @@ fn approvals_versions_forgeries_and_the_trust_root() {
         ),
         ("tampered", "CTL003", "does not match the signed content"),
         ("lightweight", "CTL003", "lightweight tag"),
-        ("unsigned", "CTL003", "the tag is not signed"),
+        ("unsigned", "CTL003", "it is not signed"),
         ("expired", "CTL003", "the key had expired at signing time"),
         ("role", "CTL005", "does not hold the role `top-management`"),
         ("blob", "CTL003", "is not the content of"),
@@ -612,7 +612,7 @@ fn approvals_versions_forgeries_and_the_trust_root() {
         log.contains("counts as v2 · signature verified (SHA256:"),
         "{log}"
     );
-    assert!(log.contains("NOT VERIFIED: the tag is not signed"), "{log}");
+    assert!(log.contains("NOT VERIFIED: it is not signed"), "{log}");
 
     // A year later the review is overdue.
     let late = tempfile::tempdir().unwrap();
@@ -651,4 +651,111 @@ fn a_shallow_clone_stops_with_the_fix() {
             "{err}"
         );
     }
+}
+
+impl Fixture {
+    /// A commit authored by Alice, committed by `committer`, signed with
+    /// `key` when given, with `message` (trailers included).
+    fn commit_signed(&self, committer: &str, key: Option<&str>, date: &str, message: &str) {
+        let home = tempfile::tempdir().unwrap();
+        let run = |args: &[&str]| {
+            let mut cmd = hermetic("git", home.path());
+            cmd.current_dir(&self.repo)
+                .env("GIT_AUTHOR_NAME", "alice")
+                .env("GIT_AUTHOR_EMAIL", ALICE)
+                .env("GIT_COMMITTER_NAME", committer)
+                .env("GIT_COMMITTER_EMAIL", format!("{committer}@acme.example"))
+                .env("GIT_AUTHOR_DATE", date)
+                .env("GIT_COMMITTER_DATE", date);
+            if let Some(key) = key {
+                cmd.args(["-c", "gpg.format=ssh", "-c"])
+                    .arg(format!("user.signingkey={}", self.keys.join(key).display()));
+            }
+            succeed(cmd.args(args));
+        };
+        run(&["add", "-A"]);
+        let sign = if key.is_some() { "-S" } else { "--no-gpg-sign" };
+        run(&["commit", "-q", sign, "-m", message]);
+    }
+}
+
+#[test]
+fn commit_sign_offs_count_only_when_signed_by_the_person_named() {
+    if !have_tools(&["ssh-keygen"]) {
+        return;
+    }
+    let f = Fixture::new();
+    f.approve_by_hand(
+        "dana",
+        "aims.toml",
+        "aims.toml",
+        "top-management",
+        "2026-01-12T09:00:00Z",
+    );
+
+    // Typed, not signed: counts for nothing.
+    std::fs::write(f.repo.join("aims/policy/ai.md"), policy("Unsigned.")).unwrap();
+    f.commit_signed(
+        "dana",
+        None,
+        "2026-02-01T10:00:00Z",
+        "Policy\n\nApproved-by: Dana <dana@acme.example>",
+    );
+    let pol = f.doc(&[], "POL-001");
+    assert_eq!(pol["state"], "never-approved");
+    assert!(
+        has(
+            &f.control_findings(),
+            "CTL003",
+            "Approved-by: dana@acme.example) is not an approval of POL-001: it is not signed"
+        ),
+        "{:#?}",
+        f.control_findings()
+    );
+
+    // Signed by Alice, naming Dana: the signature is not Dana's.
+    std::fs::write(f.repo.join("aims/policy/ai.md"), policy("Alice signs.")).unwrap();
+    f.commit_signed(
+        "alice",
+        Some("alice"),
+        "2026-02-02T10:00:00Z",
+        "Policy\n\nApproved-by: Dana <dana@acme.example>",
+    );
+    assert!(has(
+        &f.control_findings(),
+        "CTL003",
+        "is not allowed to sign as dana@acme.example"
+    ));
+    assert_eq!(f.doc(&[], "POL-001")["state"], "never-approved");
+
+    // Committed and signed by Dana, authored by Alice: an approval, v1.
+    std::fs::write(f.repo.join("aims/policy/ai.md"), policy("Dana signs.")).unwrap();
+    f.commit_signed(
+        "dana",
+        Some("dana"),
+        "2026-02-03T10:00:00Z",
+        "Policy\n\nReviewed-by: Dana <dana@acme.example>\nApproved-by: Dana <dana@acme.example>",
+    );
+    let pol = f.doc(&[], "POL-001");
+    assert_eq!(
+        (pol["version"].clone(), pol["state"].clone()),
+        (1.into(), "approved".into()),
+        "{pol:#}"
+    );
+    let a = pol["approvals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["counts"] == true)
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (a["signer"].clone(), a["role"].clone(), a["date"].clone()),
+        (DANA.into(), "top-management".into(), "2026-02-03".into())
+    );
+    let log = stdout(&f.aims(&["log", "POL-001"]));
+    assert!(
+        log.contains("Reviewed-by: dana@acme.example  — commit signature verified"),
+        "{log}"
+    );
 }

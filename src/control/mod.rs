@@ -131,8 +131,10 @@ pub struct Register {
     pub trust_changes: Vec<TrustChange>,
     /// Controlled documents, by id.
     pub entries: Vec<Entry>,
-    /// Approval tags that are not approvals, with the reason.
+    /// Approval tags (and commit sign-offs) that are not approvals, with the reason.
     pub refused: Vec<TagReport>,
+    /// Commit sign-offs whose signature verified for the person named.
+    pub signoffs: Vec<crate::history::signoffs::SignOff>,
     /// Commits walked.
     pub commits: usize,
 }
@@ -226,10 +228,96 @@ impl Register {
             }
         }
 
+        // Commit sign-offs: `Approved-by:` counts as an approval of the
+        // content the commit gives each document, when the commit's
+        // signature verifies for the person named.
+        let policy_config = in_force.as_ref().map_or(&ws.config, |a| &a.root.config);
+        let mut signoffs = Vec::new();
+        for s in revs.signoffs.iter().filter(|s| s.time <= as_of_time) {
+            let name = format!(
+                "commit {} ({}: {})",
+                &s.commit[..12.min(s.commit.len())],
+                s.trailer.as_str(),
+                s.email
+            );
+            let report = |outcome| TagReport {
+                name: name.clone(),
+                document: s.documents.first().map(|d| d.0.clone()),
+                tagger: Some(s.email.clone()),
+                time: Some(s.time),
+                role: None,
+                commit: Some(s.commit.clone()),
+                outcome,
+            };
+            let Some(a) = &in_force else {
+                refused.push(report(Err(approvals::Invalid::NoTrustRoot)));
+                continue;
+            };
+            let signature = s
+                .signed
+                .as_ref()
+                .map(|(payload, kind, armored)| (payload.as_slice(), (*kind, armored.as_slice())));
+            let verified = approvals::verify(
+                signature.map_or(&[][..], |(p, _)| p),
+                signature.map(|(_, sig)| sig),
+                &a.root.trust,
+                &s.email,
+                s.time,
+            )
+            .map_err(git)?;
+            let verified = match verified {
+                Ok(v) => v,
+                Err(r) => {
+                    for (id, _, _) in &s.documents {
+                        refused.push(TagReport {
+                            document: Some(id.clone()),
+                            ..report(Err(approvals::Invalid::Signature(r.clone())))
+                        });
+                    }
+                    continue;
+                }
+            };
+            signoffs.push(s.clone());
+            if s.trailer != crate::history::signoffs::Trailer::ApprovedBy {
+                continue; // a verified review sign-off: shown in the log
+            }
+            for (id, path, blob) in &s.documents {
+                let kind = ws
+                    .documents()
+                    .find(|d| d.id() == Some(id.as_str()))
+                    .and_then(|d| d.kind());
+                let roles = kind.map_or(&[][..], |k| &policy_config.kind_policy(k).approvers[..]);
+                let Some(role) = roles.iter().find(|r| a.root.trust.holds(&s.email, r)) else {
+                    refused.push(TagReport {
+                        document: Some(id.clone()),
+                        ..report(Err(approvals::Invalid::RoleNotHeld {
+                            email: s.email.clone(),
+                            role: roles.join(" or "),
+                        }))
+                    });
+                    continue;
+                };
+                by_document.entry(id.clone()).or_default().push(Approval {
+                    tag: name.clone(),
+                    commit: s.commit.clone(),
+                    claim: crate::history::tag::Claim {
+                        document: id.clone(),
+                        path: path.clone(),
+                        blob: blob.clone(),
+                        role: role.clone(),
+                        decision: crate::history::tag::Decision::Approved,
+                    },
+                    signer_name: s.name.clone(),
+                    signer_email: s.email.clone(),
+                    time: s.time,
+                    signature: verified.clone(),
+                });
+            }
+        }
+
         // Policies come from the approved configuration, so an unapproved
         // edit cannot loosen them; with none approved, from the file itself
         // (nothing can count then anyway).
-        let policy_config = in_force.as_ref().map_or(&ws.config, |a| &a.root.config);
         let mut entries = Vec::new();
         let mut seen = HashSet::new();
         for doc in ws.documents() {
@@ -312,6 +400,7 @@ impl Register {
             trust_changes,
             entries,
             refused,
+            signoffs,
             commits: revs.commits,
         })
     }

@@ -36,6 +36,9 @@ pub struct Revisions {
     /// Revisions of the plain files asked for by path (the configuration
     /// and its trust root), oldest first.
     pub files: BTreeMap<String, Vec<Revision>>,
+    /// `Approved-by:` / `Reviewed-by:` trailers of commits that change
+    /// controlled documents, oldest first (not yet verified).
+    pub signoffs: Vec<super::signoffs::SignOff>,
     /// Commits walked.
     pub commits: usize,
 }
@@ -94,6 +97,7 @@ pub fn walk(
             _ => Some(commit.parent(0)?.tree()?),
         };
         changes.clear();
+        let mut touched = Vec::new();
         changed_blobs(
             repo,
             parent_tree.as_ref(),
@@ -125,7 +129,12 @@ pub fn walk(
                 }
             };
             let Some(id) = id else { continue };
+            touched.push((id.clone(), path.to_owned(), blob_id.to_string()));
             push(out.by_id.entry(id).or_default(), &commit, blob_id, path);
+        }
+        if !touched.is_empty() {
+            out.signoffs
+                .extend(super::signoffs::of_commit(repo, &commit, touched)?);
         }
     }
     Ok(out)

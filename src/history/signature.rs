@@ -90,7 +90,7 @@ pub enum Rejection {
 impl fmt::Display for Rejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Rejection::Unsigned => write!(f, "the tag is not signed"),
+            Rejection::Unsigned => write!(f, "it is not signed"),
             Rejection::Malformed(e) => write!(f, "the signature block cannot be read: {e}"),
             Rejection::WrongNamespace(ns) => {
                 write!(f, "signed for namespace `{ns}`, not `{GIT_NAMESPACE}`")

@@ -491,6 +491,23 @@ pub fn render_log(
             ),
         ));
     }
+    for s in register
+        .signoffs
+        .iter()
+        .filter(|s| s.documents.iter().any(|(id, _, _)| *id == entry.id))
+    {
+        events.push((
+            s.time,
+            3,
+            format!(
+                "{}  commit {}  {}: {}  — commit signature verified",
+                Date::from_unix(s.time),
+                &s.commit[..12.min(s.commit.len())],
+                s.trailer.as_str(),
+                s.email
+            ),
+        ));
+    }
     events.sort_by_key(|e| std::cmp::Reverse((e.0, e.1)));
     for (_, _, line) in events {
         writeln!(out, "{line}")?;

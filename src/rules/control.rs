@@ -139,14 +139,24 @@ pub fn check(ws: &Workspace, register: &Register, out: &mut Vec<Finding>) {
         let target = report.document.as_deref();
         let doc = target.and_then(|id| index.get(id).copied());
         let what = target.map_or(String::new(), |id| format!(" of {id}"));
+        let source = if report.name.starts_with("commit ") {
+            report.name.clone()
+        } else {
+            format!("tag {}", report.name)
+        };
         let f = Finding::new(
             rule,
-            format!("tag {} is not an approval{what}: {invalid}", report.name),
+            format!("{source} is not an approval{what}: {invalid}"),
         )
         .document(target)
         .help(format!(
-            "`git cat-file tag {}` shows the tag; `aims explain {}` says how to fix it",
-            report.name, rule.code
+            "`git cat-file -p {}` shows it; `aims explain {}` says how to fix it",
+            report
+                .name
+                .strip_prefix("commit ")
+                .and_then(|r| r.split_whitespace().next())
+                .unwrap_or(&report.name),
+            rule.code
         ));
         out.push(match (doc, target) {
             (Some(d), _) => f.at(&d.path, &d.source, Some(d.key_span("id"))),
