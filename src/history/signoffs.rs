@@ -93,10 +93,7 @@ pub fn of_commit(
 }
 
 /// A commit's signed content and signature, or None when it is unsigned.
-fn signed_content(
-    repo: &Repository,
-    oid: Oid,
-) -> Result<Option<Signed>, git2::Error> {
+fn signed_content(repo: &Repository, oid: Oid) -> Result<Option<Signed>, git2::Error> {
     match repo.extract_signature(&oid, None) {
         Ok((sig, content)) => {
             let kind = match signature::split(&sig).signature {

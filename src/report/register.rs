@@ -7,7 +7,9 @@ use serde::Serialize;
 
 use crate::control::{Entry, Register, not_counted_reason};
 use crate::date::Date;
+use crate::history::approvals::Approval;
 use crate::history::state::State;
+use crate::history::tag::Decision;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum StatusFormat {
@@ -63,45 +65,11 @@ pub struct DocumentJson<'a> {
 pub fn approvals(entry: &Entry, register: &Register) -> Vec<ApprovalJson> {
     let s = &entry.state;
     let mut out: Vec<(i64, ApprovalJson)> = Vec::new();
-    let decision = |d: crate::history::tag::Decision| match d {
-        crate::history::tag::Decision::Approved => "approved",
-        crate::history::tag::Decision::Reviewed => "reviewed",
-    };
     for (a, version) in &s.counted {
-        out.push((
-            a.time,
-            ApprovalJson {
-                signer: Some(a.signer_email.clone()),
-                role: Some(a.claim.role.clone()),
-                date: Some(Date::from_unix(a.time).to_string()),
-                decision: Some(decision(a.claim.decision)),
-                verified: true,
-                counts: true,
-                version: Some(*version),
-                commit: Some(a.commit.clone()),
-                tag: a.tag.clone(),
-                fingerprint: Some(a.signature.fingerprint.clone()),
-                reason: None,
-            },
-        ));
+        out.push((a.time, verified(a, Some(*version), None)));
     }
     for (a, why) in &s.not_counted {
-        out.push((
-            a.time,
-            ApprovalJson {
-                signer: Some(a.signer_email.clone()),
-                role: Some(a.claim.role.clone()),
-                date: Some(Date::from_unix(a.time).to_string()),
-                decision: Some(decision(a.claim.decision)),
-                verified: true,
-                counts: false,
-                version: None,
-                commit: Some(a.commit.clone()),
-                tag: a.tag.clone(),
-                fingerprint: Some(a.signature.fingerprint.clone()),
-                reason: Some(not_counted_reason(why)),
-            },
-        ));
+        out.push((a.time, verified(a, None, Some(not_counted_reason(why)))));
     }
     for r in register
         .refused
@@ -128,6 +96,27 @@ pub fn approvals(entry: &Entry, register: &Register) -> Vec<ApprovalJson> {
     }
     out.sort_by(|a, b| (a.0, &a.1.tag).cmp(&(b.0, &b.1.tag)));
     out.into_iter().map(|(_, a)| a).collect()
+}
+
+/// A verified approval: it counts (with the version it made) or not (with
+/// the reason).
+fn verified(a: &Approval, version: Option<u32>, reason: Option<String>) -> ApprovalJson {
+    ApprovalJson {
+        signer: Some(a.signer_email.clone()),
+        role: Some(a.claim.role.clone()),
+        date: Some(Date::from_unix(a.time).to_string()),
+        decision: Some(match a.claim.decision {
+            Decision::Approved => "approved",
+            Decision::Reviewed => "reviewed",
+        }),
+        verified: true,
+        counts: reason.is_none(),
+        version,
+        commit: Some(a.commit.clone()),
+        tag: a.tag.clone(),
+        fingerprint: Some(a.signature.fingerprint.clone()),
+        reason,
+    }
 }
 
 pub fn document_json<'a>(entry: &'a Entry, register: &Register) -> DocumentJson<'a> {

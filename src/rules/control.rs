@@ -217,11 +217,7 @@ fn state(
         State::Approved => {}
     }
     for (approval, reason) in &s.not_counted {
-        let rule = match reason {
-            NotCounted::SelfApproval { .. } => &SELF_APPROVAL,
-            NotCounted::RoleMayNotApprove { .. } => &APPROVER_LACKS_ROLE,
-            NotCounted::UnknownContent => &APPROVAL_INVALID,
-        };
+        let rule = rule_for(reason);
         push(
             rule,
             format!(
@@ -288,11 +284,7 @@ fn config(register: &Register, out: &mut Vec<Finding>) {
         );
     }
     for (approval, reason) in &entry.state.not_counted {
-        let rule = match reason {
-            NotCounted::SelfApproval { .. } => &SELF_APPROVAL,
-            NotCounted::RoleMayNotApprove { .. } => &APPROVER_LACKS_ROLE,
-            NotCounted::UnknownContent => &APPROVAL_INVALID,
-        };
+        let rule = rule_for(reason);
         out.push(
             Finding::new(
                 rule,
@@ -397,6 +389,15 @@ fn contradictions(entry: &Entry, doc: &Document, out: &mut Vec<Finding>) {
                 .help("delete the field: `aims status` shows the derived value"),
             );
         }
+    }
+}
+
+/// The rule a verified approval that does not count falls under.
+fn rule_for(reason: &NotCounted) -> &'static Rule {
+    match reason {
+        NotCounted::SelfApproval { .. } => &SELF_APPROVAL,
+        NotCounted::RoleMayNotApprove { .. } => &APPROVER_LACKS_ROLE,
+        NotCounted::UnknownContent => &APPROVAL_INVALID,
     }
 }
 
