@@ -417,7 +417,14 @@ impl Register {
         match as_of {
             AsOf::Now => {
                 let ws = Workspace::open(root)?;
-                let now = end_of_day(Date::today()).max(now_unix());
+                // AIMS_TODAY pins "now" for reproducible reports and tests.
+                let now = match std::env::var("AIMS_TODAY")
+                    .ok()
+                    .and_then(|d| d.parse().ok())
+                {
+                    Some(day) => end_of_day(day),
+                    None => now_unix(),
+                };
                 let reg = Register::build(&ws, repo, head, now, true)?;
                 Ok((ws, reg))
             }
