@@ -116,3 +116,118 @@ fn real_openpgp_signed_tags_verify_through_gpgv() {
             .output();
     }
 }
+
+/// `git tag -s` with OpenPGP, as `email`, in `repo`.
+fn gpg_tag(repo: &Path, home: &Path, email: &str, name: &str, message: &str) {
+    let out = hermetic("git", home)
+        .current_dir(repo)
+        .env("GNUPGHOME", home)
+        .env("GIT_COMMITTER_EMAIL", email)
+        .env("GIT_COMMITTER_DATE", "2026-01-20T10:00:00Z")
+        .args(["-c", "gpg.format=openpgp", "-c"])
+        .arg(format!("user.signingkey={email}"))
+        .args(["tag", "-s", name, "-m", message])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git tag -s: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn openpgp_approvals_count_against_the_approved_keyring() {
+    if !have_tools(&["gpg", "gpgv", "gpgconf"]) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    std::fs::create_dir_all(repo.join("aims")).unwrap();
+    std::fs::create_dir_all(repo.join(".aims")).unwrap();
+    let dana = new_home(tmp.path(), "dana", "Dana Scully <dana@acme.example>");
+    let mallory = new_home(tmp.path(), "mallory", "Mallory <mallory@acme.example>");
+    std::fs::write(repo.join(".aims/approvers.gpg"), gpg(&dana, &["--export"])).unwrap();
+    std::fs::write(
+        repo.join("aims.toml"),
+        "[aims]\ngpg-keyring = \".aims/approvers.gpg\"\n[roles]\n\
+         top-management = [\"dana@acme.example\", \"mallory@acme.example\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("aims/pol.md"),
+        "+++\nid = \"POL-001\"\nkind = \"policy\"\ntitle = \"AI Policy\"\nowner = \"dana@acme.example\"\n+++\n# AI Policy\n",
+    )
+    .unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "AIMS"]);
+    let blob = |path: &str| git(&repo, &["rev-parse", &format!("HEAD:{path}")]);
+    let claim = |id: &str, path: &str| {
+        format!(
+            "Approve {id}\n\nAims-Document: {id}\nAims-Path: {path}\nAims-Blob: {}\nAims-Role: top-management\nAims-Decision: approved",
+            blob(path).trim()
+        )
+    };
+    gpg_tag(
+        &repo,
+        &dana,
+        "dana@acme.example",
+        "aims/config/v1",
+        &claim("aims.toml", "aims.toml"),
+    );
+    gpg_tag(
+        &repo,
+        &dana,
+        "dana@acme.example",
+        "aims/pol-001/v1",
+        &claim("POL-001", "aims/pol.md"),
+    );
+    // Mallory holds the role, but her key is not in the approved keyring.
+    gpg_tag(
+        &repo,
+        &mallory,
+        "mallory@acme.example",
+        "aims/pol-001/mallory",
+        &claim("POL-001", "aims/pol.md"),
+    );
+
+    let out = run(&repo, &["status", "--format", "json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let pol = json["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == "POL-001")
+        .unwrap()
+        .clone();
+    assert_eq!(pol["version"], 1, "{pol:#}");
+    assert_eq!(pol["state"], "approved");
+    let approvals = pol["approvals"].as_array().unwrap();
+    let dana_approval = approvals
+        .iter()
+        .find(|a| a["tag"] == "aims/pol-001/v1")
+        .unwrap();
+    assert_eq!(dana_approval["counts"], true);
+    assert!(!dana_approval["fingerprint"].as_str().unwrap().is_empty());
+    let mallory_approval = approvals
+        .iter()
+        .find(|a| a["tag"] == "aims/pol-001/mallory")
+        .unwrap();
+    assert_eq!(mallory_approval["verified"], false);
+    assert!(
+        mallory_approval["reason"]
+            .as_str()
+            .unwrap()
+            .contains("OpenPGP key"),
+        "{mallory_approval:#}"
+    );
+
+    for home in [&dana, &mallory] {
+        let _ = hermetic("gpgconf", home)
+            .env("GNUPGHOME", home)
+            .args(["--kill", "gpg-agent"])
+            .output();
+    }
+}
