@@ -33,25 +33,10 @@ pub struct Approved {
 }
 
 pub fn approve(root: &Path, opts: &ApproveOptions) -> miette::Result<Approved> {
-    let repo = match control::open_repository(root)? {
-        Ok(r) => r,
-        Err(why) => miette::bail!(
-            help = "approvals are git tags: keep aims.toml at the top of a git repository",
-            "{why}"
-        ),
-    };
+    let repo = control::require_repository(root)?;
     let (_ws, register) = Register::open(root, &repo, &AsOf::Now)?;
     let id = opts.id.as_str();
-    let Some(entry) = register.entry(id) else {
-        let ids: Vec<&str> = std::iter::once(CONFIG_ID)
-            .chain(register.entries.iter().map(|e| e.id.as_str()))
-            .collect();
-        let help = match crate::rules::document::closest(id, &ids) {
-            Some(c) => format!("did you mean {c}? `aims status` lists every document"),
-            None => "`aims status` lists every document".to_owned(),
-        };
-        miette::bail!(help = help, "no controlled document has the id `{id}`");
-    };
+    let entry = register.find(id)?;
     let Some(head) = control::head_commit(&repo)? else {
         miette::bail!(
             help = "commit the documents first: `git add -A && git commit`",
@@ -70,7 +55,7 @@ pub fn approve(root: &Path, opts: &ApproveOptions) -> miette::Result<Approved> {
         .find_commit(head)
         .and_then(|c| c.tree())
         .map_err(|e| miette::miette!("{}", e.message()))?;
-    let Some((blob, _)) = trust::blob_at(&repo, &tree, &entry.path)
+    let Some((blob, _)) = crate::history::blob_at(&repo, &tree, &entry.path)
         .map_err(|e| miette::miette!("{}", e.message()))?
     else {
         miette::bail!(
@@ -112,12 +97,7 @@ pub fn approve(root: &Path, opts: &ApproveOptions) -> miette::Result<Approved> {
     let approvers = &config.kind_policy(kind).approvers;
 
     let email = tagger_email(root)?;
-    let holds = |role: &str| {
-        config
-            .roles
-            .get(role)
-            .is_some_and(|m| m.iter().any(|e| e.eq_ignore_ascii_case(&email)))
-    };
+    let holds = |role: &str| root_in_force.trust.holds(&email, role);
     let members = || {
         approvers
             .iter()

@@ -3,13 +3,13 @@
 //! to an exit code.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use miette::IntoDiagnostic;
 
 use crate::approve::{self, ApproveOptions};
 use crate::catalog;
-use crate::control::{self, AsOf, CONFIG_ID, Register};
+use crate::control::{self, AsOf, Register};
 use crate::date::Date;
 use crate::docs::Kind;
 use crate::docs::schema::KINDS;
@@ -192,19 +192,12 @@ pub fn new(
 fn open_register(
     start: &Path,
     as_of: Option<&str>,
-) -> miette::Result<(git2::Repository, Workspace, Register)> {
+) -> miette::Result<(PathBuf, git2::Repository, Register)> {
     let root = workspace::discover(start)?;
-    let repo = match control::open_repository(&root)? {
-        Ok(r) => r,
-        Err(why) => miette::bail!(
-            help = "document control reads git history: run `git init` and commit the AIMS, \
-                    with aims.toml at the top of the repository",
-            "{why}"
-        ),
-    };
+    let repo = control::require_repository(&root)?;
     let as_of = as_of.map_or(AsOf::Now, AsOf::parse);
-    let (ws, register) = Register::open(&root, &repo, &as_of)?;
-    Ok((repo, ws, register))
+    let (_ws, register) = Register::open(&root, &repo, &as_of)?;
+    Ok((root, repo, register))
 }
 
 pub fn status(
@@ -213,7 +206,7 @@ pub fn status(
     format: StatusFormat,
     out: &mut dyn Write,
 ) -> miette::Result<Outcome> {
-    let (_repo, _ws, register) = open_register(start, as_of)?;
+    let (_, _, register) = open_register(start, as_of)?;
     register_report::render_status(&register, format, out).into_diagnostic()?;
     Ok(Outcome::Clean)
 }
@@ -225,23 +218,10 @@ pub fn log(
     format: ListFormat,
     out: &mut dyn Write,
 ) -> miette::Result<Outcome> {
-    let (_repo, _ws, register) = open_register(start, as_of)?;
-    let entry = find_entry(&register, id)?;
+    let (_, _, register) = open_register(start, as_of)?;
+    let entry = register.find(id)?;
     register_report::render_log(entry, &register, format, out).into_diagnostic()?;
     Ok(Outcome::Clean)
-}
-
-fn find_entry<'a>(register: &'a Register, id: &str) -> miette::Result<&'a control::Entry> {
-    register.entry(id).ok_or_else(|| {
-        let ids: Vec<&str> = std::iter::once(CONFIG_ID)
-            .chain(register.entries.iter().map(|e| e.id.as_str()))
-            .collect();
-        let help = match rules::document::closest(id, &ids) {
-            Some(c) => format!("did you mean {c}? `aims status` lists every document"),
-            None => "`aims status` lists every document".to_owned(),
-        };
-        miette::miette!(help = help, "no controlled document has the id `{id}`")
-    })
 }
 
 pub struct DiffOptions<'a> {
@@ -323,7 +303,7 @@ fn side(
     let tree = commit.tree().map_err(git)?;
     // The document's path at that commit: the newest of its known paths.
     for rev in entry.revisions.iter().rev() {
-        if let Some((_, bytes)) = control::trust::blob_at(repo, &tree, &rev.path).map_err(git)? {
+        if let Some((_, bytes)) = crate::history::blob_at(repo, &tree, &rev.path).map_err(git)? {
             let short = commit.id().to_string();
             return Ok((
                 format!(
@@ -339,9 +319,8 @@ fn side(
 }
 
 pub fn diff(start: &Path, opts: &DiffOptions<'_>, out: &mut dyn Write) -> miette::Result<Outcome> {
-    let (repo, _ws, register) = open_register(start, None)?;
-    let root = workspace::discover(start)?;
-    let entry = find_entry(&register, opts.id)?;
+    let (root, repo, register) = open_register(start, None)?;
+    let entry = register.find(opts.id)?;
     let from_spec = match opts.from {
         Some(f) => f,
         None if entry.state.version.is_some() => "approved",

@@ -61,26 +61,16 @@ impl Workspace {
         repo: &git2::Repository,
         tree: &git2::Tree<'_>,
     ) -> miette::Result<Workspace> {
-        let blob = |path: &str| -> miette::Result<Option<git2::Blob<'_>>> {
-            match tree.get_path(Path::new(path)) {
-                Ok(entry) => Ok(Some(
-                    entry
-                        .to_object(repo)
-                        .and_then(|o| o.peel_to_blob())
-                        .map_err(|e| miette::miette!("cannot read {path} from git: {e}"))?,
-                )),
-                Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
-                Err(e) => Err(miette::miette!("cannot read {path} from git: {e}")),
-            }
-        };
-        let Some(config_blob) = blob(config::FILE_NAME)? else {
+        let read = crate::history::blob_at(repo, tree, config::FILE_NAME)
+            .map_err(|e| miette::miette!("cannot read {} from git: {e}", config::FILE_NAME))?;
+        let Some((_, bytes)) = read else {
             miette::bail!(
                 help = "pick a later date or commit",
                 "there was no {} at the top of the repository then",
                 config::FILE_NAME
             );
         };
-        let text = std::str::from_utf8(config_blob.content())
+        let text = std::str::from_utf8(&bytes)
             .map_err(|_| miette::miette!("{} was not UTF-8 then", config::FILE_NAME))?;
         let config = Config::parse(text)?;
         let mut loaded = Vec::new();

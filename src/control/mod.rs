@@ -70,6 +70,27 @@ pub fn open_repository(root: &Path) -> miette::Result<Result<Repository, NoHisto
     Ok(Ok(repo))
 }
 
+/// The repository for a command that cannot work without history.
+pub fn require_repository(root: &Path) -> miette::Result<Repository> {
+    open_repository(root)?.map_err(|why| {
+        miette::miette!(
+            help = "document control reads git history (approvals are signed tags): run \
+                    `git init` and commit the AIMS, with aims.toml at the top of the repository",
+            "{why}"
+        )
+    })
+}
+
+/// The shallow-clone refusal, with the fix.
+fn shallow() -> miette::Report {
+    miette::miette!(
+        help = "in GitHub Actions: `actions/checkout` with `fetch-depth: 0`; \
+                elsewhere: `git fetch --unshallow --tags`",
+        "{}",
+        revisions::SHALLOW
+    )
+}
+
 /// The moment a register describes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AsOf {
@@ -147,6 +168,20 @@ impl Register {
         self.entries.iter().find(|e| e.id == id)
     }
 
+    /// The entry for `id`, or an error that suggests the closest id.
+    pub fn find(&self, id: &str) -> miette::Result<&Entry> {
+        self.entry(id).ok_or_else(|| {
+            let ids: Vec<&str> = std::iter::once(CONFIG_ID)
+                .chain(self.entries.iter().map(|e| e.id.as_str()))
+                .collect();
+            let help = match crate::rules::document::closest(id, &ids) {
+                Some(c) => format!("did you mean {c}? `aims status` lists every document"),
+                None => "`aims status` lists every document".to_owned(),
+            };
+            miette::miette!(help = help, "no controlled document has the id `{id}`")
+        })
+    }
+
     /// Builds the register for `ws` (read from the working tree for
     /// [`AsOf::Now`], or from the as-of commit's tree otherwise; see
     /// [`Register::open`]).
@@ -164,12 +199,7 @@ impl Register {
                 let files: Vec<&str> = trust_paths.iter().map(String::as_str).collect();
                 revisions::walk(repo, head, &ws.config, &files).map_err(|e| {
                     if e.message() == revisions::SHALLOW {
-                        miette::miette!(
-                            help = "in GitHub Actions: `actions/checkout` with `fetch-depth: 0`; \
-                                    elsewhere: `git fetch --unshallow --tags`",
-                            "{}",
-                            e.message()
-                        )
+                        shallow()
                     } else {
                         git(e)
                     }
@@ -232,6 +262,7 @@ impl Register {
         // content the commit gives each document, when the commit's
         // signature verifies for the person named.
         let policy_config = in_force.as_ref().map_or(&ws.config, |a| &a.root.config);
+        let index = ws.index();
         let mut signoffs = Vec::new();
         for s in revs.signoffs.iter().filter(|s| s.time <= as_of_time) {
             let name = format!(
@@ -282,10 +313,7 @@ impl Register {
                 continue; // a verified review sign-off: shown in the log
             }
             for (id, path, blob) in &s.documents {
-                let kind = ws
-                    .documents()
-                    .find(|d| d.id() == Some(id.as_str()))
-                    .and_then(|d| d.kind());
+                let kind = index.get(id.as_str()).and_then(|d| d.kind());
                 let roles = kind.map_or(&[][..], |k| &policy_config.kind_policy(k).approvers[..]);
                 let Some(role) = roles.iter().find(|r| a.root.trust.holds(&s.email, r)) else {
                     refused.push(TagReport {
@@ -439,13 +467,7 @@ impl Register {
                         "the branch has no commit on or before {date}"
                     )
                 })?;
-                let tree = repo
-                    .find_commit(commit)
-                    .and_then(|c| c.tree())
-                    .map_err(|e| miette::miette!("{}", e.message()))?;
-                let ws = Workspace::from_tree(root, repo, &tree)?;
-                let reg = Register::build(&ws, repo, Some(commit), end, false)?;
-                Ok((ws, reg))
+                Register::at_commit(root, repo, commit, end)
             }
             AsOf::Commit(spec) => {
                 let commit = repo
@@ -459,15 +481,27 @@ impl Register {
                             e.message()
                         )
                     })?;
-                let tree = commit
-                    .tree()
-                    .map_err(|e| miette::miette!("{}", e.message()))?;
-                let ws = Workspace::from_tree(root, repo, &tree)?;
-                let time = commit.time().seconds();
-                let reg = Register::build(&ws, repo, Some(commit.id()), time, false)?;
-                Ok((ws, reg))
+                Register::at_commit(root, repo, commit.id(), commit.time().seconds())
             }
         }
+    }
+}
+
+impl Register {
+    /// The register of `commit`'s tree as of `time`.
+    fn at_commit(
+        root: &Path,
+        repo: &Repository,
+        commit: Oid,
+        time: i64,
+    ) -> miette::Result<(Workspace, Register)> {
+        let tree = repo
+            .find_commit(commit)
+            .and_then(|c| c.tree())
+            .map_err(|e| miette::miette!("{}", e.message()))?;
+        let ws = Workspace::from_tree(root, repo, &tree)?;
+        let reg = Register::build(&ws, repo, Some(commit), time, false)?;
+        Ok((ws, reg))
     }
 }
 
@@ -611,7 +645,7 @@ fn trust_changes(
     for (path, approved_blob) in pairs {
         let Some(path) = path else { continue };
         let now = match &tree {
-            Some(t) => trust::blob_at(repo, t, path)?.map(|(id, _)| id.to_string()),
+            Some(t) => crate::history::blob_at(repo, t, path)?.map(|(id, _)| id.to_string()),
             None => None,
         };
         let dirty = uncommitted.contains(path.as_str());

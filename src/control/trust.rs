@@ -14,17 +14,16 @@
 //! Candidates are taken in the order their content reached the branch, so a
 //! back-dated tag does not jump the chain.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use git2::{Oid, Repository};
 
 use crate::config::{self, Config};
 use crate::docs::Kind;
-use crate::history::allowed_signers;
 use crate::history::approvals::{self, Approval, Invalid, TagRecord, TagReport, TrustRoot};
 use crate::history::revisions::Revision;
 use crate::history::state::NotCounted;
+use crate::history::{allowed_signers, blob_at};
 
 /// The reserved `Aims-Document` of configuration approvals.
 pub const CONFIG_ID: &str = "aims.toml";
@@ -203,22 +202,6 @@ pub fn root_at(repo: &Repository, commit: Oid) -> Result<Result<Root, String>, g
         keyring_blob,
         _keyring: keyring_file,
     }))
-}
-
-/// A file's blob id and content in a tree, or None when it is absent.
-pub fn blob_at(
-    repo: &Repository,
-    tree: &git2::Tree<'_>,
-    path: &str,
-) -> Result<Option<(Oid, Vec<u8>)>, git2::Error> {
-    match tree.get_path(Path::new(path)) {
-        Ok(entry) => {
-            let blob = repo.find_blob(entry.id())?;
-            Ok(Some((entry.id(), blob.content().to_vec())))
-        }
-        Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
-        Err(e) => Err(e),
-    }
 }
 
 fn write_temp(bytes: &[u8]) -> std::io::Result<tempfile::TempPath> {

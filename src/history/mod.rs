@@ -15,3 +15,19 @@ pub mod signature;
 pub mod signoffs;
 pub mod state;
 pub mod tag;
+
+/// A file's blob id and content in a tree, or None when it is absent.
+pub fn blob_at(
+    repo: &git2::Repository,
+    tree: &git2::Tree<'_>,
+    path: &str,
+) -> Result<Option<(git2::Oid, Vec<u8>)>, git2::Error> {
+    match tree.get_path(std::path::Path::new(path)) {
+        Ok(entry) => {
+            let blob = repo.find_blob(entry.id())?;
+            Ok(Some((entry.id(), blob.content().to_vec())))
+        }
+        Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
