@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use common::*;
 use serde_json::Value;
@@ -17,22 +17,6 @@ struct Fixture {
     _tmp: tempfile::TempDir,
     repo: PathBuf,
     keys: PathBuf,
-}
-
-fn keygen(dir: &Path, name: &str) -> String {
-    let path = dir.join(name);
-    let home = tempfile::tempdir().unwrap();
-    succeed(
-        hermetic("ssh-keygen", home.path())
-            .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
-            .arg(&path),
-    );
-    let public = std::fs::read_to_string(path.with_extension("pub")).unwrap();
-    public
-        .split_whitespace()
-        .take(2)
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 fn policy(body: &str) -> String {
@@ -60,9 +44,9 @@ impl Fixture {
         std::fs::create_dir_all(repo.join("aims/policy")).unwrap();
         std::fs::create_dir_all(repo.join(".aims")).unwrap();
         std::fs::create_dir_all(&keys).unwrap();
-        let dana = keygen(&keys, "dana");
-        let alice = keygen(&keys, "alice");
-        let erin = keygen(&keys, "erin");
+        let (_, dana) = keygen(&keys, "dana");
+        let (_, alice) = keygen(&keys, "alice");
+        let (_, erin) = keygen(&keys, "erin");
         keygen(&keys, "mallory");
         std::fs::write(
             repo.join(".aims/allowed_signers"),
@@ -91,28 +75,9 @@ impl Fixture {
 
     fn commit(&self, who: &str, date: &str, message: &str) {
         let home = tempfile::tempdir().unwrap();
-        let email = format!("{who}@acme.example");
+        succeed(git_as(&self.repo, home.path(), who, who, date).args(["add", "-A"]));
         succeed(
-            hermetic("git", home.path())
-                .current_dir(&self.repo)
-                .env("GIT_AUTHOR_NAME", who)
-                .env("GIT_AUTHOR_EMAIL", &email)
-                .env("GIT_COMMITTER_NAME", who)
-                .env("GIT_COMMITTER_EMAIL", &email)
-                .env("GIT_AUTHOR_DATE", date)
-                .env("GIT_COMMITTER_DATE", date)
-                .args(["add", "-A"]),
-        );
-        succeed(
-            hermetic("git", home.path())
-                .current_dir(&self.repo)
-                .env("GIT_AUTHOR_NAME", who)
-                .env("GIT_AUTHOR_EMAIL", &email)
-                .env("GIT_COMMITTER_NAME", who)
-                .env("GIT_COMMITTER_EMAIL", &email)
-                .env("GIT_AUTHOR_DATE", date)
-                .env("GIT_COMMITTER_DATE", date)
-                .args(["commit", "-q", "-m", message]),
+            git_as(&self.repo, home.path(), who, who, date).args(["commit", "-q", "-m", message]),
         );
     }
 
@@ -659,14 +624,7 @@ impl Fixture {
     fn commit_signed(&self, committer: &str, key: Option<&str>, date: &str, message: &str) {
         let home = tempfile::tempdir().unwrap();
         let run = |args: &[&str]| {
-            let mut cmd = hermetic("git", home.path());
-            cmd.current_dir(&self.repo)
-                .env("GIT_AUTHOR_NAME", "alice")
-                .env("GIT_AUTHOR_EMAIL", ALICE)
-                .env("GIT_COMMITTER_NAME", committer)
-                .env("GIT_COMMITTER_EMAIL", format!("{committer}@acme.example"))
-                .env("GIT_AUTHOR_DATE", date)
-                .env("GIT_COMMITTER_DATE", date);
+            let mut cmd = git_as(&self.repo, home.path(), "alice", committer, date);
             if let Some(key) = key {
                 cmd.args(["-c", "gpg.format=ssh", "-c"])
                     .arg(format!("user.signingkey={}", self.keys.join(key).display()));

@@ -60,29 +60,12 @@ fn real_openpgp_signed_tags_verify_through_gpgv() {
     let other_keyring = tmp.path().join("others.gpg");
     std::fs::write(&other_keyring, gpg(&mallory, &["--export"])).unwrap();
 
-    let out = hermetic("git", &dana)
-        .current_dir(&repo)
-        .env("GNUPGHOME", &dana)
-        .env("GIT_COMMITTER_EMAIL", "dana@acme.example")
-        .args([
-            "-c",
-            "gpg.format=openpgp",
-            "-c",
-            "user.signingkey=dana@acme.example",
-        ])
-        .args([
-            "tag",
-            "-s",
-            "aims/pol-001-v1",
-            "-m",
-            "Approve POL-001\n\nAims-Document: POL-001",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git tag -s: {}",
-        String::from_utf8_lossy(&out.stderr)
+    gpg_tag(
+        &repo,
+        &dana,
+        "dana@acme.example",
+        "aims/pol-001-v1",
+        "Approve POL-001\n\nAims-Document: POL-001",
     );
     let raw = git(&repo, &["cat-file", "tag", "aims/pol-001-v1"]).into_bytes();
     let split = signature::split(&raw);

@@ -10,18 +10,7 @@ use common::*;
 
 fn commit_as(repo: &Path, who: &str, date: &str, message: &str) {
     let home = tempfile::tempdir().unwrap();
-    let email = format!("{who}@acme.example");
-    succeed(
-        hermetic("git", home.path())
-            .current_dir(repo)
-            .env("GIT_AUTHOR_NAME", who)
-            .env("GIT_AUTHOR_EMAIL", &email)
-            .env("GIT_COMMITTER_NAME", who)
-            .env("GIT_COMMITTER_EMAIL", &email)
-            .env("GIT_AUTHOR_DATE", date)
-            .env("GIT_COMMITTER_DATE", date)
-            .args(["commit", "-q", "-a", "-m", message]),
-    );
+    succeed(git_as(repo, home.path(), who, who, date).args(["commit", "-q", "-a", "-m", message]));
 }
 
 fn doc(id: &str, body: &str) -> String {

@@ -3,28 +3,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use aims::history::allowed_signers;
 use aims::history::signature::{self, Rejection, SignatureKind};
 use common::*;
-
-fn keygen(dir: &Path, name: &str) -> (PathBuf, String) {
-    let path = dir.join(name);
-    let home = tempfile::tempdir().unwrap();
-    succeed(
-        hermetic("ssh-keygen", home.path())
-            .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
-            .arg(&path),
-    );
-    let public = std::fs::read_to_string(path.with_extension("pub")).unwrap();
-    let public = public
-        .split_whitespace()
-        .take(2)
-        .collect::<Vec<_>>()
-        .join(" ");
-    (path, public)
-}
 
 /// `git tag` as `email`, signed with `key` when given.
 fn tag(repo: &Path, email: &str, key: Option<&Path>, name: &str, message: &str) -> Vec<u8> {

@@ -143,3 +143,36 @@ pub fn findings_of(json: &serde_json::Value, prefix: &str) -> Vec<serde_json::Va
         .cloned()
         .collect()
 }
+
+/// `git` in `dir` as `author` (committed by `committer`, both at
+/// `who@acme.example`) at `date`; `home` is the hermetic HOME.
+pub fn git_as(dir: &Path, home: &Path, author: &str, committer: &str, date: &str) -> Command {
+    let mut cmd = hermetic("git", home);
+    cmd.current_dir(dir)
+        .env("GIT_AUTHOR_NAME", author)
+        .env("GIT_AUTHOR_EMAIL", format!("{author}@acme.example"))
+        .env("GIT_COMMITTER_NAME", committer)
+        .env("GIT_COMMITTER_EMAIL", format!("{committer}@acme.example"))
+        .env("GIT_AUTHOR_DATE", date)
+        .env("GIT_COMMITTER_DATE", date);
+    cmd
+}
+
+/// A throwaway ed25519 key at `dir/name`, returning its path and its public
+/// key as `type base64` (the form allowed-signers files take).
+pub fn keygen(dir: &Path, name: &str) -> (PathBuf, String) {
+    let path = dir.join(name);
+    let home = tempfile::tempdir().expect("temp home");
+    succeed(
+        hermetic("ssh-keygen", home.path())
+            .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+            .arg(&path),
+    );
+    let public = std::fs::read_to_string(path.with_extension("pub")).expect("public key");
+    let public = public
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    (path, public)
+}
