@@ -611,13 +611,12 @@ fn config_entry(
         id: CONFIG_ID.to_owned(),
         title: "AIMS configuration: roles, approvers, signers".to_owned(),
         kind: "configuration".to_owned(),
-        owner: ws
-            .config
-            .roles
-            .keys()
-            .find(|r| *r == "top-management")
-            .cloned()
-            .unwrap_or_default(),
+        // Top management owns the configuration where that role exists.
+        owner: if ws.config.has_role("top-management") {
+            "top-management".to_owned()
+        } else {
+            String::new()
+        },
         path: config::FILE_NAME.to_owned(),
         revisions,
         state,
