@@ -275,25 +275,12 @@ fn sign_tag(root: &Path, name: &str, message: &str, commit: &str) -> miette::Res
     Ok(())
 }
 
-/// The email git will write as the tagger: `git var GIT_COMMITTER_IDENT`
-/// honours the environment and every configuration file git reads.
+/// The email git will write as the tagger.
 fn tagger_email(root: &Path) -> miette::Result<String> {
-    let out = Command::new("git")
-        .current_dir(root)
-        .args(["var", "GIT_COMMITTER_IDENT"])
-        .output()
-        .map_err(|e| miette::miette!("cannot run git: {e}"))?;
-    let ident = String::from_utf8_lossy(&out.stdout);
-    let email = ident
-        .split_once('<')
-        .and_then(|(_, rest)| rest.split_once('>'))
-        .map(|(email, _)| email.trim().to_owned())
-        .filter(|e| out.status.success() && !e.is_empty());
-    email.ok_or_else(|| {
+    crate::history::ident_email(root, "GIT_COMMITTER_IDENT").map_err(|why| {
         miette::miette!(
             help = "git config user.email you@example.org",
-            "git has no user.email: the approver is the tagger, named by email ({})",
-            String::from_utf8_lossy(&out.stderr).trim()
+            "git has no user.email: the approver is the tagger, named by email ({why})"
         )
     })
 }

@@ -2,7 +2,7 @@
 //! whether it found something that should fail the run; `main` maps that
 //! to an exit code.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use miette::IntoDiagnostic;
@@ -14,6 +14,8 @@ use crate::date::Date;
 use crate::docs::Kind;
 use crate::docs::schema::KINDS;
 use crate::finding::Classification;
+use crate::gate;
+use crate::hooks;
 use crate::redline::{self, RedlineFormat, Side};
 use crate::report::register::{self as register_report, StatusFormat};
 use crate::report::{self, Format};
@@ -34,10 +36,68 @@ pub struct CheckOptions {
     pub format: Format,
     pub fail_on: Classification,
     pub color: bool,
+    pub mode: CheckMode,
+}
+
+/// What `aims check` reads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CheckMode {
+    /// The working tree and the whole history.
+    #[default]
+    All,
+    /// The index, for the pre-commit hook.
+    Staged,
+    /// git's pre-push lines (or the pre-commit framework's variables).
+    PrePush,
 }
 
 pub fn check(start: &Path, opts: &CheckOptions, out: &mut dyn Write) -> miette::Result<Outcome> {
     let root = workspace::discover(start)?;
+    let checked = match opts.mode {
+        CheckMode::All => None,
+        CheckMode::Staged => Some(vec![gate::staged(&root)?]),
+        CheckMode::PrePush => {
+            let updates = match gate::update_from_env(&root)? {
+                Some(update) => vec![update],
+                None => {
+                    let stdin = std::io::stdin();
+                    if stdin.is_terminal() {
+                        miette::bail!(
+                            help = "install it as a hook (`aims hook install`), or pipe lines in: \
+                                    echo \"refs/heads/main $(git rev-parse HEAD) refs/heads/main \
+                                    $(git rev-parse origin/main)\" | aims check --pre-push",
+                            "--pre-push reads git's pre-push lines on stdin"
+                        );
+                    }
+                    let text = std::io::read_to_string(stdin).into_diagnostic()?;
+                    gate::parse_updates(&text)?
+                }
+            };
+            Some(gate::pre_push(&root, &updates)?)
+        }
+    };
+    if let Some(checked) = checked {
+        let mut failing = false;
+        for c in &checked {
+            report::render(
+                opts.format,
+                &c.findings,
+                &c.ws,
+                &report::Options { color: opts.color },
+                out,
+            )
+            .into_diagnostic()?;
+            failing |= c
+                .findings
+                .iter()
+                .any(|f| f.classification.at_least(opts.fail_on));
+        }
+        return Ok(if failing {
+            Outcome::Findings
+        } else {
+            Outcome::Clean
+        });
+    }
     let (ws, register) = match control::open_repository(&root)? {
         Ok(repo) => {
             let (ws, register) = Register::open(&root, &repo, &AsOf::Now)?;
@@ -373,5 +433,35 @@ pub fn approve(
         done.role, done.tag, done.fingerprint, done.tag
     )
     .into_diagnostic()?;
+    Ok(Outcome::Clean)
+}
+
+/// `aims hook install` / `aims hook uninstall`.
+pub fn hook(start: &Path, install: bool, out: &mut dyn Write) -> miette::Result<Outcome> {
+    use crate::hooks::Action;
+    let root = workspace::discover(start)?;
+    let done = if install {
+        let binary = std::env::current_exe()
+            .map_err(|e| miette::miette!("cannot find the aims binary: {e}"))?;
+        hooks::install(&root, &binary)?
+    } else {
+        hooks::uninstall(&root)?
+    };
+    for d in done {
+        let path = d.path.display();
+        let line = match d.action {
+            Action::Installed => format!("installed {path}"),
+            Action::Updated => format!("updated {path}"),
+            Action::Chained => format!(
+                "installed {path}; the hook that was there is kept as {}.pre-aims and runs first",
+                d.hook
+            ),
+            Action::Removed => format!("removed {path}"),
+            Action::Restored => format!("removed {path} and put back the hook it chained"),
+            Action::NotOurs => format!("left {path}: it is not an aims hook"),
+            Action::Absent => format!("no {} hook at {path}", d.hook),
+        };
+        writeln!(out, "{line}").into_diagnostic()?;
+    }
     Ok(Outcome::Clean)
 }

@@ -308,6 +308,34 @@ impl Config {
         })
     }
 
+    /// The same configuration with its globs narrowed to exactly `paths`
+    /// (path, is PRD), so a history walk reads only those files: the
+    /// pre-commit gate's way of staying proportional to what is staged.
+    pub fn narrowed(&self, paths: &[(String, bool)]) -> Config {
+        let exact = |prd: bool| {
+            let list: Vec<String> = paths
+                .iter()
+                .filter(|(_, p)| *p == prd)
+                .map(|(path, _)| globset::escape(path))
+                .collect();
+            let mut b = GlobSetBuilder::new();
+            // An escaped path is always a valid glob.
+            for glob in list.iter().filter_map(|g| Glob::new(g).ok()) {
+                b.add(glob);
+            }
+            (list, b.build().unwrap_or_else(|_| GlobSet::empty()))
+        };
+        let (documents, documents_set) = exact(false);
+        let (prds, prds_set) = exact(true);
+        Config {
+            documents,
+            prds,
+            documents_set,
+            prds_set,
+            ..self.clone()
+        }
+    }
+
     pub fn kind_policy(&self, kind: Kind) -> &KindPolicy {
         self.kinds.get(&kind).expect("every kind has a policy")
     }

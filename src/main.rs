@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use aims::approve::ApproveOptions;
-use aims::commands::{self, CheckOptions, DiffOptions, ListFormat, Outcome};
+use aims::commands::{self, CheckMode, CheckOptions, DiffOptions, ListFormat, Outcome};
 use aims::finding::Classification;
 use aims::redline::RedlineFormat;
 use aims::report::Format;
@@ -36,6 +36,14 @@ struct Cli {
     command: Command,
 }
 
+#[derive(Subcommand)]
+enum HookAction {
+    /// Install the pre-commit and pre-push hooks, running this aims binary.
+    Install,
+    /// Remove the hooks `aims hook install` wrote (and only those).
+    Uninstall,
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum ColorChoice {
     Auto,
@@ -56,6 +64,17 @@ enum Command {
     ///   aims check
     ///   aims check --format sarif > aims.sarif
     ///   aims check --format json --fail-on major
+    ///   aims check --staged                  # what the pre-commit hook runs
+    ///
+    /// --staged reads the index (what `git commit` will record), checks the
+    /// staged documents, and on a protected branch refuses a change to an
+    /// approved document or aims.toml whose new content has no approval.
+    /// Drafts and other branches get the document rules only.
+    ///
+    /// --pre-push reads git's pre-push lines on stdin (or the pre-commit
+    /// framework's PRE_COMMIT_FROM_REF/TO_REF/REMOTE_BRANCH) and refuses a
+    /// push to a protected branch that changes a document not approved at
+    /// the pushed content.
     #[command(verbatim_doc_comment)]
     Check {
         /// Output format.
@@ -64,6 +83,12 @@ enum Command {
         /// Exit 1 when a finding of this classification or worse exists.
         #[arg(long, value_enum, default_value_t = FailOn::Minor)]
         fail_on: FailOn,
+        /// Check the staged content (the index), for a pre-commit hook.
+        #[arg(long, conflicts_with = "pre_push")]
+        staged: bool,
+        /// Check the refs being pushed, for a pre-push hook.
+        #[arg(long)]
+        pre_push: bool,
     },
     /// Show the document-control register: version, state, approver, review due.
     ///
@@ -149,6 +174,23 @@ enum Command {
         /// A note for the tag message.
         #[arg(long, short = 'm')]
         message: Option<String>,
+    },
+    /// Install or remove the git hooks that guard protected branches.
+    ///
+    /// pre-commit runs `aims check --staged`; pre-push runs `aims check
+    /// --pre-push`. They go where git looks for hooks (honouring
+    /// core.hooksPath and linked worktrees). A hook already there is kept as
+    /// NAME.pre-aims and run first; uninstall removes only aims's hooks and
+    /// puts it back. Teams on the pre-commit framework use
+    /// .pre-commit-hooks.yaml instead (see the README).
+    ///
+    /// Examples:
+    ///   aims hook install
+    ///   aims hook uninstall
+    #[command(verbatim_doc_comment)]
+    Hook {
+        #[command(subcommand)]
+        action: HookAction,
     },
     /// List every rule: code, classification, clause or control, summary.
     Rules {
@@ -244,11 +286,22 @@ fn main() -> ExitCode {
     // head`) is then a quiet end, not an error.
     let mut out = Vec::new();
     let result = match cli.command {
-        Command::Check { format, fail_on } => {
+        Command::Check {
+            format,
+            fail_on,
+            staged,
+            pre_push,
+        } => {
+            let mode = match (staged, pre_push) {
+                (true, _) => CheckMode::Staged,
+                (_, true) => CheckMode::PrePush,
+                _ => CheckMode::All,
+            };
             let opts = CheckOptions {
                 format,
                 fail_on: fail_on.into(),
                 color: stdout_color,
+                mode,
             };
             commands::check(&start, &opts, &mut out)
         }
@@ -289,6 +342,9 @@ fn main() -> ExitCode {
             },
             &mut out,
         ),
+        Command::Hook { action } => {
+            commands::hook(&start, matches!(action, HookAction::Install), &mut out)
+        }
         Command::Rules { format } => commands::list_rules(format, &mut out),
         Command::Explain { code } => commands::explain(&code, &mut out),
         Command::Init {

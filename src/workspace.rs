@@ -1,7 +1,7 @@
 //! The AIMS as the tool sees it: the configuration and every controlled
 //! document, read from the working tree.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
@@ -70,9 +70,7 @@ impl Workspace {
                 config::FILE_NAME
             );
         };
-        let text = std::str::from_utf8(&bytes)
-            .map_err(|_| miette::miette!("{} was not UTF-8 then", config::FILE_NAME))?;
-        let config = Config::parse(text)?;
+        let config = config_from_bytes(&bytes, "at that commit")?;
         let mut loaded = Vec::new();
         let mut failure = None;
         let walked = tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
@@ -86,18 +84,10 @@ impl Workspace {
             let Some(is_prd) = config.classify_path(&rel) else {
                 return git2::TreeWalkResult::Ok;
             };
-            if entry.filemode() == i32::from(git2::FileMode::Link) {
-                loaded.push(Loaded::Problem {
-                    path: rel,
-                    source: "".into(),
-                    problem: Problem::Symlink,
-                });
-                return git2::TreeWalkResult::Ok;
-            }
-            match repo.find_blob(entry.id()) {
-                Ok(b) => loaded.push(docs::load(&rel, b.content(), is_prd)),
+            match load_blob(repo, rel, entry.id(), entry.filemode() as u32, is_prd) {
+                Ok(l) => loaded.push(l),
                 Err(e) => {
-                    failure = Some(miette::miette!("cannot read {rel} from git: {e}"));
+                    failure = Some(e);
                     return git2::TreeWalkResult::Abort;
                 }
             }
@@ -113,6 +103,66 @@ impl Workspace {
             config,
             loaded,
         })
+    }
+
+    /// Reads the configuration and every controlled document as the index
+    /// (the staging area) holds them: what `git commit` is about to record,
+    /// whatever the working tree says. Returns each file's blob id too.
+    pub fn from_index(
+        root: &Path,
+        repo: &git2::Repository,
+        index: &git2::Index,
+    ) -> miette::Result<(Workspace, BTreeMap<String, git2::Oid>)> {
+        let mut conflicted = index.conflicts().map_err(|e| miette::miette!("{e}"))?;
+        if let Some(Ok(c)) = conflicted.next() {
+            let path = c
+                .our
+                .or(c.their)
+                .or(c.ancestor)
+                .map(|e| String::from_utf8_lossy(&e.path).into_owned())
+                .unwrap_or_default();
+            miette::bail!(
+                help = "resolve the conflicts and `git add` the result, then commit",
+                "the index has unresolved merge conflicts (first: {path})"
+            );
+        }
+        let entry = |path: &str| index.get_path(Path::new(path), 0);
+        let Some(config_entry) = entry(config::FILE_NAME) else {
+            miette::bail!(
+                help = "`git add aims.toml`",
+                "{} is not staged: the index has no {} at the top of the repository",
+                config::FILE_NAME,
+                config::FILE_NAME
+            );
+        };
+        let bytes = repo
+            .find_blob(config_entry.id)
+            .map_err(|e| miette::miette!("cannot read the staged {}: {e}", config::FILE_NAME))?;
+        let config = config_from_bytes(bytes.content(), "in the index")?;
+        let mut loaded = Vec::new();
+        let mut blobs = BTreeMap::new();
+        blobs.insert(config::FILE_NAME.to_owned(), config_entry.id);
+        for e in index.iter() {
+            // Stage bits 12-13 of the flags: 0 is a normal (merged) entry.
+            if (e.flags >> 12) & 0x3 != 0 {
+                continue;
+            }
+            let Ok(rel) = std::str::from_utf8(&e.path) else {
+                continue; // a name that is not UTF-8 matches no glob
+            };
+            let Some(is_prd) = config.classify_path(rel) else {
+                continue;
+            };
+            blobs.insert(rel.to_owned(), e.id);
+            loaded.push(load_blob(repo, rel.to_owned(), e.id, e.mode, is_prd)?);
+        }
+        loaded.sort_by(|a, b| a.path().cmp(b.path()));
+        let ws = Workspace {
+            root: root.to_path_buf(),
+            config,
+            loaded,
+        };
+        Ok((ws, blobs))
     }
 
     pub fn documents(&self) -> impl Iterator<Item = &Document> {
@@ -143,6 +193,34 @@ impl Workspace {
                 Loaded::Problem { source, .. } => &**source,
             })
     }
+}
+
+/// Parses `aims.toml` read from git (`when` says from where, for errors).
+fn config_from_bytes(bytes: &[u8], when: &str) -> miette::Result<Config> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| miette::miette!("{} {when} is not UTF-8", config::FILE_NAME))?;
+    Config::parse(text)
+}
+
+/// A controlled file read from a git blob: links are not followed.
+fn load_blob(
+    repo: &git2::Repository,
+    rel: String,
+    id: git2::Oid,
+    mode: u32,
+    is_prd: bool,
+) -> miette::Result<Loaded> {
+    if mode == u32::from(git2::FileMode::Link) {
+        return Ok(Loaded::Problem {
+            path: rel,
+            source: "".into(),
+            problem: Problem::Symlink,
+        });
+    }
+    let blob = repo
+        .find_blob(id)
+        .map_err(|e| miette::miette!("cannot read {rel} from git: {e}"))?;
+    Ok(docs::load(&rel, blob.content(), is_prd))
 }
 
 fn read(full: &Path, rel: &str, is_prd: bool) -> Loaded {

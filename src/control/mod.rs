@@ -9,7 +9,7 @@
 
 pub mod trust;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
 use git2::{Oid, Repository, Status, StatusOptions};
@@ -192,6 +192,22 @@ impl Register {
         as_of_time: i64,
         working_tree: bool,
     ) -> miette::Result<Register> {
+        Register::build_for(ws, repo, head, as_of_time, working_tree, None)
+    }
+
+    /// [`Register::build`] for the documents of `ws` only: with `only`
+    /// set, approval tags naming other ids are not read or verified (and
+    /// not reported as naming unknown documents), so the cost follows the
+    /// documents asked about. `ws.config`'s globs decide which paths the
+    /// revision walk reads.
+    pub fn build_for(
+        ws: &Workspace,
+        repo: &Repository,
+        head: Option<Oid>,
+        as_of_time: i64,
+        working_tree: bool,
+        only: Option<&BTreeSet<String>>,
+    ) -> miette::Result<Register> {
         let git = |e: git2::Error| miette::miette!("{}", e.message());
         let trust_paths = trust_paths(&ws.config);
         let revs = match head {
@@ -228,6 +244,11 @@ impl Register {
         let mut by_document: BTreeMap<String, Vec<Approval>> = BTreeMap::new();
         for record in doc_records {
             if record.tagger().is_some_and(|(_, t)| t > as_of_time) {
+                continue;
+            }
+            if let Some(only) = only
+                && !record.document().is_some_and(|d| only.contains(d))
+            {
                 continue;
             }
             let report = match &in_force {
@@ -391,7 +412,7 @@ impl Register {
         entries.sort_by(|a, b| a.id.cmp(&b.id));
         // Approvals of ids that no document carries now.
         for (id, approvals) in &by_document {
-            if !seen.contains(id) {
+            if only.is_none() && !seen.contains(id) {
                 for a in approvals {
                     refused.push(TagReport {
                         name: a.tag.clone(),
@@ -445,15 +466,7 @@ impl Register {
         match as_of {
             AsOf::Now => {
                 let ws = Workspace::open(root)?;
-                // AIMS_TODAY pins "now" for reproducible reports and tests.
-                let now = match std::env::var("AIMS_TODAY")
-                    .ok()
-                    .and_then(|d| d.parse().ok())
-                {
-                    Some(day) => end_of_day(day),
-                    None => now_unix(),
-                };
-                let reg = Register::build(&ws, repo, head, now, true)?;
+                let reg = Register::build(&ws, repo, head, now(), true)?;
                 Ok((ws, reg))
             }
             AsOf::Date(date) => {
@@ -502,6 +515,18 @@ impl Register {
         let ws = Workspace::from_tree(root, repo, &tree)?;
         let reg = Register::build(&ws, repo, Some(commit), time, false)?;
         Ok((ws, reg))
+    }
+}
+
+/// The moment "now" means: the end of `AIMS_TODAY` when set (for
+/// reproducible reports and tests), else the clock.
+pub fn now() -> i64 {
+    match std::env::var("AIMS_TODAY")
+        .ok()
+        .and_then(|d| d.parse().ok())
+    {
+        Some(day) => end_of_day(day),
+        None => now_unix(),
     }
 }
 

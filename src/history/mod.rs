@@ -31,3 +31,21 @@ pub fn blob_at(
         Err(e) => Err(e),
     }
 }
+
+/// The email in `git var WHICH` (`GIT_AUTHOR_IDENT`, `GIT_COMMITTER_IDENT`),
+/// which honours the environment and every configuration file git reads;
+/// the error is git's own message.
+pub fn ident_email(root: &std::path::Path, which: &str) -> Result<String, String> {
+    let out = std::process::Command::new("git")
+        .current_dir(root)
+        .args(["var", which])
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    let ident = String::from_utf8_lossy(&out.stdout);
+    ident
+        .split_once('<')
+        .and_then(|(_, rest)| rest.split_once('>'))
+        .map(|(email, _)| email.trim().to_owned())
+        .filter(|e| out.status.success() && !e.is_empty())
+        .ok_or_else(|| String::from_utf8_lossy(&out.stderr).trim().to_owned())
+}

@@ -15,6 +15,21 @@ use crate::history::state::{NotCounted, State};
 use crate::rules::Rule;
 use crate::workspace::Workspace;
 
+/// Raised only by the gates (`aims check --staged` and `--pre-push`), which
+/// see a change before it lands; the full check reports what landed anyway
+/// as CTL001/CTL002.
+pub static UNAPPROVED_ON_PROTECTED: Rule = Rule {
+    code: "CTL009",
+    name: "unapproved-change-on-protected-branch",
+    summary: "A change to approved documented information is about to land on a protected branch without approval",
+    what: "On a protected branch (`protected-branches` in the approved aims.toml), a commit may not change the content of a document that has been approved (or aims.toml itself) unless that new content carries an approval that counts; and every controlled document a push to a protected branch changes must be approved at its new content. Checked by the pre-commit hook (`aims check --staged`) and the pre-push hook (`aims check --pre-push`).",
+    why: "Clause 7.5.3 requires changes to documented information to be controlled. The protected branch is the AIMS in force: an edit committed there unreviewed is an uncontrolled change to the policy people follow, which an auditor records as a nonconformity however quickly it is approved afterwards.",
+    fix: "Make the change on a branch (`git switch -c change/ID`), open a pull request, and have a member of an approver role run `aims approve ID` on the branch's commit; merge once `aims status` shows the new content approved. The message names the document's version and who may approve it.",
+    clause: Some("7.5.3"),
+    control: None,
+    classification: Classification::Major,
+};
+
 pub static NEVER_APPROVED: Rule = Rule {
     code: "CTL001",
     name: "never-approved",

@@ -65,6 +65,7 @@ pub static ALL: &[&Rule] = &[
     &control::REVIEW_OVERDUE,
     &control::CONFIG_UNAPPROVED,
     &control::DERIVED_CONTRADICTED,
+    &control::UNAPPROVED_ON_PROTECTED,
     &document::FRONTMATTER_MISSING,
     &document::FRONTMATTER_UNTERMINATED,
     &document::FRONTMATTER_INVALID,

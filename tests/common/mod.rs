@@ -2,6 +2,8 @@
 //! real git repositories.
 #![allow(dead_code)]
 
+pub mod approved;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -1,0 +1,539 @@
+//! The gates: what the pre-commit and pre-push hooks ask before a change
+//! lands on a protected branch.
+//!
+//! - [`staged`] (`aims check --staged`) reads the index, not the working
+//!   tree: the document rules for the staged documents, and on a protected
+//!   branch, for each staged change to an approved document (or aims.toml),
+//!   whether the new content carries an approval that counts. It reads the
+//!   history of the staged documents only (the revision walk is narrowed to
+//!   their paths), so its cost follows what is staged.
+//! - [`pre_push`] (`aims check --pre-push`) reads git's pre-push lines (or
+//!   the pre-commit framework's `PRE_COMMIT_*` variables): every controlled
+//!   document a push to a protected branch changes must be approved at its
+//!   new content. It builds the full register of the pushed commit.
+//!
+//! Both judge approvals exactly as `aims status` does: the same register,
+//! the same trust root from the approved aims.toml.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use git2::{Oid, Repository};
+
+use crate::config::Config;
+use crate::control::{self, CONFIG_ID, Entry, Register};
+use crate::docs::{self, Kind};
+use crate::finding::Finding;
+use crate::history::approvals;
+use crate::history::revisions::Revision;
+use crate::history::state::{self, Policy, State};
+use crate::rules::{self, control::UNAPPROVED_ON_PROTECTED};
+use crate::workspace::Workspace;
+
+/// What a gate found, with the workspace its findings point into.
+pub struct Checked {
+    pub ws: Workspace,
+    pub findings: Vec<Finding>,
+}
+
+/// The pre-commit gate: the index as `git commit` is about to record it.
+pub fn staged(root: &Path) -> miette::Result<Checked> {
+    let repo = control::require_repository(root)?;
+    let git = |e: git2::Error| miette::miette!("{}", e.message());
+    // `git commit -a` and `git commit PATHS` stage into a temporary index
+    // and name it in GIT_INDEX_FILE for the hooks; libgit2 does not read
+    // that variable itself.
+    let index = match std::env::var_os("GIT_INDEX_FILE") {
+        Some(file) => git2::Index::open(Path::new(&file)).map_err(git)?,
+        None => repo.index().map_err(git)?,
+    };
+    let (ws, blobs) = Workspace::from_index(root, &repo, &index)?;
+    let head = control::head_commit(&repo)?;
+    let head_tree = match head {
+        Some(h) => Some(repo.find_commit(h).and_then(|c| c.tree()).map_err(git)?),
+        None => None,
+    };
+    // The staged changes: files whose staged blob is not HEAD's.
+    let changed: BTreeMap<&str, Oid> = blobs
+        .iter()
+        .filter(|(path, id)| {
+            head_tree.as_ref().is_none_or(|t| {
+                t.get_path(Path::new(path.as_str()))
+                    .map_or(true, |e| e.id() != **id)
+            })
+        })
+        .map(|(path, id)| (path.as_str(), *id))
+        .collect();
+
+    // Document rules over the whole staged AIMS (references and duplicate
+    // ids resolve against it), reported for the staged files and the ids
+    // they carry.
+    let staged_ids: BTreeSet<&str> = ws
+        .documents()
+        .filter(|d| changed.contains_key(d.path.as_str()))
+        .filter_map(|d| d.id())
+        .collect();
+    let mut findings: Vec<Finding> = rules::check(&ws, None)
+        .into_iter()
+        .filter(|f| {
+            f.path.as_deref().is_some_and(|p| changed.contains_key(p))
+                || f.document
+                    .as_deref()
+                    .is_some_and(|d| staged_ids.contains(d))
+        })
+        .collect();
+
+    let (Some(head), Some(head_tree)) = (head, head_tree) else {
+        return Ok(Checked { ws, findings }); // the first commit: nothing approved yet
+    };
+    let Some(branch) = current_branch(&repo) else {
+        return Ok(Checked { ws, findings }); // detached HEAD: not a branch
+    };
+    // Protected by the staged or the committed configuration (the
+    // approved one is consulted below): an edit cannot unprotect itself.
+    let committed = crate::history::blob_at(&repo, &head_tree, crate::config::FILE_NAME)
+        .map_err(git)?
+        .and_then(|(_, bytes)| Config::parse(std::str::from_utf8(&bytes).ok()?).ok());
+    let protected = is_protected(&ws.config, &branch)
+        || committed.as_ref().is_some_and(|c| is_protected(c, &branch));
+    if !protected {
+        return Ok(Checked { ws, findings });
+    }
+
+    // The staged documents' history: their paths now and the paths their
+    // approvals name (a document moved since its approval).
+    let records = approvals::read(&repo).map_err(git)?;
+    let mut paths: BTreeSet<(String, bool)> = BTreeSet::new();
+    let mut staged_docs = Vec::new();
+    for doc in ws.documents() {
+        let (Some(id), Some(blob)) = (doc.id(), changed.get(doc.path.as_str())) else {
+            continue;
+        };
+        paths.insert((doc.path.clone(), doc.is_prd));
+        staged_docs.push((id.to_owned(), doc.path.clone(), *blob, doc.is_prd));
+    }
+    for record in &records {
+        if let Some(claim) = record.claim()
+            && staged_ids.contains(claim.document.as_str())
+            && let Some(is_prd) = ws.config.classify_path(&claim.path)
+        {
+            paths.insert((claim.path.clone(), is_prd));
+        }
+    }
+    let paths: Vec<(String, bool)> = paths.into_iter().collect();
+    let mut narrowed = Workspace {
+        root: root.to_path_buf(),
+        config: ws.config.narrowed(&paths),
+        loaded: Vec::new(),
+    };
+    for (_, path, blob, is_prd) in &staged_docs {
+        let blob = repo.find_blob(*blob).map_err(git)?;
+        narrowed
+            .loaded
+            .push(docs::load(path, blob.content(), *is_prd));
+    }
+    let only: BTreeSet<String> = staged_docs.iter().map(|d| d.0.clone()).collect();
+    let now = control::now();
+    let register = Register::build_for(&narrowed, &repo, Some(head), now, false, Some(&only))?;
+    let approved = register.trust.as_ref().map(|a| &a.root.config);
+    if approved.is_some_and(|c| !is_protected(c, &branch)) && !is_protected(&ws.config, &branch) {
+        // Only a committed, unapproved edit protected it: the approved
+        // configuration does not.
+        return Ok(Checked { ws, findings });
+    }
+    let policy_config = approved.unwrap_or(&ws.config);
+    let author = crate::history::ident_email(root, "GIT_AUTHOR_IDENT").unwrap_or_default();
+    let staged_revision = |path: &str, blob: Oid| Revision {
+        commit: "(staged)".to_owned(),
+        author_name: String::new(),
+        author_email: author.clone(),
+        committer_email: author.clone(),
+        time: now,
+        blob: blob.to_string(),
+        path: path.to_owned(),
+    };
+
+    let mut seen = BTreeSet::new();
+    for (id, path, blob, _) in &staged_docs {
+        if !seen.insert(id.as_str()) {
+            continue; // a duplicate id: DOC009 says so
+        }
+        let Some(entry) = register.entry(id) else {
+            continue;
+        };
+        let kind = narrowed
+            .documents()
+            .find(|d| d.path == *path)
+            .and_then(|d| d.kind())
+            .unwrap_or(Kind::Record);
+        let kind_policy = policy_config.kind_policy(kind);
+        let policy = Policy {
+            approver_roles: &kind_policy.approvers,
+            review_interval: kind_policy.review_interval,
+            require_distinct_approver: policy_config.require_distinct_approver,
+        };
+        if let Some(f) = judge_staged(entry, &policy, staged_revision(path, *blob), now, &branch) {
+            findings.push(finish(f, entry, &policy, policy_config, path, &ws));
+        }
+    }
+    if let Some(blob) = changed.get(crate::config::FILE_NAME)
+        && let Some(in_force) = &register.trust
+    {
+        let config = &in_force.root.config;
+        let kind_policy = config.kind_policy(Kind::Policy);
+        let policy = Policy {
+            approver_roles: &kind_policy.approvers,
+            review_interval: kind_policy.review_interval,
+            require_distinct_approver: config.require_distinct_approver,
+        };
+        let path = crate::config::FILE_NAME;
+        if let Some(f) = judge_staged(
+            &register.config,
+            &policy,
+            staged_revision(path, *blob),
+            now,
+            &branch,
+        ) {
+            findings.push(finish(f, &register.config, &policy, config, path, &ws));
+        }
+    }
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    Ok(Checked { ws, findings })
+}
+
+/// The finding for a staged change to an approved document whose new
+/// content would not be approved, or None.
+fn judge_staged(
+    entry: &Entry,
+    policy: &Policy<'_>,
+    staged: Revision,
+    now: i64,
+    branch: &str,
+) -> Option<Finding> {
+    let version = entry.state.version?; // never approved: a draft may change
+    // Every verified approval naming the document, whether it counted
+    // before or not: one may approve exactly the staged content.
+    let approvals: Vec<_> = entry
+        .state
+        .counted
+        .iter()
+        .map(|(a, _)| a.clone())
+        .chain(entry.state.not_counted.iter().map(|(a, _)| a.clone()))
+        .collect();
+    let mut revisions = entry.revisions.clone();
+    revisions.push(staged);
+    let after = state::derive(&revisions, &approvals, policy, now, false);
+    if after.state != State::ChangedSinceApproval {
+        return None;
+    }
+    let last = match entry.state.last_approval() {
+        Some(a) => format!(
+            " (last approved by {} as {} on {})",
+            a.signer_email,
+            a.claim.role,
+            crate::date::Date::from_unix(a.time)
+        ),
+        None => String::new(),
+    };
+    Some(Finding::new(
+        &UNAPPROVED_ON_PROTECTED,
+        format!(
+            "{what} is approved at v{version}{last}; this commit changes it on protected branch `{branch}`, \
+             and the new content has no approval",
+            what = if entry.id == CONFIG_ID {
+                "the configuration `aims.toml`".to_owned()
+            } else {
+                format!("`{}` ({})", entry.id, entry.title)
+            },
+        ),
+    ))
+}
+
+/// Adds the way forward and the location to a gate finding.
+fn finish(
+    f: Finding,
+    entry: &Entry,
+    policy: &Policy<'_>,
+    config: &Config,
+    path: &str,
+    ws: &Workspace,
+) -> Finding {
+    let f = f
+        .document(Some(&entry.id))
+        .help(format!(
+            "commit it on a branch instead (`git switch -c change/{id}` keeps what is staged), open a pull request, \
+             and ask {who} to run `aims approve {id}` there",
+            id = entry.id,
+            who = approvers(policy.approver_roles, config),
+        ));
+    match ws.source(path) {
+        Some(source) => f.at(path, source, Some(0..0)),
+        None => f.at_line(path, 1),
+    }
+}
+
+/// "top-management (dana@…, erin@…) or ai-governance-lead (alice@…)".
+fn approvers(roles: &[String], config: &Config) -> String {
+    if roles.is_empty() {
+        return "an approver (no role may approve this kind: see [kinds] in aims.toml)".into();
+    }
+    roles
+        .iter()
+        .map(|r| match config.roles.get(r).filter(|m| !m.is_empty()) {
+            Some(members) => format!("{r} ({})", members.join(", ")),
+            None => format!("{r} (no members)"),
+        })
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+/// One ref a push updates, as git's pre-push hook reads it on stdin.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Update {
+    pub local_ref: String,
+    /// None when the push deletes the remote ref.
+    pub local: Option<Oid>,
+    pub remote_ref: String,
+    /// None when the remote does not have the ref yet.
+    pub remote: Option<Oid>,
+}
+
+/// Parses git's pre-push lines: `<local ref> <local oid> <remote ref> <remote oid>`.
+pub fn parse_updates(text: &str) -> miette::Result<Vec<Update>> {
+    let oid = |s: &str| -> miette::Result<Option<Oid>> {
+        // Oid::from_str also takes abbreviations; git passes full ids.
+        let full = matches!(s.len(), 40 | 64) && s.bytes().all(|b| b.is_ascii_hexdigit());
+        let id = Oid::from_str(s)
+            .ok()
+            .filter(|_| full)
+            .ok_or_else(|| miette::miette!("`{s}` is not a full object id"))?;
+        Ok((!id.is_zero()).then_some(id))
+    };
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            let parts: Vec<&str> = line.split_whitespace().collect();
+            let [local_ref, local, remote_ref, remote] = parts[..] else {
+                miette::bail!(
+                    help = "git's pre-push hook passes `<local ref> <local oid> <remote ref> <remote oid>` per line",
+                    "cannot read the pre-push line `{line}`"
+                );
+            };
+            Ok(Update {
+                local_ref: local_ref.to_owned(),
+                local: oid(local)?,
+                remote_ref: remote_ref.to_owned(),
+                remote: oid(remote)?,
+            })
+        })
+        .collect()
+}
+
+/// The update the pre-commit framework describes in `PRE_COMMIT_FROM_REF`,
+/// `PRE_COMMIT_TO_REF` and `PRE_COMMIT_REMOTE_BRANCH`, when it does.
+pub fn update_from_env(repo_root: &Path) -> miette::Result<Option<Update>> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let Some(remote_ref) = var("PRE_COMMIT_REMOTE_BRANCH") else {
+        return Ok(None);
+    };
+    let repo = control::require_repository(repo_root)?;
+    let resolve = |spec: &str| -> miette::Result<Oid> {
+        repo.revparse_single(spec)
+            .and_then(|o| o.peel_to_commit())
+            .map(|c| c.id())
+            .map_err(|e| miette::miette!("cannot resolve `{spec}`: {}", e.message()))
+    };
+    let local_ref = var("PRE_COMMIT_LOCAL_BRANCH").unwrap_or_else(|| "HEAD".to_owned());
+    let local = match var("PRE_COMMIT_TO_REF") {
+        Some(to) => resolve(&to)?,
+        None => resolve(&local_ref)?,
+    };
+    let remote = match var("PRE_COMMIT_FROM_REF") {
+        Some(from) => Some(resolve(&from)?).filter(|id| !id.is_zero()),
+        None => None,
+    };
+    Ok(Some(Update {
+        local_ref,
+        local: Some(local),
+        remote_ref,
+        remote,
+    }))
+}
+
+/// The pre-push gate: for each update of a protected branch, every
+/// controlled document the pushed commits change must be approved at the
+/// content pushed.
+pub fn pre_push(root: &Path, updates: &[Update]) -> miette::Result<Vec<Checked>> {
+    let repo = control::require_repository(root)?;
+    let git = |e: git2::Error| miette::miette!("{}", e.message());
+    let now = control::now();
+    let mut out = Vec::new();
+    for update in updates {
+        let Some(local) = update.local else { continue }; // a deletion
+        let Some(branch) = update.remote_ref.strip_prefix("refs/heads/") else {
+            continue; // tags and other refs: approvals travel as tags
+        };
+        let commit = repo.find_commit(local).map_err(git)?;
+        let tree = commit.tree().map_err(git)?;
+        let ws = Workspace::from_tree(root, &repo, &tree)?;
+        let Some(base) = push_base(&repo, update)? else {
+            continue; // nothing new on the remote
+        };
+        let register = Register::build(&ws, &repo, Some(local), now, false)?;
+        let approved = register.trust.as_ref().map(|a| &a.root.config);
+        if !is_protected(&ws.config, branch) && !approved.is_some_and(|c| is_protected(c, branch)) {
+            continue;
+        }
+        let base_tree = match base {
+            Some(b) => Some(repo.find_commit(b).and_then(|c| c.tree()).map_err(git)?),
+            None => None,
+        };
+        let changed = |path: &str| -> Result<bool, git2::Error> {
+            let now = tree.get_path(Path::new(path))?.id();
+            Ok(match &base_tree {
+                None => true,
+                Some(t) => match t.get_path(Path::new(path)) {
+                    Ok(e) => e.id() != now,
+                    Err(e) if e.code() == git2::ErrorCode::NotFound => true,
+                    Err(e) => return Err(e),
+                },
+            })
+        };
+        let policy_config = approved.unwrap_or(&ws.config);
+        let mut findings = Vec::new();
+        let mut judge = |entry: &Entry, roles: &[String], config: &Config| {
+            if matches!(entry.state.state, State::Approved | State::ReviewOverdue) {
+                return;
+            }
+            let short = &local.to_string()[..12];
+            let state = match entry.state.state {
+                State::NeverApproved => "has never been approved".to_owned(),
+                _ => format!(
+                    "is changed since its last approved version (v{})",
+                    entry.state.version.unwrap_or(0)
+                ),
+            };
+            let f = Finding::new(
+                &UNAPPROVED_ON_PROTECTED,
+                format!(
+                    "the push to protected branch `{branch}` changes `{}`, which {state} at the pushed commit {short}",
+                    entry.id
+                ),
+            )
+            .document(Some(&entry.id))
+            .help(format!(
+                "ask {} to run `aims approve {}` on the commit and push the tag too \
+                 (`git push origin 'refs/tags/aims/*'`), or push to a branch and open a pull request",
+                approvers(roles, config),
+                entry.id
+            ));
+            findings.push(match ws.source(&entry.path) {
+                Some(source) => f.at(&entry.path, source, Some(0..0)),
+                None => f.at_line(&entry.path, 1),
+            });
+        };
+        for entry in &register.entries {
+            if !changed(&entry.path).map_err(git)? {
+                continue;
+            }
+            let kind = ws
+                .documents()
+                .find(|d| d.path == entry.path)
+                .and_then(|d| d.kind())
+                .unwrap_or(Kind::Record);
+            judge(
+                entry,
+                &policy_config.kind_policy(kind).approvers,
+                policy_config,
+            );
+        }
+        if changed(crate::config::FILE_NAME).map_err(git)? {
+            judge(
+                &register.config,
+                &policy_config.kind_policy(Kind::Policy).approvers,
+                policy_config,
+            );
+        }
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        out.push(Checked { ws, findings });
+    }
+    Ok(out)
+}
+
+/// The commit the pushed range starts from: the remote's old tip when
+/// known here; for a new remote branch, the parent of the oldest commit no
+/// remote-tracking branch has (Some(None): everything is new). None when
+/// the push brings nothing new.
+fn push_base(repo: &Repository, update: &Update) -> miette::Result<Option<Option<Oid>>> {
+    let git = |e: git2::Error| miette::miette!("{}", e.message());
+    let Some(local) = update.local else {
+        return Ok(None);
+    };
+    if let Some(remote) = update.remote
+        && repo.find_commit(remote).is_ok()
+    {
+        return Ok((remote != local).then_some(Some(remote)));
+    }
+    let mut walk = repo.revwalk().map_err(git)?;
+    walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE)
+        .map_err(git)?;
+    walk.push(local).map_err(git)?;
+    walk.hide_glob("refs/remotes/*").map_err(git)?;
+    let Some(first) = walk.next() else {
+        return Ok(None);
+    };
+    let first = repo.find_commit(first.map_err(git)?).map_err(git)?;
+    Ok(Some(first.parent_id(0).ok()))
+}
+
+/// The branch HEAD names (also before the first commit), or None when
+/// HEAD is detached.
+fn current_branch(repo: &Repository) -> Option<String> {
+    let head = repo.find_reference("HEAD").ok()?;
+    head.symbolic_target()
+        .ok()??
+        .strip_prefix("refs/heads/")
+        .map(str::to_owned)
+}
+
+/// Whether `branch` matches one of the configuration's `protected-branches`
+/// (exact names or globs such as `release/*`).
+pub fn is_protected(config: &Config, branch: &str) -> bool {
+    config.protected_branches.iter().any(|p| {
+        p == branch
+            || globset::Glob::new(p)
+                .map(|g| g.compile_matcher().is_match(branch))
+                .unwrap_or(false)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_pre_push_lines() {
+        let z = "0".repeat(40);
+        let a = "a".repeat(40);
+        let text = format!(
+            "refs/heads/main {a} refs/heads/main {z}\n\nrefs/heads/x {z} refs/heads/x {a}\n"
+        );
+        let updates = parse_updates(&text).unwrap();
+        assert_eq!(updates.len(), 2);
+        assert_eq!(updates[0].local, Some(Oid::from_str(&a).unwrap()));
+        assert_eq!(updates[0].remote, None);
+        assert_eq!(updates[1].local, None);
+        assert!(parse_updates("refs/heads/main abc").is_err());
+        assert!(parse_updates("a b c d").is_err());
+    }
+
+    #[test]
+    fn protected_patterns() {
+        let config =
+            Config::parse("[aims]\nprotected-branches = [\"main\", \"release/*\"]\n").unwrap();
+        assert!(is_protected(&config, "main"));
+        assert!(is_protected(&config, "release/2026"));
+        assert!(!is_protected(&config, "feature/main"));
+        assert!(!is_protected(&config, "mainline"));
+    }
+}
