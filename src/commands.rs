@@ -465,3 +465,15 @@ pub fn hook(start: &Path, install: bool, out: &mut dyn Write) -> miette::Result<
     }
     Ok(Outcome::Clean)
 }
+
+/// `aims pr-comment`.
+pub fn pr_comment(
+    start: &Path,
+    opts: &crate::pr_comment::Options,
+    out: &mut dyn Write,
+) -> miette::Result<Outcome> {
+    let root = workspace::discover(start)?;
+    let comment = crate::pr_comment::build(&root, opts)?;
+    crate::pr_comment::render(&comment, opts.format, out).into_diagnostic()?;
+    Ok(Outcome::Clean)
+}

@@ -184,6 +184,13 @@ impl fmt::Display for Interval {
     }
 }
 
+/// Dates serialise as `YYYY-MM-DD`, as they read.
+impl serde::Serialize for Date {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -333,10 +333,22 @@ pub fn parse_updates(text: &str) -> miette::Result<Vec<Update>> {
 /// `PRE_COMMIT_TO_REF` and `PRE_COMMIT_REMOTE_BRANCH`, when it does.
 pub fn update_from_env(repo_root: &Path) -> miette::Result<Option<Update>> {
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let Some(remote_ref) = var("PRE_COMMIT_REMOTE_BRANCH") else {
+    if var("PRE_COMMIT_REMOTE_BRANCH").is_none() && var("PRE_COMMIT_TO_REF").is_none() {
         return Ok(None);
-    };
+    }
     let repo = control::require_repository(repo_root)?;
+    // `pre-commit run --from-ref --to-ref` without --remote-branch: the
+    // push goes to the branch of the same name.
+    let remote_ref = match var("PRE_COMMIT_REMOTE_BRANCH") {
+        Some(r) => r,
+        None => match var("PRE_COMMIT_LOCAL_BRANCH") {
+            Some(l) if l.starts_with("refs/") => l,
+            Some(l) => format!("refs/heads/{l}"),
+            None => current_branch(&repo)
+                .map(|b| format!("refs/heads/{b}"))
+                .unwrap_or_default(),
+        },
+    };
     let resolve = |spec: &str| -> miette::Result<Oid> {
         repo.revparse_single(spec)
             .and_then(|o| o.peel_to_commit())

@@ -15,6 +15,7 @@ pub mod finding;
 pub mod gate;
 pub mod history;
 pub mod hooks;
+pub mod pr_comment;
 pub mod redline;
 pub mod report;
 pub mod rules;

@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 use aims::approve::ApproveOptions;
 use aims::commands::{self, CheckMode, CheckOptions, DiffOptions, ListFormat, Outcome};
 use aims::finding::Classification;
+use aims::pr_comment::PrFormat;
 use aims::redline::RedlineFormat;
 use aims::report::Format;
 use aims::report::register::StatusFormat;
@@ -174,6 +175,34 @@ enum Command {
         /// A note for the tag message.
         #[arg(long, short = 'm')]
         message: Option<String>,
+    },
+    /// Markdown for the pull-request bot: what a PR does to the AIMS.
+    ///
+    /// Compares the AIMS where the PR's branch left BASE with HEAD: the
+    /// controlled documents it changes (+/- lines, who must still approve,
+    /// by role and name), findings it introduces and resolves, reviews
+    /// falling due in 30 days, and a one-line verdict. The first line is a
+    /// hidden marker so a bot can update its one comment. Long lists are
+    /// cut to stay under GitHub's comment limit. Exits 0 either way: the
+    /// verdict is in the text (and `ready` in JSON).
+    ///
+    /// Examples:
+    ///   aims pr-comment --base origin/main --head HEAD
+    ///   aims pr-comment --base origin/main --head HEAD --url "$PR_URL" > comment.md
+    ///   aims pr-comment --base main --head change/POL-001 --format json
+    #[command(verbatim_doc_comment)]
+    PrComment {
+        /// The branch the pull request merges into.
+        #[arg(long)]
+        base: String,
+        /// The pull request's head commit.
+        #[arg(long, default_value = "HEAD")]
+        head: String,
+        /// The pull request's web address, to link each document to its diff.
+        #[arg(long)]
+        url: Option<String>,
+        #[arg(long, short = 'f', value_enum, default_value_t = PrFormat::Markdown)]
+        format: PrFormat,
     },
     /// Install or remove the git hooks that guard protected branches.
     ///
@@ -342,6 +371,20 @@ fn main() -> ExitCode {
             },
             &mut out,
         ),
+        Command::PrComment {
+            base,
+            head,
+            url,
+            format,
+        } => {
+            let opts = aims::pr_comment::Options {
+                base,
+                head,
+                url,
+                format,
+            };
+            commands::pr_comment(&start, &opts, &mut out)
+        }
         Command::Hook { action } => {
             commands::hook(&start, matches!(action, HookAction::Install), &mut out)
         }

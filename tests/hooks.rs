@@ -11,64 +11,12 @@ use std::process::Output;
 use common::approved::*;
 use common::*;
 
-/// The fixture with aims.toml, POL-001 and PRO-001 approved by Dana.
-fn approved_aims() -> Fixture {
-    // The fixture's documents are short: the rules about required fields
-    // and sections are not what these tests are about.
-    let config = format!("{CONFIG}[rules]\nDOC005 = \"off\"\nDOC011 = \"off\"\n");
-    let f = Fixture::with_config(&config);
-    f.approve_by_hand(
-        "dana",
-        "aims.toml",
-        "aims.toml",
-        "top-management",
-        "2026-01-12T09:00:00Z",
-    );
-    f.approve_by_hand(
-        "dana",
-        "POL-001",
-        "aims/policy/ai.md",
-        "top-management",
-        "2026-01-13T09:00:00Z",
-    );
-    f.approve_by_hand(
-        "dana",
-        "PRO-001",
-        "aims/pro.md",
-        "top-management",
-        "2026-01-13T09:05:00Z",
-    );
-    f
-}
-
-/// `git ARGS` in `dir` as Alice, returning the output whatever it is.
-fn git_try(dir: &Path, args: &[&str]) -> Output {
-    let home = tempfile::tempdir().unwrap();
-    git_as(dir, home.path(), "alice", "alice", "2026-02-01T10:00:00Z")
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-/// Stdout and stderr, with the diagnostic's wrapping and frame undone.
-fn both(o: &Output) -> String {
-    format!("{}{}", stdout(o), stderr(o))
-        .split_whitespace()
-        .filter(|w| !matches!(*w, "│" | "×"))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn edit_policy(dir: &Path, body: &str) {
-    std::fs::write(dir.join("aims/policy/ai.md"), policy(body)).unwrap();
-}
-
 #[test]
 fn the_pre_commit_hook_guards_main_and_lets_branches_draft() {
     if !have_tools(&["ssh-keygen"]) {
         return;
     }
-    let f = approved_aims();
+    let f = Fixture::approved();
     let installed = f.aims(&["hook", "install"]);
     assert_eq!(code(&installed), 0, "{}", both(&installed));
     assert!(f.repo.join(".git/hooks/pre-commit").is_file());
@@ -77,8 +25,8 @@ fn the_pre_commit_hook_guards_main_and_lets_branches_draft() {
     // Editing the approved policy on main: refused, naming document,
     // version, approver and the way forward.
     edit_policy(&f.repo, "An unreviewed edit.");
-    assert!(git_try(&f.repo, &["add", "-A"]).status.success());
-    let refused = git_try(&f.repo, &["commit", "-m", "edit the policy on main"]);
+    assert!(Fixture::git_try(&f.repo, &["add", "-A"]).status.success());
+    let refused = Fixture::git_try(&f.repo, &["commit", "-m", "edit the policy on main"]);
     let text = both(&refused);
     assert!(
         !refused.status.success(),
@@ -99,11 +47,11 @@ fn the_pre_commit_hook_guards_main_and_lets_branches_draft() {
 
     // The same edit on a feature branch commits.
     assert!(
-        git_try(&f.repo, &["switch", "-q", "-c", "change/POL-001"])
+        Fixture::git_try(&f.repo, &["switch", "-q", "-c", "change/POL-001"])
             .status
             .success()
     );
-    let committed = git_try(&f.repo, &["commit", "-m", "edit the policy on a branch"]);
+    let committed = Fixture::git_try(&f.repo, &["commit", "-m", "edit the policy on a branch"]);
     assert!(committed.status.success(), "{}", both(&committed));
 
     // Approved on the branch (by Dana, not the author) and merged with a
@@ -115,13 +63,17 @@ fn the_pre_commit_hook_guards_main_and_lets_branches_draft() {
         "top-management",
         "2026-02-02T09:00:00Z",
     );
-    assert!(git_try(&f.repo, &["switch", "-q", "main"]).status.success());
     assert!(
-        git_try(&f.repo, &["merge", "--squash", "change/POL-001"])
+        Fixture::git_try(&f.repo, &["switch", "-q", "main"])
             .status
             .success()
     );
-    let merged = git_try(&f.repo, &["commit", "-m", "POL-001 v2"]);
+    assert!(
+        Fixture::git_try(&f.repo, &["merge", "--squash", "change/POL-001"])
+            .status
+            .success()
+    );
+    let merged = Fixture::git_try(&f.repo, &["commit", "-m", "POL-001 v2"]);
     assert!(merged.status.success(), "{}", both(&merged));
 
     // A never-approved draft may change on main; document rules still apply.
@@ -130,8 +82,8 @@ fn the_pre_commit_hook_guards_main_and_lets_branches_draft() {
         "+++\nid = \"PRO-002\"\nkind = \"procedure\"\ntitle = \"Draft\"\nowner = \"alice@acme.example\"\n+++\n# Draft\n",
     )
     .unwrap();
-    assert!(git_try(&f.repo, &["add", "-A"]).status.success());
-    let draft = git_try(&f.repo, &["commit", "-m", "a draft"]);
+    assert!(Fixture::git_try(&f.repo, &["add", "-A"]).status.success());
+    let draft = Fixture::git_try(&f.repo, &["commit", "-m", "a draft"]);
     assert!(draft.status.success(), "{}", both(&draft));
 
     // An unapproved edit of aims.toml on main is refused too.
@@ -144,8 +96,12 @@ fn the_pre_commit_hook_guards_main_and_lets_branches_draft() {
         ),
     )
     .unwrap();
-    assert!(git_try(&f.repo, &["add", "aims.toml"]).status.success());
-    let refused = git_try(&f.repo, &["commit", "-m", "add mallory"]);
+    assert!(
+        Fixture::git_try(&f.repo, &["add", "aims.toml"])
+            .status
+            .success()
+    );
+    let refused = Fixture::git_try(&f.repo, &["commit", "-m", "add mallory"]);
     let text = both(&refused);
     assert!(!refused.status.success(), "{text}");
     assert!(
@@ -158,7 +114,7 @@ fn the_pre_commit_hook_guards_main_and_lets_branches_draft() {
     assert_eq!(code(&removed), 0, "{}", both(&removed));
     assert!(!f.repo.join(".git/hooks/pre-commit").exists());
     assert!(
-        git_try(&f.repo, &["commit", "-q", "-m", "unguarded"])
+        Fixture::git_try(&f.repo, &["commit", "-q", "-m", "unguarded"])
             .status
             .success()
     );
@@ -169,7 +125,7 @@ fn staged_reads_the_index_not_the_working_tree() {
     if !have_tools(&["ssh-keygen"]) {
         return;
     }
-    let f = approved_aims();
+    let f = Fixture::approved();
     let staged = |f: &Fixture| f.aims(&["check", "--staged", "--format", "json"]);
     let codes = |o: &Output| -> Vec<String> {
         let json: serde_json::Value =
@@ -182,7 +138,7 @@ fn staged_reads_the_index_not_the_working_tree() {
             .collect()
     };
     assert!(
-        git_try(&f.repo, &["switch", "-q", "-c", "draft"])
+        Fixture::git_try(&f.repo, &["switch", "-q", "-c", "draft"])
             .status
             .success()
     );
@@ -192,7 +148,11 @@ fn staged_reads_the_index_not_the_working_tree() {
 
     // Broken TOML staged, the working file fixed: the staged check fails.
     std::fs::write(&path, &broken).unwrap();
-    assert!(git_try(&f.repo, &["add", "aims/pro.md"]).status.success());
+    assert!(
+        Fixture::git_try(&f.repo, &["add", "aims/pro.md"])
+            .status
+            .success()
+    );
     std::fs::write(&path, &good).unwrap();
     let out = staged(&f);
     assert_eq!(code(&out), 1, "{}", both(&out));
@@ -202,7 +162,11 @@ fn staged_reads_the_index_not_the_working_tree() {
     assert!(findings_of(&json, "DOC").is_empty(), "{json:#}");
 
     // The reverse: valid content staged, the working file broken.
-    assert!(git_try(&f.repo, &["add", "aims/pro.md"]).status.success());
+    assert!(
+        Fixture::git_try(&f.repo, &["add", "aims/pro.md"])
+            .status
+            .success()
+    );
     std::fs::write(&path, &broken).unwrap();
     let out = staged(&f);
     assert_eq!(code(&out), 0, "{}", both(&out));
@@ -221,7 +185,11 @@ fn staged_reads_the_index_not_the_working_tree() {
     std::fs::remove_file(f.repo.join("aims/other.md")).unwrap();
     let config = std::fs::read_to_string(f.repo.join("aims.toml")).unwrap();
     std::fs::write(f.repo.join("aims.toml"), "[aims\n").unwrap();
-    assert!(git_try(&f.repo, &["add", "aims.toml"]).status.success());
+    assert!(
+        Fixture::git_try(&f.repo, &["add", "aims.toml"])
+            .status
+            .success()
+    );
     std::fs::write(f.repo.join("aims.toml"), &config).unwrap();
     let out = staged(&f);
     assert_eq!(code(&out), 2, "{}", both(&out));
@@ -232,7 +200,7 @@ fn the_pre_push_hook_refuses_unapproved_content_on_a_protected_branch() {
     if !have_tools(&["ssh-keygen"]) {
         return;
     }
-    let f = approved_aims();
+    let f = Fixture::approved();
     let remote = f.tmp.path().join("remote.git");
     succeed(
         git_as(
@@ -249,21 +217,21 @@ fn the_pre_push_hook_refuses_unapproved_content_on_a_protected_branch() {
     assert_eq!(code(&f.aims(&["hook", "install"])), 0);
 
     // Everything on main is approved: the first push goes through.
-    let first = git_try(&f.repo, &["push", "-q", "origin", "main"]);
+    let first = Fixture::git_try(&f.repo, &["push", "-q", "origin", "main"]);
     assert!(first.status.success(), "{}", both(&first));
 
     // An unapproved edit committed past the pre-commit hook (--no-verify)
     // is stopped at the push.
     edit_policy(&f.repo, "Edited without approval.");
     assert!(
-        git_try(
+        Fixture::git_try(
             &f.repo,
             &["commit", "-q", "-a", "--no-verify", "-m", "sneak"]
         )
         .status
         .success()
     );
-    let refused = git_try(&f.repo, &["push", "origin", "main"]);
+    let refused = Fixture::git_try(&f.repo, &["push", "origin", "main"]);
     let text = both(&refused);
     assert!(!refused.status.success(), "{text}");
     assert!(text.contains("CTL009"), "{text}");
@@ -276,7 +244,7 @@ fn the_pre_push_hook_refuses_unapproved_content_on_a_protected_branch() {
     assert_ne!(remote_main.trim(), f.git(&["rev-parse", "HEAD"]).trim());
 
     // The same commits to a feature branch: not protected, pushed.
-    let branch = git_try(
+    let branch = Fixture::git_try(
         &f.repo,
         &["push", "-q", "origin", "main:refs/heads/change/POL-001"],
     );
@@ -290,7 +258,7 @@ fn the_pre_push_hook_refuses_unapproved_content_on_a_protected_branch() {
         "top-management",
         "2026-02-03T09:00:00Z",
     );
-    let pushed = git_try(&f.repo, &["push", "-q", "--follow-tags", "origin", "main"]);
+    let pushed = Fixture::git_try(&f.repo, &["push", "-q", "--follow-tags", "origin", "main"]);
     assert!(pushed.status.success(), "{}", both(&pushed));
     assert_eq!(
         git(&remote, &["rev-parse", "main"]).trim(),
@@ -304,7 +272,7 @@ fn install_honours_hooks_path_worktrees_and_existing_hooks() {
         return;
     }
     // core.hooksPath: the hooks go there, and they run.
-    let f = approved_aims();
+    let f = Fixture::approved();
     f.git(&["config", "core.hooksPath", ".githooks"]);
     let out = f.aims(&["hook", "install"]);
     assert_eq!(code(&out), 0, "{}", both(&out));
@@ -316,13 +284,13 @@ fn install_honours_hooks_path_worktrees_and_existing_hooks() {
     assert!(f.repo.join(".githooks/pre-commit").is_file());
     assert!(!f.repo.join(".git/hooks/pre-commit").exists());
     edit_policy(&f.repo, "Edit under hooksPath.");
-    let refused = git_try(&f.repo, &["commit", "-q", "-a", "-m", "edit"]);
+    let refused = Fixture::git_try(&f.repo, &["commit", "-q", "-a", "-m", "edit"]);
     assert!(!refused.status.success(), "{}", both(&refused));
     assert!(both(&refused).contains("CTL009"));
 
     // A linked worktree on main (the main worktree on another branch):
     // hooks are shared through the common git directory.
-    let f = approved_aims();
+    let f = Fixture::approved();
     f.git(&["switch", "-q", "-c", "elsewhere"]);
     let wt = f.tmp.path().join("wt");
     f.git(&["worktree", "add", "-q", wt.to_str().unwrap(), "main"]);
@@ -334,12 +302,12 @@ fn install_honours_hooks_path_worktrees_and_existing_hooks() {
         stdout(&out)
     );
     edit_policy(&wt, "Edit in a worktree.");
-    let refused = git_try(&wt, &["commit", "-q", "-a", "-m", "edit"]);
+    let refused = Fixture::git_try(&wt, &["commit", "-q", "-a", "-m", "edit"]);
     assert!(!refused.status.success(), "{}", both(&refused));
     assert!(both(&refused).contains("POL-001"), "{}", both(&refused));
 
     // An existing hook is chained, not overwritten, and put back on uninstall.
-    let f = approved_aims();
+    let f = Fixture::approved();
     let hook = f.repo.join(".git/hooks/pre-commit");
     let theirs = "#!/bin/sh\necho ran > \"$(git rev-parse --git-dir)/theirs-ran\"\n";
     std::fs::write(&hook, theirs).unwrap();
@@ -355,7 +323,7 @@ fn install_honours_hooks_path_worktrees_and_existing_hooks() {
         theirs
     );
     edit_policy(&f.repo, "Edit with two hooks.");
-    let refused = git_try(&f.repo, &["commit", "-q", "-a", "-m", "edit"]);
+    let refused = Fixture::git_try(&f.repo, &["commit", "-q", "-a", "-m", "edit"]);
     assert!(!refused.status.success());
     assert!(
         f.repo.join(".git/theirs-ran").exists(),

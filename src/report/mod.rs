@@ -4,8 +4,8 @@
 mod github;
 mod human;
 pub use human::handler as human_handler;
-mod json;
-mod markdown;
+pub mod json;
+pub mod markdown;
 pub mod register;
 mod sarif;
 

@@ -2,7 +2,8 @@
 //! management), Alice (AI governance lead) and Mallory (nobody), committed
 //! by Alice; approvals are made with plain `git tag -s`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Output;
 
 use super::*;
 use serde_json::Value;
@@ -37,6 +38,45 @@ ai-governance-lead = [\"alice@acme.example\"]\n\
 impl Fixture {
     pub fn new() -> Fixture {
         Fixture::with_config(CONFIG)
+    }
+
+    /// aims.toml, POL-001 and PRO-001 approved by Dana. The fixture's
+    /// documents are short, so the rules about required fields and
+    /// sections are turned off: these repositories test document control.
+    pub fn approved() -> Fixture {
+        let config = format!("{CONFIG}[rules]\nDOC005 = \"off\"\nDOC011 = \"off\"\n");
+        let f = Fixture::with_config(&config);
+        f.approve_by_hand(
+            "dana",
+            "aims.toml",
+            "aims.toml",
+            "top-management",
+            "2026-01-12T09:00:00Z",
+        );
+        f.approve_by_hand(
+            "dana",
+            "POL-001",
+            "aims/policy/ai.md",
+            "top-management",
+            "2026-01-13T09:00:00Z",
+        );
+        f.approve_by_hand(
+            "dana",
+            "PRO-001",
+            "aims/pro.md",
+            "top-management",
+            "2026-01-13T09:05:00Z",
+        );
+        f
+    }
+
+    /// `git ARGS` in `dir` as Alice, returning the output whatever it is.
+    pub fn git_try(dir: &Path, args: &[&str]) -> Output {
+        let home = tempfile::tempdir().unwrap();
+        git_as(dir, home.path(), "alice", "alice", "2026-02-01T10:00:00Z")
+            .args(args)
+            .output()
+            .unwrap()
     }
 
     /// The fixture with another aims.toml.
@@ -186,4 +226,17 @@ pub fn has(findings: &[(String, String)], code: &str, needle: &str) -> bool {
     findings
         .iter()
         .any(|(c, m)| c == code && m.contains(needle))
+}
+
+/// Stdout and stderr, with diagnostics' wrapping and frames undone.
+pub fn both(o: &Output) -> String {
+    format!("{}{}", stdout(o), stderr(o))
+        .split_whitespace()
+        .filter(|w| !matches!(*w, "│" | "×"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub fn edit_policy(dir: &Path, body: &str) {
+    std::fs::write(dir.join("aims/policy/ai.md"), policy(body)).unwrap();
 }

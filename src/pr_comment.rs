@@ -1,0 +1,593 @@
+//! `aims pr-comment --base REF --head REF`: what a pull request does to the
+//! AIMS, for a sticky comment by the CI bot. The controlled documents it
+//! changes (with the approvals still missing, by role and by name), the
+//! findings it introduces and resolves (the full check at base and at
+//! head, compared), reviews falling due, and a one-line verdict.
+//!
+//! Both sides are read from git (their trees, the history up to them, the
+//! approval tags as of now), never from the working tree, so the comment
+//! describes the pull request and nothing else.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{self, Write};
+use std::path::Path;
+
+use git2::{Oid, Repository};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::config::Config;
+use crate::control::{self, CONFIG_ID, Entry, Register};
+use crate::date::Date;
+use crate::docs::Kind;
+use crate::finding::{Classification, Finding};
+use crate::history::state::State;
+use crate::report::json::FindingJson;
+use crate::report::markdown::cell;
+use crate::rules;
+use crate::workspace::Workspace;
+
+/// The first line of every comment: the bot finds its own comment by it.
+pub const MARKER: &str = "<!-- aims:pr-comment -->";
+/// GitHub refuses comments longer than 65,536 characters; keep a margin.
+pub const LIMIT: usize = 60_000;
+/// Reviews due within this many days are listed.
+const REVIEW_WINDOW_DAYS: i64 = 30;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PrFormat {
+    Markdown,
+    Json,
+}
+
+pub struct Options {
+    pub base: String,
+    pub head: String,
+    /// The pull request's web address: changed documents link to their
+    /// diff in its "Files changed" tab.
+    pub url: Option<String>,
+    pub format: PrFormat,
+}
+
+#[derive(Serialize)]
+pub struct Comment {
+    pub schema: &'static str,
+    pub base: String,
+    pub head: String,
+    pub as_of: Date,
+    pub ready: bool,
+    pub verdict: String,
+    pub changed: Vec<Changed>,
+    pub introduced: Vec<Judged>,
+    pub resolved: Vec<Judged>,
+    #[serde(rename = "reviews-due")]
+    pub reviews_due: Vec<ReviewDue>,
+}
+
+/// A controlled document the pull request adds, changes, moves or removes.
+#[derive(Serialize)]
+pub struct Changed {
+    pub id: String,
+    pub title: String,
+    pub kind: String,
+    pub path: String,
+    /// `added`, `modified`, `moved`, `removed`.
+    pub change: &'static str,
+    pub added: usize,
+    pub removed: usize,
+    /// The state at head (null when removed).
+    pub state: Option<&'static str>,
+    pub version: Option<u32>,
+    /// The approval that covers the head content, when there is one.
+    #[serde(rename = "approved-by")]
+    pub approved_by: Option<ApprovedBy>,
+    /// Who may still approve it, when it needs an approval.
+    pub missing: Vec<Missing>,
+    pub link: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct ApprovedBy {
+    pub signer: String,
+    pub role: String,
+    pub date: Date,
+}
+
+#[derive(Serialize)]
+pub struct Missing {
+    pub role: String,
+    /// Members of the role who may approve (not the change's authors when
+    /// require-distinct-approver is set).
+    pub people: Vec<String>,
+    /// Members left out because they wrote the change.
+    pub authors: Vec<String>,
+}
+
+/// A finding introduced or resolved, serialised as in `aims.check/v1`.
+pub struct Judged(pub Finding);
+
+impl Serialize for Judged {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        FindingJson::from(&self.0).serialize(s)
+    }
+}
+
+#[derive(Serialize)]
+pub struct ReviewDue {
+    pub id: String,
+    pub title: String,
+    #[serde(rename = "review-due")]
+    pub review_due: Date,
+    pub overdue: bool,
+}
+
+/// One side of the pull request, checked in full.
+struct Side {
+    ws: Workspace,
+    register: Register,
+    findings: Vec<Finding>,
+}
+
+fn side(root: &Path, repo: &Repository, commit: Oid, now: i64) -> miette::Result<Side> {
+    let tree = repo
+        .find_commit(commit)
+        .and_then(|c| c.tree())
+        .map_err(|e| miette::miette!("{}", e.message()))?;
+    let ws = Workspace::from_tree(root, repo, &tree)?;
+    let register = Register::build(&ws, repo, Some(commit), now, false)?;
+    let findings = rules::check(&ws, Some(&register));
+    Ok(Side {
+        ws,
+        register,
+        findings,
+    })
+}
+
+fn resolve(repo: &Repository, spec: &str) -> miette::Result<Oid> {
+    repo.revparse_single(spec)
+        .and_then(|o| o.peel_to_commit())
+        .map(|c| c.id())
+        .map_err(|e| {
+            miette::miette!(
+                help = "in GitHub Actions: `--base origin/${{ github.base_ref }} --head HEAD`, \
+                        after a checkout with `fetch-depth: 0`",
+                "cannot resolve `{spec}`: {}",
+                e.message()
+            )
+        })
+}
+
+/// Compares the AIMS at `base` and `head`.
+pub fn build(root: &Path, opts: &Options) -> miette::Result<Comment> {
+    let repo = control::require_repository(root)?;
+    let base_id = resolve(&repo, &opts.base)?;
+    let head_id = resolve(&repo, &opts.head)?;
+    // Where the branch left the base: changes made on the base since are
+    // not the pull request's.
+    let fork = repo.merge_base(base_id, head_id).map_err(|e| {
+        miette::miette!(
+            "`{}` and `{}` share no history: {}",
+            opts.base,
+            opts.head,
+            e.message()
+        )
+    })?;
+    let now = control::now();
+    let head = side(root, &repo, head_id, now)?;
+    // The base may predate the AIMS (a pull request that introduces it).
+    let base = match side(root, &repo, fork, now) {
+        Ok(s) => Some(s),
+        Err(_)
+            if crate::history::blob_at(
+                &repo,
+                &repo
+                    .find_commit(fork)
+                    .and_then(|c| c.tree())
+                    .map_err(|e| miette::miette!("{e}"))?,
+                crate::config::FILE_NAME,
+            )
+            .map_err(|e| miette::miette!("{e}"))?
+            .is_none() =>
+        {
+            None
+        }
+        Err(e) => return Err(e),
+    };
+
+    // The pull request's own commits: their authors may not approve.
+    let mut walk = repo.revwalk().map_err(|e| miette::miette!("{e}"))?;
+    walk.push(head_id).map_err(|e| miette::miette!("{e}"))?;
+    walk.hide(fork).map_err(|e| miette::miette!("{e}"))?;
+    let mut pr_commits = BTreeSet::new();
+    for oid in walk {
+        pr_commits.insert(oid.map_err(|e| miette::miette!("{e}"))?.to_string());
+    }
+
+    let approved = head.register.trust.as_ref().map(|a| &a.root.config);
+    let config = approved.unwrap_or(&head.ws.config);
+    let mut changed = Vec::new();
+    let base_entries: BTreeMap<&str, &Entry> = base
+        .iter()
+        .flat_map(|b| std::iter::once(&b.register.config).chain(&b.register.entries))
+        .map(|e| (e.id.as_str(), e))
+        .collect();
+    for entry in std::iter::once(&head.register.config).chain(&head.register.entries) {
+        let head_blob = entry.revisions.last().map(|r| r.blob.as_str());
+        let before = base_entries.get(entry.id.as_str());
+        let base_blob = before
+            .and_then(|e| e.revisions.last())
+            .map(|r| r.blob.as_str());
+        let change = match before {
+            None => "added",
+            Some(_) if head_blob != base_blob => "modified",
+            Some(b) if b.path != entry.path => "moved",
+            Some(_) => continue,
+        };
+        let old = match (before, &base) {
+            (Some(b), Some(side)) => text_of(&side.ws, &b.path),
+            _ => String::new(),
+        };
+        let (added, removed) = crate::redline::counts(&old, &text_of(&head.ws, &entry.path));
+        let kind = kind_of(&head.ws, entry);
+        let roles = match kind {
+            None => config.kind_policy(Kind::Policy).approvers.clone(),
+            Some(k) => config.kind_policy(k).approvers.clone(),
+        };
+        let authors: BTreeSet<String> = entry
+            .revisions
+            .iter()
+            .filter(|r| pr_commits.contains(&r.commit))
+            .map(|r| r.author_email.to_lowercase())
+            .collect();
+        let needs = !matches!(entry.state.state, State::Approved | State::ReviewOverdue);
+        let missing = if needs {
+            missing(&roles, config, &authors)
+        } else {
+            Vec::new()
+        };
+        let approved_by = (!needs)
+            .then(|| entry.state.last_approval())
+            .flatten()
+            .map(|a| ApprovedBy {
+                signer: a.signer_email.clone(),
+                role: a.claim.role.clone(),
+                date: Date::from_unix(a.time),
+            });
+        changed.push(Changed {
+            id: entry.id.clone(),
+            title: entry.title.clone(),
+            kind: entry.kind.clone(),
+            path: entry.path.clone(),
+            change,
+            added,
+            removed,
+            state: Some(entry.state.state.as_str()),
+            version: entry.state.version,
+            approved_by,
+            missing,
+            link: opts.url.as_deref().map(|u| file_link(u, &entry.path)),
+        });
+    }
+    let head_ids: BTreeSet<&str> = std::iter::once(CONFIG_ID)
+        .chain(head.register.entries.iter().map(|e| e.id.as_str()))
+        .collect();
+    for (id, entry) in &base_entries {
+        if !head_ids.contains(id) {
+            let old = base
+                .as_ref()
+                .map_or(String::new(), |b| text_of(&b.ws, &entry.path));
+            changed.push(Changed {
+                id: entry.id.clone(),
+                title: entry.title.clone(),
+                kind: entry.kind.clone(),
+                path: entry.path.clone(),
+                change: "removed",
+                added: 0,
+                removed: old.lines().count(),
+                state: None,
+                version: entry.state.version,
+                approved_by: None,
+                missing: Vec::new(),
+                link: None,
+            });
+        }
+    }
+    changed.sort_by(|a, b| (a.id != CONFIG_ID, &a.id).cmp(&(b.id != CONFIG_ID, &b.id)));
+
+    // Findings are compared by what they say and where, not by line
+    // numbers, which an edit above them moves.
+    let key = |f: &Finding| {
+        (
+            f.rule.code,
+            f.document.clone(),
+            f.path.clone(),
+            f.message.clone(),
+        )
+    };
+    let base_findings: &[Finding] = base.as_ref().map_or(&[], |b| &b.findings);
+    let before: BTreeSet<_> = base_findings.iter().map(key).collect();
+    let after: BTreeSet<_> = head.findings.iter().map(key).collect();
+    let introduced: Vec<Judged> = head
+        .findings
+        .iter()
+        .filter(|f| !before.contains(&key(f)))
+        .map(|f| Judged(f.clone()))
+        .collect();
+    let resolved: Vec<Judged> = base_findings
+        .iter()
+        .filter(|f| !after.contains(&key(f)))
+        .map(|f| Judged(f.clone()))
+        .collect();
+
+    let today = Date::from_unix(now);
+    let horizon = Date::from_days(today.to_days() + REVIEW_WINDOW_DAYS);
+    let mut reviews_due: Vec<ReviewDue> = std::iter::once(&head.register.config)
+        .chain(&head.register.entries)
+        .filter_map(|e| {
+            let due = e.state.review_due?;
+            (due <= horizon).then(|| ReviewDue {
+                id: e.id.clone(),
+                title: e.title.clone(),
+                review_due: due,
+                overdue: due < today,
+            })
+        })
+        .collect();
+    reviews_due.sort_by(|a, b| (a.review_due, &a.id).cmp(&(b.review_due, &b.id)));
+
+    let unapproved = changed.iter().filter(|c| !c.missing.is_empty()).count();
+    let failing = introduced
+        .iter()
+        .filter(|j| j.0.classification.at_least(Classification::Minor))
+        .count();
+    let ready = unapproved == 0 && failing == 0;
+    let verdict = if ready {
+        match changed.len() {
+            0 => "✅ No controlled document changes, and no findings introduced.".to_owned(),
+            n => format!(
+                "✅ Ready: {} approved at the proposed content, and no findings introduced.",
+                plural(n, "changed document", "changed documents")
+            ),
+        }
+    } else {
+        let mut parts = Vec::new();
+        if unapproved > 0 {
+            parts.push(format!(
+                "{} approval",
+                plural(unapproved, "document needs", "documents need")
+            ));
+        }
+        if failing > 0 {
+            parts.push(format!(
+                "{} introduced",
+                plural(failing, "nonconformity", "nonconformities")
+            ));
+        }
+        format!("❌ Not ready to merge: {}.", parts.join("; "))
+    };
+    Ok(Comment {
+        schema: "aims.pr-comment/v1",
+        base: fork.to_string(),
+        head: head_id.to_string(),
+        as_of: today,
+        ready,
+        verdict,
+        changed,
+        introduced,
+        resolved,
+        reviews_due,
+    })
+}
+
+fn text_of(ws: &Workspace, path: &str) -> String {
+    ws.source(path).unwrap_or_default().to_owned()
+}
+
+fn kind_of(ws: &Workspace, entry: &Entry) -> Option<Kind> {
+    ws.documents()
+        .find(|d| d.path == entry.path)
+        .and_then(|d| d.kind())
+}
+
+fn missing(roles: &[String], config: &Config, authors: &BTreeSet<String>) -> Vec<Missing> {
+    roles
+        .iter()
+        .map(|role| {
+            let (authors, people) = config
+                .roles
+                .get(role)
+                .into_iter()
+                .flatten()
+                .cloned()
+                .partition(|m: &String| {
+                    config.require_distinct_approver && authors.contains(&m.to_lowercase())
+                });
+            Missing {
+                role: role.clone(),
+                people,
+                authors,
+            }
+        })
+        .collect()
+}
+
+/// The file's anchor in the pull request's "Files changed" tab: GitHub
+/// names it `diff-` and the SHA-256 of the path.
+fn file_link(url: &str, path: &str) -> String {
+    let digest = Sha256::digest(path.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}/files#diff-{hex}", url.trim_end_matches('/'))
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+pub fn render(comment: &Comment, format: PrFormat, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        PrFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, comment)?;
+            writeln!(out)
+        }
+        PrFormat::Markdown => {
+            // Long lists are cut until the comment fits GitHub's limit.
+            for cap in [usize::MAX, 50, 10, 0] {
+                let text = markdown(comment, cap);
+                if text.len() <= LIMIT || cap == 0 {
+                    return out.write_all(text.as_bytes());
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+fn markdown(c: &Comment, cap: usize) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let short = |id: &str| id[..12.min(id.len())].to_owned();
+    let _ = writeln!(s, "{MARKER}");
+    let _ = writeln!(s, "### AIMS review\n\n**{}**\n", c.verdict);
+    let more = |s: &mut String, shown: usize, total: usize, what: &str| {
+        if total > shown {
+            let _ = writeln!(
+                s,
+                "\n… and {} more {what} (`aims pr-comment --format json` lists them all).",
+                total - shown
+            );
+        }
+    };
+
+    if c.changed.is_empty() {
+        let _ = writeln!(s, "This pull request changes no controlled document.\n");
+    } else {
+        let _ = writeln!(
+            s,
+            "#### Controlled documents changed ({})\n\n| Document | Change | Lines | Approval |\n|---|---|---|---|",
+            c.changed.len()
+        );
+        for d in c.changed.iter().take(cap) {
+            let name = format!("**{}** {}", cell(&d.id), cell(&d.title));
+            let name = match &d.link {
+                Some(link) => format!("[{name}]({link})"),
+                None => name,
+            };
+            let approval = if d.change == "removed" {
+                "removed: an approved document's withdrawal is a change too".to_owned()
+            } else if let Some(a) = &d.approved_by {
+                format!(
+                    "✅ v{} approved by {} ({}) on {}",
+                    d.version.unwrap_or(0),
+                    cell(&a.signer),
+                    cell(&a.role),
+                    a.date
+                )
+            } else {
+                let who: Vec<String> = d
+                    .missing
+                    .iter()
+                    .map(|m| match (m.people.is_empty(), m.authors.is_empty()) {
+                        (false, _) => format!("{}: {}", cell(&m.role), cell(&m.people.join(", "))),
+                        (true, true) => format!("{} (a role with no members)", cell(&m.role)),
+                        (true, false) => format!(
+                            "{} (no member but the change's author {})",
+                            cell(&m.role),
+                            cell(&m.authors.join(", "))
+                        ),
+                    })
+                    .collect();
+                format!("⏳ needs approval from {}", who.join(" or "))
+            };
+            let _ = writeln!(
+                s,
+                "| {name} | {} | +{} −{} | {approval} |",
+                d.change, d.added, d.removed
+            );
+        }
+        more(
+            &mut s,
+            cap.min(c.changed.len()),
+            c.changed.len(),
+            "documents",
+        );
+        let _ = writeln!(
+            s,
+            "\nRedline of a document: `aims diff ID {} {}`; approve: `aims approve ID` on the branch.\n",
+            short(&c.base),
+            short(&c.head)
+        );
+    }
+
+    for (title, list) in [
+        ("Findings introduced", &c.introduced),
+        ("Findings resolved", &c.resolved),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        let _ = writeln!(s, "#### {title} ({})\n", list.len());
+        for j in list.iter().take(cap) {
+            let f = &j.0;
+            let place = match (&f.path, f.line) {
+                (Some(p), Some(l)) => format!(" `{p}:{l}`"),
+                (Some(p), None) => format!(" `{p}`"),
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                s,
+                "- **{}** `{}`{place}: {}",
+                f.classification.as_str(),
+                f.rule.code,
+                cell(&f.message)
+            );
+        }
+        more(&mut s, cap.min(list.len()), list.len(), "findings");
+        s.push('\n');
+    }
+
+    if !c.reviews_due.is_empty() {
+        let _ = writeln!(s, "#### Reviews falling due\n");
+        for r in c.reviews_due.iter().take(cap) {
+            let when = if r.overdue { "overdue since" } else { "due" };
+            let _ = writeln!(
+                s,
+                "- **{}** {}: {when} {}",
+                cell(&r.id),
+                cell(&r.title),
+                r.review_due
+            );
+        }
+        more(
+            &mut s,
+            cap.min(c.reviews_due.len()),
+            c.reviews_due.len(),
+            "reviews",
+        );
+        s.push('\n');
+    }
+    let _ = writeln!(
+        s,
+        "<sub>aims {} · base {} → head {} · as of {}</sub>",
+        env!("CARGO_PKG_VERSION"),
+        short(&c.base),
+        short(&c.head),
+        c.as_of
+    );
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_use_githubs_file_anchor() {
+        // sha256("aims/policy/ai.md")
+        let link = file_link("https://github.com/o/r/pull/7/", "aims/policy/ai.md");
+        assert!(link.starts_with("https://github.com/o/r/pull/7/files#diff-"));
+        assert_eq!(
+            link.len(),
+            "https://github.com/o/r/pull/7/files#diff-".len() + 64
+        );
+    }
+}
