@@ -67,7 +67,14 @@ fn a_pull_request_comment_lists_changes_approvers_and_findings() {
     let text = stdout(&out);
     assert!(text.starts_with("<!-- aims:pr-comment -->\n"), "{text}");
     let ids = regex::Regex::new(r"\b[0-9a-f]{12}\b").unwrap();
-    insta::assert_snapshot!("pr-comment", ids.replace_all(&text, "<commit>"));
+    let redacted = ids.replace_all(&text, "<commit>");
+    insta::assert_snapshot!("pr-comment", redacted);
+    // The README shows this very comment.
+    let readme = std::fs::read_to_string(project_root().join("README.md")).unwrap();
+    assert!(
+        readme.contains(&format!("```markdown\n{redacted}```")),
+        "README.md's example pull-request comment differs from the output"
+    );
 
     let out = pr_comment(&f, "2026-12-30", &["--format", "json"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
