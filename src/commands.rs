@@ -54,53 +54,38 @@ pub enum CheckMode {
 pub fn check(start: &Path, opts: &CheckOptions, out: &mut dyn Write) -> miette::Result<Outcome> {
     let root = workspace::discover(start)?;
     let checked = match opts.mode {
-        CheckMode::All => None,
-        CheckMode::Staged => Some(vec![gate::staged(&root)?]),
-        CheckMode::PrePush => {
-            let updates = match gate::update_from_env(&root)? {
-                Some(update) => vec![update],
-                None => {
-                    let stdin = std::io::stdin();
-                    if stdin.is_terminal() {
-                        miette::bail!(
-                            help = "install it as a hook (`aims hook install`), or pipe lines in: \
-                                    echo \"refs/heads/main $(git rev-parse HEAD) refs/heads/main \
-                                    $(git rev-parse origin/main)\" | aims check --pre-push",
-                            "--pre-push reads git's pre-push lines on stdin"
-                        );
-                    }
-                    let text = std::io::read_to_string(stdin).into_diagnostic()?;
-                    gate::parse_updates(&text)?
-                }
-            };
-            Some(gate::pre_push(&root, &updates)?)
-        }
+        CheckMode::All => vec![check_all(&root)?],
+        CheckMode::Staged => vec![gate::staged(&root)?],
+        CheckMode::PrePush => gate::pre_push(&root, &pushed_updates(&root)?)?,
     };
-    if let Some(checked) = checked {
-        let mut failing = false;
-        for c in &checked {
-            report::render(
-                opts.format,
-                &c.findings,
-                &c.ws,
-                &report::Options { color: opts.color },
-                out,
-            )
-            .into_diagnostic()?;
-            failing |= c
-                .findings
-                .iter()
-                .any(|f| f.classification.at_least(opts.fail_on));
-        }
-        return Ok(if failing {
-            Outcome::Findings
-        } else {
-            Outcome::Clean
-        });
+    let mut failing = false;
+    for c in &checked {
+        report::render(
+            opts.format,
+            &c.findings,
+            &c.ws,
+            &report::Options { color: opts.color },
+            out,
+        )
+        .into_diagnostic()?;
+        failing |= c
+            .findings
+            .iter()
+            .any(|f| f.classification.at_least(opts.fail_on));
     }
-    let (ws, register) = match control::open_repository(&root)? {
+    Ok(if failing {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
+}
+
+/// Every rule over the working tree, with the register where there is a
+/// git history.
+fn check_all(root: &Path) -> miette::Result<gate::Checked> {
+    let (ws, register) = match control::open_repository(root)? {
         Ok(repo) => {
-            let (ws, register) = Register::open(&root, &repo, &AsOf::Now)?;
+            let (ws, register) = Register::open(root, &repo, &AsOf::Now)?;
             (ws, Some(register))
         }
         Err(why) => {
@@ -109,26 +94,30 @@ pub fn check(start: &Path, opts: &CheckOptions, out: &mut dyn Write) -> miette::
                 "aims: note: {why}; the document-control rules (CTL…) need the git history \
                  and were skipped"
             );
-            (Workspace::open(&root)?, None)
+            (Workspace::open(root)?, None)
         }
     };
     let findings = rules::check(&ws, register.as_ref());
-    report::render(
-        opts.format,
-        &findings,
-        &ws,
-        &report::Options { color: opts.color },
-        out,
-    )
-    .into_diagnostic()?;
-    let failing = findings
-        .iter()
-        .any(|f| f.classification.at_least(opts.fail_on));
-    Ok(if failing {
-        Outcome::Findings
-    } else {
-        Outcome::Clean
-    })
+    Ok(gate::Checked { ws, findings })
+}
+
+/// The refs a push updates: from the pre-commit framework's variables,
+/// else git's pre-push lines on stdin.
+fn pushed_updates(root: &Path) -> miette::Result<Vec<gate::Update>> {
+    if let Some(update) = gate::update_from_env(root)? {
+        return Ok(vec![update]);
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        miette::bail!(
+            help = "install it as a hook (`aims hook install`), or pipe lines in: \
+                    echo \"refs/heads/main $(git rev-parse HEAD) refs/heads/main \
+                    $(git rev-parse origin/main)\" | aims check --pre-push",
+            "--pre-push reads git's pre-push lines on stdin"
+        );
+    }
+    let text = std::io::read_to_string(stdin).into_diagnostic()?;
+    gate::parse_updates(&text)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

@@ -30,7 +30,7 @@ use crate::history::state::{self, Policy, State};
 use crate::rules::{self, control::UNAPPROVED_ON_PROTECTED};
 use crate::workspace::Workspace;
 
-/// What a gate found, with the workspace its findings point into.
+/// Findings, with the workspace they point into (for a gate, or the full check).
 pub struct Checked {
     pub ws: Workspace,
     pub findings: Vec<Finding>,
