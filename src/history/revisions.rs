@@ -63,27 +63,28 @@ pub fn walk(
     walk.push(head)?;
     // A blob's id decides its document id: parse each blob once.
     let mut ids: HashMap<Oid, Option<String>> = HashMap::new();
-    // Only directories a glob or a tracked file can reach are descended.
+    // Only directories a glob or a tracked file can reach are descended:
+    // everything below and above a glob's literal prefix, and only the
+    // directories above a tracked file (aims.toml at the top needs none).
     let bases: Vec<String> = config
         .documents
         .iter()
         .chain(&config.prds)
         .map(|g| crate::workspace::literal_prefix(g))
-        .chain(
-            files
-                .iter()
-                .map(|f| f.rsplit_once('/').map_or("", |(d, _)| d).to_owned()),
-        )
         .collect();
+    let file_dirs: Vec<&str> = files
+        .iter()
+        .filter_map(|f| f.rsplit_once('/').map(|(d, _)| d))
+        .collect();
+    let below = |dir: &str, ancestor: &str| {
+        dir.strip_prefix(ancestor)
+            .is_some_and(|r| r.starts_with('/'))
+    };
     let could_hold = |dir: &str| {
-        bases.iter().any(|b| {
-            b.is_empty()
-                || b == dir
-                || b.strip_prefix(dir).is_some_and(|r| r.starts_with('/'))
-                || dir
-                    .strip_prefix(b.as_str())
-                    .is_some_and(|r| r.starts_with('/'))
-        })
+        bases
+            .iter()
+            .any(|b| b.is_empty() || b == dir || below(b, dir) || below(dir, b))
+            || file_dirs.iter().any(|d| *d == dir || below(d, dir))
     };
     let mut changes = Vec::new();
     let mut out = Revisions::default();
