@@ -22,7 +22,7 @@ use git2::{Oid, Repository};
 
 use crate::config::Config;
 use crate::control::{self, CONFIG_ID, Entry, Register};
-use crate::docs::{self, Kind};
+use crate::docs::{Kind, Loaded};
 use crate::finding::Finding;
 use crate::history::approvals;
 use crate::history::revisions::Revision;
@@ -39,7 +39,7 @@ pub struct Checked {
 /// The pre-commit gate: the index as `git commit` is about to record it.
 pub fn staged(root: &Path) -> miette::Result<Checked> {
     let repo = control::require_repository(root)?;
-    let git = |e: git2::Error| miette::miette!("{}", e.message());
+    let git = control::git_error;
     // `git commit -a` and `git commit PATHS` stage into a temporary index
     // and name it in GIT_INDEX_FILE for the hooks; libgit2 does not read
     // that variable itself.
@@ -103,15 +103,24 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
     // The staged documents' history: their paths now and the paths their
     // approvals name (a document moved since its approval).
     let records = approvals::read(&repo).map_err(git)?;
-    let mut paths: BTreeSet<(String, bool)> = BTreeSet::new();
-    let mut staged_docs = Vec::new();
-    for doc in ws.documents() {
-        let (Some(id), Some(blob)) = (doc.id(), changed.get(doc.path.as_str())) else {
-            continue;
-        };
-        paths.insert((doc.path.clone(), doc.is_prd));
-        staged_docs.push((id.to_owned(), doc.path.clone(), *blob, doc.is_prd));
-    }
+    let loaded: Vec<Loaded> = ws
+        .loaded
+        .iter()
+        .filter(|l| {
+            matches!(l, Loaded::Document(d)
+                if d.id().is_some() && changed.contains_key(d.path.as_str()))
+        })
+        .cloned()
+        .collect();
+    let mut paths: BTreeSet<(String, bool)> = loaded
+        .iter()
+        .map(|l| {
+            (
+                l.path().to_owned(),
+                matches!(l, Loaded::Document(d) if d.is_prd),
+            )
+        })
+        .collect();
     for record in &records {
         if let Some(claim) = record.claim()
             && staged_ids.contains(claim.document.as_str())
@@ -121,20 +130,27 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
         }
     }
     let paths: Vec<(String, bool)> = paths.into_iter().collect();
-    let mut narrowed = Workspace {
+    let narrowed = Workspace {
         root: root.to_path_buf(),
         config: ws.config.narrowed(&paths),
-        loaded: Vec::new(),
+        loaded,
     };
-    for (_, path, blob, is_prd) in &staged_docs {
-        let blob = repo.find_blob(*blob).map_err(git)?;
-        narrowed
-            .loaded
-            .push(docs::load(path, blob.content(), *is_prd));
-    }
-    let only: BTreeSet<String> = staged_docs.iter().map(|d| d.0.clone()).collect();
+    // (id, path, staged blob) of each staged document.
+    let staged_docs: Vec<(&str, &str, Oid)> = narrowed
+        .documents()
+        .filter_map(|d| Some((d.id()?, d.path.as_str(), *changed.get(d.path.as_str())?)))
+        .collect();
+    let only: BTreeSet<String> = staged_docs.iter().map(|d| d.0.to_owned()).collect();
     let now = control::now();
-    let register = Register::build_for(&narrowed, &repo, Some(head), now, false, Some(&only))?;
+    let register = Register::build_for(
+        &narrowed,
+        &repo,
+        Some(head),
+        now,
+        false,
+        &records,
+        Some(&only),
+    )?;
     let approved = register.trust.as_ref().map(|a| &a.root.config);
     if approved.is_some_and(|c| !is_protected(c, &branch)) && !is_protected(&ws.config, &branch) {
         // Only a committed, unapproved edit protected it: the approved
@@ -154,25 +170,16 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
     };
 
     let mut seen = BTreeSet::new();
-    for (id, path, blob, _) in &staged_docs {
-        if !seen.insert(id.as_str()) {
+    for &(id, path, blob) in &staged_docs {
+        if !seen.insert(id) {
             continue; // a duplicate id: DOC009 says so
         }
         let Some(entry) = register.entry(id) else {
             continue;
         };
-        let kind = narrowed
-            .documents()
-            .find(|d| d.path == *path)
-            .and_then(|d| d.kind())
-            .unwrap_or(Kind::Record);
-        let kind_policy = policy_config.kind_policy(kind);
-        let policy = Policy {
-            approver_roles: &kind_policy.approvers,
-            review_interval: kind_policy.review_interval,
-            require_distinct_approver: policy_config.require_distinct_approver,
-        };
-        if let Some(f) = judge_staged(entry, &policy, staged_revision(path, *blob), now, &branch) {
+        let kind = Kind::parse(&entry.kind).unwrap_or(Kind::Record);
+        let policy = policy_of(policy_config, kind);
+        if let Some(f) = judge_staged(entry, &policy, staged_revision(path, blob), now, &branch) {
             findings.push(finish(f, entry, &policy, policy_config, path, &ws));
         }
     }
@@ -180,12 +187,7 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
         && let Some(in_force) = &register.trust
     {
         let config = &in_force.root.config;
-        let kind_policy = config.kind_policy(Kind::Policy);
-        let policy = Policy {
-            approver_roles: &kind_policy.approvers,
-            review_interval: kind_policy.review_interval,
-            require_distinct_approver: config.require_distinct_approver,
-        };
+        let policy = policy_of(config, Kind::Policy);
         let path = crate::config::FILE_NAME;
         if let Some(f) = judge_staged(
             &register.config,
@@ -199,6 +201,16 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok(Checked { ws, findings })
+}
+
+/// Who approves a kind, and how, under `config`.
+fn policy_of(config: &Config, kind: Kind) -> Policy<'_> {
+    let kind_policy = config.kind_policy(kind);
+    Policy {
+        approver_roles: &kind_policy.approvers,
+        review_interval: kind_policy.review_interval,
+        require_distinct_approver: config.require_distinct_approver,
+    }
 }
 
 /// The finding for a staged change to an approved document whose new
@@ -350,9 +362,7 @@ pub fn update_from_env(repo_root: &Path) -> miette::Result<Option<Update>> {
         },
     };
     let resolve = |spec: &str| -> miette::Result<Oid> {
-        repo.revparse_single(spec)
-            .and_then(|o| o.peel_to_commit())
-            .map(|c| c.id())
+        control::resolve_commit(&repo, spec)
             .map_err(|e| miette::miette!("cannot resolve `{spec}`: {}", e.message()))
     };
     let local_ref = var("PRE_COMMIT_LOCAL_BRANCH").unwrap_or_else(|| "HEAD".to_owned());
@@ -377,7 +387,7 @@ pub fn update_from_env(repo_root: &Path) -> miette::Result<Option<Update>> {
 /// content pushed.
 pub fn pre_push(root: &Path, updates: &[Update]) -> miette::Result<Vec<Checked>> {
     let repo = control::require_repository(root)?;
-    let git = |e: git2::Error| miette::miette!("{}", e.message());
+    let git = control::git_error;
     let now = control::now();
     let mut out = Vec::new();
     for update in updates {
@@ -448,11 +458,7 @@ pub fn pre_push(root: &Path, updates: &[Update]) -> miette::Result<Vec<Checked>>
             if !changed(&entry.path).map_err(git)? {
                 continue;
             }
-            let kind = ws
-                .documents()
-                .find(|d| d.path == entry.path)
-                .and_then(|d| d.kind())
-                .unwrap_or(Kind::Record);
+            let kind = Kind::parse(&entry.kind).unwrap_or(Kind::Record);
             judge(
                 entry,
                 &policy_config.kind_policy(kind).approvers,
@@ -477,7 +483,7 @@ pub fn pre_push(root: &Path, updates: &[Update]) -> miette::Result<Vec<Checked>>
 /// remote-tracking branch has (Some(None): everything is new). None when
 /// the push brings nothing new.
 fn push_base(repo: &Repository, update: &Update) -> miette::Result<Option<Option<Oid>>> {
-    let git = |e: git2::Error| miette::miette!("{}", e.message());
+    let git = control::git_error;
     let Some(local) = update.local else {
         return Ok(None);
     };

@@ -132,7 +132,7 @@ fn side(root: &Path, repo: &Repository, commit: Oid, now: i64) -> miette::Result
     let tree = repo
         .find_commit(commit)
         .and_then(|c| c.tree())
-        .map_err(|e| miette::miette!("{}", e.message()))?;
+        .map_err(control::git_error)?;
     let ws = Workspace::from_tree(root, repo, &tree)?;
     let register = Register::build(&ws, repo, Some(commit), now, false)?;
     let findings = rules::check(&ws, Some(&register));
@@ -144,17 +144,14 @@ fn side(root: &Path, repo: &Repository, commit: Oid, now: i64) -> miette::Result
 }
 
 fn resolve(repo: &Repository, spec: &str) -> miette::Result<Oid> {
-    repo.revparse_single(spec)
-        .and_then(|o| o.peel_to_commit())
-        .map(|c| c.id())
-        .map_err(|e| {
-            miette::miette!(
-                help = "in GitHub Actions: `--base origin/${{ github.base_ref }} --head HEAD`, \
+    control::resolve_commit(repo, spec).map_err(|e| {
+        miette::miette!(
+            help = "in GitHub Actions: `--base origin/${{ github.base_ref }} --head HEAD`, \
                         after a checkout with `fetch-depth: 0`",
-                "cannot resolve `{spec}`: {}",
-                e.message()
-            )
-        })
+            "cannot resolve `{spec}`: {}",
+            e.message()
+        )
+    })
 }
 
 /// Compares the AIMS at `base` and `head`.
@@ -175,32 +172,20 @@ pub fn build(root: &Path, opts: &Options) -> miette::Result<Comment> {
     let now = control::now();
     let head = side(root, &repo, head_id, now)?;
     // The base may predate the AIMS (a pull request that introduces it).
-    let base = match side(root, &repo, fork, now) {
-        Ok(s) => Some(s),
-        Err(_)
-            if crate::history::blob_at(
-                &repo,
-                &repo
-                    .find_commit(fork)
-                    .and_then(|c| c.tree())
-                    .map_err(|e| miette::miette!("{e}"))?,
-                crate::config::FILE_NAME,
-            )
-            .map_err(|e| miette::miette!("{e}"))?
-            .is_none() =>
-        {
-            None
-        }
-        Err(e) => return Err(e),
+    let git = control::git_error;
+    let fork_tree = repo.find_commit(fork).and_then(|c| c.tree()).map_err(git)?;
+    let base = match fork_tree.get_name(crate::config::FILE_NAME) {
+        Some(_) => Some(side(root, &repo, fork, now)?),
+        None => None,
     };
 
     // The pull request's own commits: their authors may not approve.
-    let mut walk = repo.revwalk().map_err(|e| miette::miette!("{e}"))?;
-    walk.push(head_id).map_err(|e| miette::miette!("{e}"))?;
-    walk.hide(fork).map_err(|e| miette::miette!("{e}"))?;
+    let mut walk = repo.revwalk().map_err(git)?;
+    walk.push(head_id).map_err(git)?;
+    walk.hide(fork).map_err(git)?;
     let mut pr_commits = BTreeSet::new();
     for oid in walk {
-        pr_commits.insert(oid.map_err(|e| miette::miette!("{e}"))?.to_string());
+        pr_commits.insert(oid.map_err(git)?.to_string());
     }
 
     let approved = head.register.trust.as_ref().map(|a| &a.root.config);
@@ -228,7 +213,7 @@ pub fn build(root: &Path, opts: &Options) -> miette::Result<Comment> {
             _ => String::new(),
         };
         let (added, removed) = crate::redline::counts(&old, &text_of(&head.ws, &entry.path));
-        let kind = kind_of(&head.ws, entry);
+        let kind = Kind::parse(&entry.kind);
         let roles = match kind {
             None => config.kind_policy(Kind::Policy).approvers.clone(),
             Some(k) => config.kind_policy(k).approvers.clone(),
@@ -381,12 +366,6 @@ pub fn build(root: &Path, opts: &Options) -> miette::Result<Comment> {
 
 fn text_of(ws: &Workspace, path: &str) -> String {
     ws.source(path).unwrap_or_default().to_owned()
-}
-
-fn kind_of(ws: &Workspace, entry: &Entry) -> Option<Kind> {
-    ws.documents()
-        .find(|d| d.path == entry.path)
-        .and_then(|d| d.kind())
 }
 
 fn missing(roles: &[String], config: &Config, authors: &BTreeSet<String>) -> Vec<Missing> {

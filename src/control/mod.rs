@@ -17,7 +17,7 @@ use git2::{Oid, Repository, Status, StatusOptions};
 use crate::config::{self, Config};
 use crate::date::Date;
 use crate::docs::Kind;
-use crate::history::approvals::{self, Approval, TagReport, TrustRoot};
+use crate::history::approvals::{self, Approval, TagRecord, TagReport, TrustRoot};
 use crate::history::revisions::{self, Revision};
 use crate::history::state::{self, ControlState, NotCounted, Policy};
 use crate::workspace::Workspace;
@@ -79,6 +79,19 @@ pub fn require_repository(root: &Path) -> miette::Result<Repository> {
             "{why}"
         )
     })
+}
+
+/// A git error as a diagnostic: git's own message.
+pub fn git_error(e: git2::Error) -> miette::Report {
+    miette::miette!("{}", e.message())
+}
+
+/// The commit `spec` names (a branch, tag, id or any revision git
+/// understands).
+pub fn resolve_commit(repo: &Repository, spec: &str) -> Result<Oid, git2::Error> {
+    repo.revparse_single(spec)
+        .and_then(|o| o.peel_to_commit())
+        .map(|c| c.id())
 }
 
 /// The shallow-clone refusal, with the fix.
@@ -192,23 +205,26 @@ impl Register {
         as_of_time: i64,
         working_tree: bool,
     ) -> miette::Result<Register> {
-        Register::build_for(ws, repo, head, as_of_time, working_tree, None)
+        let records = approvals::read(repo).map_err(git_error)?;
+        Register::build_for(ws, repo, head, as_of_time, working_tree, &records, None)
     }
 
-    /// [`Register::build`] for the documents of `ws` only: with `only`
-    /// set, approval tags naming other ids are not read or verified (and
-    /// not reported as naming unknown documents), so the cost follows the
-    /// documents asked about. `ws.config`'s globs decide which paths the
-    /// revision walk reads.
+    /// [`Register::build`] from the approval tags already read (`records`,
+    /// from [`approvals::read`]), for the documents of `ws` only: with
+    /// `only` set, tags naming other ids are not verified (and not reported
+    /// as naming unknown documents), so the cost follows the documents
+    /// asked about. `ws.config`'s globs decide which paths the revision
+    /// walk reads.
     pub fn build_for(
         ws: &Workspace,
         repo: &Repository,
         head: Option<Oid>,
         as_of_time: i64,
         working_tree: bool,
+        records: &[TagRecord],
         only: Option<&BTreeSet<String>>,
     ) -> miette::Result<Register> {
-        let git = |e: git2::Error| miette::miette!("{}", e.message());
+        let git = git_error;
         let trust_paths = trust_paths(&ws.config);
         let revs = match head {
             Some(head) => {
@@ -228,7 +244,6 @@ impl Register {
         } else {
             HashSet::new()
         };
-        let records = approvals::read(repo).map_err(git)?;
         let (config_records, doc_records): (Vec<_>, Vec<_>) = records
             .iter()
             .partition(|r| r.document() == Some(CONFIG_ID));
@@ -563,7 +578,7 @@ pub fn head_commit(repo: &Repository) -> miette::Result<Option<Oid>> {
 
 /// The newest commit on `head`'s first-parent line made at or before `time`.
 fn last_commit_by(repo: &Repository, head: Oid, time: i64) -> miette::Result<Option<Oid>> {
-    let git = |e: git2::Error| miette::miette!("{}", e.message());
+    let git = git_error;
     if repo.is_shallow() {
         miette::bail!(
             help = "`git fetch --unshallow --tags`",
