@@ -389,23 +389,45 @@ pub fn pre_push(root: &Path, updates: &[Update]) -> miette::Result<Vec<Checked>>
     let repo = control::require_repository(root)?;
     let git = control::git_error;
     let now = control::now();
+    let records = approvals::read(&repo).map_err(git)?;
     let mut out = Vec::new();
     for update in updates {
         let Some(local) = update.local else { continue }; // a deletion
         let Some(branch) = update.remote_ref.strip_prefix("refs/heads/") else {
             continue; // tags and other refs: approvals travel as tags
         };
-        let commit = repo.find_commit(local).map_err(git)?;
-        let tree = commit.tree().map_err(git)?;
-        let ws = Workspace::from_tree(root, &repo, &tree)?;
         let Some(base) = push_base(&repo, update)? else {
             continue; // nothing new on the remote
         };
-        let register = Register::build(&ws, &repo, Some(local), now, false)?;
-        let approved = register.trust.as_ref().map(|a| &a.root.config);
-        if !is_protected(&ws.config, branch) && !approved.is_some_and(|c| is_protected(c, branch)) {
-            continue;
+        let commit = repo.find_commit(local).map_err(git)?;
+        let tree = commit.tree().map_err(git)?;
+        let ws = Workspace::from_tree(root, &repo, &tree)?;
+        if !is_protected(&ws.config, branch) {
+            // The pushed aims.toml does not protect the branch; the
+            // approved one might. Its trust chain needs aims.toml's
+            // history only, not every document's.
+            let trust_only = Workspace {
+                root: root.to_path_buf(),
+                config: ws.config.narrowed(&[]),
+                loaded: Vec::new(),
+            };
+            let none = BTreeSet::new();
+            let trust = Register::build_for(
+                &trust_only,
+                &repo,
+                Some(local),
+                now,
+                false,
+                &records,
+                Some(&none),
+            )?
+            .trust;
+            if !trust.is_some_and(|a| is_protected(&a.root.config, branch)) {
+                continue;
+            }
         }
+        let register = Register::build_for(&ws, &repo, Some(local), now, false, &records, None)?;
+        let approved = register.trust.as_ref().map(|a| &a.root.config);
         let base_tree = match base {
             Some(b) => Some(repo.find_commit(b).and_then(|c| c.tree()).map_err(git)?),
             None => None,

@@ -250,6 +250,26 @@ fn the_pre_push_hook_refuses_unapproved_content_on_a_protected_branch() {
     );
     assert!(branch.status.success(), "{}", both(&branch));
 
+    // An unapproved aims.toml that no longer protects main does not
+    // unprotect it: the approved configuration does.
+    let config = std::fs::read_to_string(f.repo.join("aims.toml")).unwrap();
+    std::fs::write(
+        f.repo.join("aims.toml"),
+        config.replace("[aims]\n", "[aims]\nprotected-branches = [\"release\"]\n"),
+    )
+    .unwrap();
+    let unprotect = Fixture::git_try(
+        &f.repo,
+        &["commit", "-q", "-a", "--no-verify", "-m", "unprotect main"],
+    );
+    assert!(unprotect.status.success(), "{}", both(&unprotect));
+    let refused = Fixture::git_try(&f.repo, &["push", "origin", "main"]);
+    let text = both(&refused);
+    assert!(!refused.status.success(), "{text}");
+    assert!(text.contains("changes `POL-001`"), "{text}");
+    assert!(text.contains("changes `aims.toml`"), "{text}");
+    f.git(&["reset", "-q", "--hard", "HEAD~1"]);
+
     // Approved by Dana: the push to main goes through.
     f.approve_by_hand(
         "dana",
