@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use miette::IntoDiagnostic;
 
 use crate::approve::{self, ApproveOptions};
+use crate::audit::crosswalk::Framework;
+use crate::audit::render::AuditFormat;
 use crate::catalog;
 use crate::control::{self, AsOf, Register};
 use crate::date::Date;
@@ -247,6 +249,65 @@ fn open_register(
     let as_of = as_of.map_or(AsOf::Now, AsOf::parse);
     let (_ws, register) = Register::open(&root, &repo, &as_of)?;
     Ok((root, repo, register))
+}
+
+pub struct AuditOptions<'a> {
+    pub as_of: Option<&'a str>,
+    pub format: AuditFormat,
+    pub crosswalk: Option<Framework>,
+    pub fail_on: Classification,
+}
+
+/// `aims audit`: every rule, filed per clause and control, with verdicts,
+/// a gap matrix and an action plan.
+pub fn audit(start: &Path, opts: &AuditOptions, out: &mut dyn Write) -> miette::Result<Outcome> {
+    let (ws, register) = match opts.as_of {
+        Some(_) => {
+            let root = workspace::discover(start)?;
+            let repo = control::require_repository(&root)?;
+            let as_of = opts.as_of.map_or(AsOf::Now, AsOf::parse);
+            let (ws, register) = Register::open(&root, &repo, &as_of)?;
+            (ws, Some(register))
+        }
+        None => {
+            let root = workspace::discover(start)?;
+            match control::open_repository(&root)? {
+                Ok(repo) => {
+                    let (ws, register) = Register::open(&root, &repo, &AsOf::Now)?;
+                    (ws, Some(register))
+                }
+                Err(why) => {
+                    eprintln!(
+                        "aims: note: {why}; versions, approvals and authorship cannot be \
+                         assessed, and the report says so"
+                    );
+                    (Workspace::open(&root)?, None)
+                }
+            }
+        }
+    };
+    let report = crate::audit::build(
+        &ws,
+        register.as_ref(),
+        &crate::audit::Options {
+            crosswalk: opts.crosswalk,
+        },
+    );
+    crate::audit::render::render(&report, opts.format, out).into_diagnostic()?;
+    let n = &report.readiness.findings;
+    let failing = [
+        (Classification::Major, n.major),
+        (Classification::Minor, n.minor),
+        (Classification::Observation, n.observation),
+        (Classification::Improvement, n.improvement),
+    ]
+    .into_iter()
+    .any(|(c, count)| count > 0 && c.at_least(opts.fail_on));
+    Ok(if failing {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
 }
 
 pub fn status(

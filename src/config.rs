@@ -218,13 +218,19 @@ impl Config {
 
         let mut rule_overrides = BTreeMap::new();
         for (code, setting) in raw.rules {
-            if rules::find(&code).is_none() {
-                return Err(err(
-                    span_of(&["rules", &code]),
-                    format!("`[rules] {code}`: there is no rule with that code"),
-                    "`aims rules` lists every rule code",
-                ));
-            }
+            // A rule by code or name, or a whole family ("ISO" for every
+            // ISO… rule); stored by code or family, upper-case.
+            let key = match rules::find(&code) {
+                Some(rule) => rule.code.to_owned(),
+                None if rules::is_family(&code) => code.to_ascii_uppercase(),
+                None => {
+                    return Err(err(
+                        span_of(&["rules", &code]),
+                        format!("`[rules] {code}`: there is no rule with that code"),
+                        "`aims rules` lists every rule code; a family (CTL, DOC, ISO) sets all its rules",
+                    ));
+                }
+            };
             let value = if setting == "off" {
                 None
             } else {
@@ -236,7 +242,7 @@ impl Config {
                     )
                 })?)
             };
-            rule_overrides.insert(code, value);
+            rule_overrides.insert(key, value);
         }
 
         let globs = |key: &str, list: &[String]| -> miette::Result<GlobSet> {
@@ -350,6 +356,15 @@ impl Config {
         } else {
             None
         }
+    }
+
+    /// `[rules]` for one rule: its own line, else its family's; `None`
+    /// when neither says anything, `Some(None)` when it is turned off.
+    pub fn rule_setting(&self, code: &str) -> Option<Option<Classification>> {
+        self.rule_overrides
+            .get(code)
+            .or_else(|| code.get(..3).and_then(|f| self.rule_overrides.get(f)))
+            .copied()
     }
 
     pub fn has_role(&self, role: &str) -> bool {

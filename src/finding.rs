@@ -97,6 +97,12 @@ pub struct Finding {
     pub column: Option<usize>,
     /// What to do about it, in one line.
     pub help: Option<String>,
+    /// The clause this finding concerns, where it is narrower than the
+    /// rule's (e.g. 5.2 for a content rule that spans several clauses).
+    pub at_clause: Option<&'static str>,
+    /// The Annex A control this finding concerns, where the rule is about
+    /// controls in general (an SoA entry without evidence names its control).
+    pub at_control: Option<&'static str>,
 }
 
 impl Finding {
@@ -111,6 +117,8 @@ impl Finding {
             line: None,
             column: None,
             help: None,
+            at_clause: None,
+            at_control: None,
         }
     }
 
@@ -160,11 +168,30 @@ impl Finding {
     }
 
     pub fn clause(&self) -> Option<&'static str> {
-        self.rule.clause
+        self.at_clause.or(self.rule.clause)
     }
 
     pub fn control(&self) -> Option<&'static str> {
-        self.rule.control
+        self.at_control.or(self.rule.control)
+    }
+
+    /// Files the finding under a catalogue clause (ignored when unknown).
+    pub fn under_clause(mut self, id: &str) -> Finding {
+        self.at_clause = crate::catalog::clause(id).map(|c| c.id);
+        self
+    }
+
+    /// Files the finding under an Annex A control (ignored when unknown).
+    pub fn under_control(mut self, id: &str) -> Finding {
+        self.at_control = crate::catalog::control(id).map(|c| c.id);
+        self
+    }
+
+    /// Sets this finding's classification (a rule whose gaps differ in
+    /// weight, e.g. a missing document against an incomplete one).
+    pub fn classified(mut self, c: Classification) -> Finding {
+        self.classification = c;
+        self
     }
 
     /// Order of every report: by file, position, then code.

@@ -73,7 +73,7 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
         .filter(|d| changed.contains_key(d.path.as_str()))
         .filter_map(|d| d.id())
         .collect();
-    let mut findings: Vec<Finding> = rules::check(&ws, None)
+    let mut findings: Vec<Finding> = rules::check_documents(&ws)
         .into_iter()
         .filter(|f| {
             f.path.as_deref().is_some_and(|p| changed.contains_key(p))

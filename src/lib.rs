@@ -5,6 +5,7 @@
 //! [`rules`] → [`finding`]s → [`report`]. [`commands`] wires them to the CLI.
 
 pub mod approve;
+pub mod audit;
 pub mod catalog;
 pub mod commands;
 pub mod config;

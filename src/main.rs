@@ -8,7 +8,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use aims::approve::ApproveOptions;
-use aims::commands::{self, CheckMode, CheckOptions, DiffOptions, ListFormat, Outcome};
+use aims::audit::crosswalk::Framework;
+use aims::audit::render::AuditFormat;
+use aims::commands::{
+    self, AuditOptions, CheckMode, CheckOptions, DiffOptions, ListFormat, Outcome,
+};
 use aims::finding::Classification;
 use aims::pr_comment::PrFormat;
 use aims::redline::RedlineFormat;
@@ -111,6 +115,41 @@ enum Command {
         as_of: Option<String>,
         #[arg(long, short = 'f', value_enum, default_value_t = StatusFormat::Human)]
         format: StatusFormat,
+    },
+    /// Run a mock certification audit and report it like an auditor would.
+    ///
+    /// Every rule runs; each finding is filed under its clause (4-10) and
+    /// Annex A control. Each clause and control gets a verdict (conformity,
+    /// observation, minor or major nonconformity, not applicable) with the
+    /// evidence it rests on: documents, versions, verified approvals. Then a
+    /// readiness summary ("certificate would be withheld" while any major
+    /// nonconformity remains), a gap matrix and a corrective-action plan
+    /// ordered by severity, then remediation time, each action with an owner
+    /// taken from the documents.
+    ///
+    /// Outside a git repository the approval-based checks cannot run; the
+    /// report says so at the top.
+    ///
+    /// Examples:
+    ///   aims audit
+    ///   aims audit --format html > audit.html
+    ///   aims audit --as-of 2026-06-30 --format json
+    ///   aims audit --crosswalk eu-ai-act --format markdown
+    #[command(verbatim_doc_comment)]
+    Audit {
+        /// Audit the AIMS as it was at the end of DATE (YYYY-MM-DD, UTC) or
+        /// at COMMIT [default: now, with the working tree].
+        #[arg(long, value_name = "DATE|COMMIT")]
+        as_of: Option<String>,
+        #[arg(long, short = 'f', value_enum, default_value_t = AuditFormat::Human)]
+        format: AuditFormat,
+        /// Also show how the Annex A verdicts cover another framework (our
+        /// own indicative mapping).
+        #[arg(long, value_enum, value_name = "FRAMEWORK")]
+        crosswalk: Option<Framework>,
+        /// Exit 1 when a finding is at least this severe.
+        #[arg(long, value_enum, default_value_t = FailOn::Minor)]
+        fail_on: FailOn,
     },
     /// Show a document's revisions and approvals, newest first.
     ///
@@ -334,6 +373,21 @@ fn main() -> ExitCode {
             };
             commands::check(&start, &opts, &mut out)
         }
+        Command::Audit {
+            as_of,
+            format,
+            crosswalk,
+            fail_on,
+        } => commands::audit(
+            &start,
+            &AuditOptions {
+                as_of: as_of.as_deref(),
+                format,
+                crosswalk,
+                fail_on: fail_on.into(),
+            },
+            &mut out,
+        ),
         Command::Status { as_of, format } => {
             commands::status(&start, as_of.as_deref(), format, &mut out)
         }

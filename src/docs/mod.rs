@@ -254,7 +254,7 @@ impl Document {
     }
 }
 
-fn normalise_heading(text: &str) -> &str {
+pub fn normalise_heading(text: &str) -> &str {
     let t = text.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.' || c == ')');
     t.trim().trim_end_matches(':').trim()
 }

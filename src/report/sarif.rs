@@ -26,6 +26,7 @@ fn level(c: Classification) -> &'static str {
 fn rule_json(r: &Rule, overrides: &Overrides) -> Value {
     let setting = overrides
         .get(r.code)
+        .or_else(|| overrides.get(&r.code[..3]))
         .copied()
         .unwrap_or(Some(r.classification));
     let classification = setting.unwrap_or(r.classification);

@@ -6,6 +6,7 @@
 //! and the README. [`ALL`] is the registry; a unit test proves codes are
 //! unique and every rule is documented.
 
+pub mod content;
 pub mod control;
 pub mod document;
 
@@ -79,7 +80,39 @@ pub static ALL: &[&Rule] = &[
     &document::MISSING_SECTION,
     &document::DERIVED_FIELD,
     &document::ENCODING,
+    &content::SCOPE_MISSING,
+    &content::SYSTEM_NOT_SCOPED,
+    &content::POLICY_MISSING,
+    &content::POLICY_INADEQUATE,
+    &content::POLICY_NOT_TOP_MANAGEMENT,
+    &content::ROLE_WITHOUT_MEMBERS,
+    &content::RISK_METHOD_MISSING,
+    &content::RISK_OFF_SCALE,
+    &content::RISK_UNTREATED,
+    &content::RESIDUAL_NOT_ACCEPTED,
+    &content::RISK_DIMENSIONS,
+    &content::SOA_INCOMPLETE,
+    &content::SOA_DECORATIVE,
+    &content::SOA_UNTRACED,
+    &content::IMPACT_MISSING,
+    &content::IMPACT_INCOMPLETE,
+    &content::IMPACT_OUTDATED,
+    &content::OBJECTIVE_NOT_MEASURABLE,
+    &content::COMPETENCE_INCOMPLETE,
+    &content::AUDIT_PROGRAMME,
+    &content::AUDITOR_NOT_INDEPENDENT,
+    &content::REVIEW_MISSING,
+    &content::REVIEW_WEAK,
+    &content::NC_OVERDUE,
+    &content::NC_UNVERIFIED,
+    &content::PRD_WITHOUT_AIMS,
+    &content::CLAUSE_NOT_EVIDENCED,
 ];
+
+/// True for a rule family's prefix, `CTL`, `DOC` or `ISO` (any case).
+pub fn is_family(prefix: &str) -> bool {
+    prefix.len() == 3 && ALL.iter().any(|r| r.code[..3].eq_ignore_ascii_case(prefix))
+}
 
 pub fn find(code: &str) -> Option<&'static Rule> {
     ALL.iter()
@@ -89,18 +122,35 @@ pub fn find(code: &str) -> Option<&'static Rule> {
 
 /// Runs every rule over the workspace (and, where there is a git history,
 /// its document-control register), applies the configuration's overrides,
-/// and returns the findings in report order.
+/// and returns the findings in report order. Without a register the
+/// content rules judge as of today and skip what only git can tell.
 pub fn check(ws: &Workspace, register: Option<&Register>) -> Vec<Finding> {
     let mut findings = Vec::new();
     document::check(ws, &mut findings);
     if let Some(register) = register {
         control::check(ws, register, &mut findings);
     }
-    let overrides = &ws.config.rule_overrides;
-    findings.retain_mut(|f| match overrides.get(f.rule.code) {
+    let as_of = register.map_or_else(
+        || crate::date::Date::from_unix(crate::control::now()),
+        |r| r.as_of,
+    );
+    content::check(ws, register, as_of, &mut findings);
+    finish(ws, findings)
+}
+
+/// The document rules alone (frontmatter, schema, references): what the
+/// pre-commit gate judges a staged change by.
+pub fn check_documents(ws: &Workspace) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    document::check(ws, &mut findings);
+    finish(ws, findings)
+}
+
+fn finish(ws: &Workspace, mut findings: Vec<Finding>) -> Vec<Finding> {
+    findings.retain_mut(|f| match ws.config.rule_setting(f.rule.code) {
         Some(None) => false,
         Some(Some(c)) => {
-            f.classification = *c;
+            f.classification = c;
             true
         }
         None => true,

@@ -1,0 +1,716 @@
+//! `aims audit`: a mock certification audit.
+//!
+//! Every rule's findings are filed under the clause (4–10) and Annex A
+//! control they concern, and each clause and control gets the verdict an
+//! auditor would write: conformity, observation, minor or major
+//! nonconformity, or not applicable (a control the SoA excludes with a
+//! justification). Each verdict carries the evidence it rests on (document
+//! ids, versions, verified approvals). Then come the readiness summary, the
+//! gap matrix and a prioritised corrective-action plan. The model here is
+//! the `aims.audit/v1` JSON contract; [`render`] prints it for people.
+
+pub mod crosswalk;
+pub mod render;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::catalog;
+use crate::control::Register;
+use crate::date::Date;
+use crate::docs::{Document, Kind, Node};
+use crate::finding::{Classification, Finding};
+use crate::rules::content;
+use crate::workspace::Workspace;
+
+pub const SCHEMA: &str = "aims.audit/v1";
+
+/// What an auditor writes against a clause or a control.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    MajorNonconformity,
+    MinorNonconformity,
+    Observation,
+    Conformity,
+    NotApplicable,
+}
+
+impl Verdict {
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::MajorNonconformity => "major nonconformity",
+            Verdict::MinorNonconformity => "minor nonconformity",
+            Verdict::Observation => "observation",
+            Verdict::Conformity => "conformity",
+            Verdict::NotApplicable => "not applicable",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::MajorNonconformity => "major-nonconformity",
+            Verdict::MinorNonconformity => "minor-nonconformity",
+            Verdict::Observation => "observation",
+            Verdict::Conformity => "conformity",
+            Verdict::NotApplicable => "not-applicable",
+        }
+    }
+
+    /// The verdict findings of this classification lead to (an opportunity
+    /// for improvement does not take conformity away).
+    fn of(c: Option<Classification>) -> Verdict {
+        match c {
+            Some(Classification::Major) => Verdict::MajorNonconformity,
+            Some(Classification::Minor) => Verdict::MinorNonconformity,
+            Some(Classification::Observation) => Verdict::Observation,
+            Some(Classification::Improvement) | None => Verdict::Conformity,
+        }
+    }
+}
+
+/// A finding as the report carries it.
+#[derive(Clone, Debug, Serialize)]
+pub struct AuditFinding {
+    pub code: &'static str,
+    pub rule: &'static str,
+    pub classification: Classification,
+    pub message: String,
+    pub clause: Option<&'static str>,
+    pub control: Option<&'static str>,
+    pub document: Option<String>,
+    pub path: Option<String>,
+    pub line: Option<usize>,
+}
+
+/// A document a verdict rests on, with what git proves about it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Evidence {
+    pub id: String,
+    pub title: String,
+    pub kind: String,
+    pub path: String,
+    /// "v2", "v2 + 1 unapproved change", "never approved"; None without git.
+    pub version: Option<String>,
+    /// Verified approvals of the content in force.
+    pub approvals: Vec<ApprovalRef>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ApprovalRef {
+    pub by: String,
+    pub role: String,
+    pub date: Date,
+    pub tag: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ClauseVerdict {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub verdict: Verdict,
+    pub evidence: Vec<Evidence>,
+    pub findings: Vec<AuditFinding>,
+    /// Sub-clauses (for the top-level clauses 4–10).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub clauses: Vec<ClauseVerdict>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ControlVerdict {
+    pub id: &'static str,
+    pub group: &'static str,
+    pub title: &'static str,
+    /// What the SoA says: None when the SoA does not list the control.
+    pub applicable: Option<bool>,
+    pub justification: Option<String>,
+    pub procedure: Option<String>,
+    pub evidence_records: Vec<String>,
+    pub owner: Option<String>,
+    pub verdict: Verdict,
+    pub evidence: Vec<Evidence>,
+    pub findings: Vec<AuditFinding>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Counts {
+    pub major: usize,
+    pub minor: usize,
+    pub observation: usize,
+    pub improvement: usize,
+}
+
+impl Counts {
+    fn add(&mut self, c: Classification) {
+        match c {
+            Classification::Major => self.major += 1,
+            Classification::Minor => self.minor += 1,
+            Classification::Observation => self.observation += 1,
+            Classification::Improvement => self.improvement += 1,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Readiness {
+    /// `ready`, `corrective-action-plan` or `certificate-withheld`.
+    pub status: &'static str,
+    pub summary: String,
+    /// Findings by classification.
+    pub findings: Counts,
+    /// Verdicts over the sub-clauses of clauses 4–10.
+    pub clauses: BTreeMap<&'static str, usize>,
+    /// Verdicts over the 38 Annex A controls.
+    pub controls: BTreeMap<&'static str, usize>,
+}
+
+/// One row of the gap matrix: a kind of gap, as the seed article tabulates them.
+#[derive(Clone, Debug, Serialize)]
+pub struct Gap {
+    pub code: &'static str,
+    pub gap: &'static str,
+    pub classification: Classification,
+    pub certification_impact: &'static str,
+    pub remediation: &'static str,
+    pub occurrences: usize,
+    pub references: Vec<&'static str>,
+}
+
+/// One corrective action.
+#[derive(Clone, Debug, Serialize)]
+pub struct Action {
+    pub priority: usize,
+    pub classification: Classification,
+    pub code: &'static str,
+    pub reference: String,
+    pub document: Option<String>,
+    pub action: String,
+    pub owner: String,
+    pub remediation: &'static str,
+    pub findings: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Coverage {
+    pub framework: &'static str,
+    pub name: &'static str,
+    pub parts: Vec<PartCoverage>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PartCoverage {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub about: &'static str,
+    pub controls: Vec<(&'static str, Verdict)>,
+    /// Controls applied and in conformity, of those mapped.
+    pub conforming: usize,
+    pub nonconforming: usize,
+    pub not_applicable: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Audit {
+    pub schema: &'static str,
+    pub organisation: Option<String>,
+    pub as_of: Date,
+    pub commit: Option<String>,
+    /// False when there was no git history: approvals were not assessed.
+    pub history: bool,
+    pub limitations: Vec<String>,
+    pub readiness: Readiness,
+    pub clauses: Vec<ClauseVerdict>,
+    pub controls: Vec<ControlVerdict>,
+    pub gaps: Vec<Gap>,
+    pub actions: Vec<Action>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crosswalk: Option<Coverage>,
+}
+
+/// Typical time to close a gap of this rule, from the gap-severity matrix
+/// of the seed articles where it names one, and our estimate elsewhere.
+pub fn remediation(code: &str) -> (&'static str, u8) {
+    match code {
+        "ISO003" | "ISO004" | "ISO005" => ("1-2 weeks", 2),
+        "ISO007" | "ISO008" | "ISO009" | "ISO010" | "ISO011" => ("3-6 weeks", 6),
+        "ISO018" => ("1-2 weeks", 2),
+        "ISO019" => ("1 week", 1),
+        "ISO012" | "ISO013" | "ISO014" => ("4-8 weeks", 8),
+        "ISO015" | "ISO016" | "ISO017" => ("2-4 weeks", 4),
+        "ISO022" | "ISO023" => ("1 week", 1),
+        "ISO020" => ("4-6 weeks", 6),
+        "ISO021" => ("2-4 weeks", 4),
+        "ISO001" | "ISO002" | "ISO024" | "ISO025" | "ISO027" => ("1-2 weeks", 2),
+        "ISO006" | "ISO026" => ("1 week", 1),
+        c if c.starts_with("CTL") => ("1 week", 1),
+        _ => ("1-3 days", 0),
+    }
+}
+
+pub fn certification_impact(c: Classification) -> &'static str {
+    match c {
+        Classification::Major => "certificate withheld until closed with objective evidence",
+        Classification::Minor => {
+            "certification can proceed; corrective-action plan with closure date"
+        }
+        Classification::Observation => "none yet; may become a nonconformity",
+        Classification::Improvement => "none",
+    }
+}
+
+/// The options of one audit.
+pub struct Options {
+    pub crosswalk: Option<crosswalk::Framework>,
+}
+
+/// Runs every rule and files the findings: the mock audit of `ws` (with
+/// git's evidence when `register` is given).
+pub fn build(ws: &Workspace, register: Option<&Register>, options: &Options) -> Audit {
+    let findings = crate::rules::check(ws, register);
+    let as_of = register.map_or_else(|| Date::from_unix(crate::control::now()), |r| r.as_of);
+    let by_path: BTreeMap<&str, &Document> = ws.documents().map(|d| (d.path.as_str(), d)).collect();
+    let index = ws.index();
+    let evidence_of = |d: &Document| evidence(d, register);
+
+    // Where each finding is filed.
+    let clause_of = |f: &Finding| -> Option<&'static str> {
+        let from_doc = f
+            .path
+            .as_deref()
+            .and_then(|p| by_path.get(p))
+            .and_then(|d| d.kind())
+            .map(|k| k.spec().clause);
+        match f.rule.code.get(..3) {
+            Some("DOC") => from_doc.or(f.clause()),
+            _ => f.clause(),
+        }
+        .and_then(|c| catalog::clause(c).map(|c| c.id))
+    };
+    let as_audit = |f: &Finding| AuditFinding {
+        code: f.rule.code,
+        rule: f.rule.name,
+        classification: f.classification,
+        message: f.message.clone(),
+        clause: clause_of(f),
+        control: f.control(),
+        document: f.document.clone(),
+        path: f.path.clone(),
+        line: f.line,
+    };
+    let all: Vec<AuditFinding> = findings.iter().map(as_audit).collect();
+
+    // Clauses.
+    let by_clause = content::evidence_by_clause(ws);
+    let clause_row = |c: &'static catalog::Clause| {
+        let mine: Vec<AuditFinding> = all
+            .iter()
+            .filter(|f| f.clause == Some(c.id))
+            .cloned()
+            .collect();
+        let evidence: Vec<Evidence> = by_clause
+            .get(c.id)
+            .map(|docs| docs.iter().map(|d| evidence_of(d)).collect())
+            .unwrap_or_default();
+        ClauseVerdict {
+            id: c.id,
+            title: c.title,
+            verdict: Verdict::of(mine.iter().map(|f| f.classification).min()),
+            evidence,
+            findings: mine,
+            clauses: Vec::new(),
+        }
+    };
+    let mut clauses = Vec::new();
+    for top in catalog::CLAUSES.iter().filter(|c| !c.id.contains('.')) {
+        let mut row = clause_row(top);
+        row.evidence.clear(); // the sub-clauses carry it
+        row.clauses = catalog::CLAUSES
+            .iter()
+            .filter(|c| catalog::top_clause(c.id) == top.id && c.id != top.id)
+            .map(clause_row)
+            .collect();
+        row.verdict = row
+            .clauses
+            .iter()
+            .map(|c| c.verdict)
+            .chain([row.verdict])
+            .min()
+            .unwrap_or(Verdict::Conformity);
+        clauses.push(row);
+    }
+
+    // Controls, as the SoA states them.
+    let soa = ws
+        .documents()
+        .find(|d| d.kind() == Some(Kind::Soa) && d.id().is_some());
+    let entries: Vec<crate::docs::Table> = soa
+        .and_then(|d| d.frontmatter.get("control"))
+        .and_then(Node::as_array)
+        .map(|a| a.iter().filter_map(|n| n.as_table().cloned()).collect())
+        .unwrap_or_default();
+    let mut controls = Vec::new();
+    for c in catalog::CONTROLS {
+        let entry = entries
+            .iter()
+            .find(|t| t.str("id").map(str::trim) == Some(c.id));
+        let get = |k: &str| entry.and_then(|t| t.str(k)).map(|s| s.trim().to_owned());
+        let applicable = entry
+            .and_then(|t| t.get("applicable"))
+            .and_then(Node::as_bool);
+        let records: Vec<String> = entry
+            .and_then(|t| t.get("evidence"))
+            .map(|n| n.strings().into_iter().map(|(s, _)| s.to_owned()).collect())
+            .unwrap_or_default();
+        let procedure = get("procedure");
+        let mut docs: Vec<&Document> = Vec::new();
+        if applicable == Some(true) {
+            for id in procedure.iter().chain(records.iter()) {
+                if let Some(d) = index.get(id.as_str())
+                    && !docs.iter().any(|x| std::ptr::eq(*x, *d))
+                {
+                    docs.push(d);
+                }
+            }
+        }
+        let mine: Vec<AuditFinding> = all
+            .iter()
+            .filter(|f| f.control == Some(c.id))
+            .cloned()
+            .collect();
+        let worst = mine.iter().map(|f| f.classification).min();
+        let verdict = match (applicable, worst) {
+            (Some(false), None | Some(Classification::Improvement)) => Verdict::NotApplicable,
+            _ => Verdict::of(worst),
+        };
+        controls.push(ControlVerdict {
+            id: c.id,
+            group: c.group,
+            title: c.title,
+            applicable,
+            justification: get("justification"),
+            procedure,
+            evidence_records: records,
+            owner: get("owner"),
+            verdict,
+            evidence: docs.iter().map(|d| evidence_of(d)).collect(),
+            findings: mine,
+        });
+    }
+
+    // Readiness.
+    let mut counts = Counts::default();
+    for f in &all {
+        counts.add(f.classification);
+    }
+    let mut clause_counts: BTreeMap<&'static str, usize> = BTreeMap::new();
+    for c in clauses.iter().flat_map(|c| &c.clauses) {
+        *clause_counts.entry(c.verdict.as_str()).or_default() += 1;
+    }
+    let mut control_counts: BTreeMap<&'static str, usize> = BTreeMap::new();
+    for c in &controls {
+        *control_counts.entry(c.verdict.as_str()).or_default() += 1;
+    }
+    let (status, summary) = if counts.major > 0 {
+        (
+            "certificate-withheld",
+            format!(
+                "Not ready: the certificate would be withheld while {} major nonconformit{} remain{}",
+                counts.major,
+                if counts.major == 1 { "y" } else { "ies" },
+                if counts.major == 1 { "s" } else { "" }
+            ),
+        )
+    } else if counts.minor > 0 {
+        (
+            "corrective-action-plan",
+            format!(
+                "Certification can proceed with a corrective-action plan for {} minor nonconformit{}",
+                counts.minor,
+                if counts.minor == 1 { "y" } else { "ies" }
+            ),
+        )
+    } else {
+        ("ready", "Ready: no nonconformity found".to_owned())
+    };
+
+    let gaps = gaps(&findings, &all);
+    let actions = actions(ws, &findings, &all, &entries);
+    let mut limitations = Vec::new();
+    if register.is_none() {
+        limitations.push(
+            "No git history: versions, verified approvals, review dates, authorship and \
+             document changes were not assessed (rules CTL001-CTL008, ISO005, ISO010, ISO017 \
+             and the authorship part of ISO021 did not run). Run the audit in the AIMS's git \
+             repository for a complete report."
+                .to_owned(),
+        );
+    }
+    let crosswalk = options.crosswalk.map(|fw| coverage(fw, &controls));
+    Audit {
+        schema: SCHEMA,
+        organisation: ws.config.organisation.clone(),
+        as_of,
+        commit: register.and_then(|r| r.commit.clone()),
+        history: register.is_some(),
+        limitations,
+        readiness: Readiness {
+            status,
+            summary,
+            findings: counts,
+            clauses: clause_counts,
+            controls: control_counts,
+        },
+        clauses,
+        controls,
+        gaps,
+        actions,
+        crosswalk,
+    }
+}
+
+fn evidence(d: &Document, register: Option<&Register>) -> Evidence {
+    let id = d.id().unwrap_or("?").to_owned();
+    let entry = register.and_then(|r| r.entry(&id));
+    let version = entry.map(|e| match e.state.version {
+        None => "never approved".to_owned(),
+        Some(v) if e.state.unapproved_changes > 0 => format!(
+            "v{v} + {} unapproved change{}",
+            e.state.unapproved_changes,
+            if e.state.unapproved_changes == 1 {
+                ""
+            } else {
+                "s"
+            }
+        ),
+        Some(v) => format!("v{v}"),
+    });
+    let approvals = entry
+        .map(|e| {
+            let blob = e.state.last_approval().map(|a| a.claim.blob.clone());
+            e.state
+                .counted
+                .iter()
+                .map(|(a, _)| a)
+                .filter(|a| Some(&a.claim.blob) == blob.as_ref())
+                .map(|a| ApprovalRef {
+                    by: a.signer_email.clone(),
+                    role: a.claim.role.clone(),
+                    date: Date::from_unix(a.time),
+                    tag: a.tag.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Evidence {
+        id,
+        title: d.title().unwrap_or("").to_owned(),
+        kind: d.kind_name().unwrap_or("").to_owned(),
+        path: d.path.clone(),
+        version,
+        approvals,
+    }
+}
+
+fn reference(f: &AuditFinding) -> String {
+    match (f.clause, f.control) {
+        (Some(c), Some(k)) => format!("{c}, {k}"),
+        (Some(c), None) => c.to_owned(),
+        (None, Some(k)) => k.to_owned(),
+        (None, None) => String::new(),
+    }
+}
+
+fn gaps(findings: &[Finding], all: &[AuditFinding]) -> Vec<Gap> {
+    let mut by_code: BTreeMap<&'static str, Vec<usize>> = BTreeMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        by_code.entry(f.rule.code).or_default().push(i);
+    }
+    let mut gaps: Vec<Gap> = by_code
+        .into_iter()
+        .map(|(code, idx)| {
+            let rule = findings[idx[0]].rule;
+            let worst = idx
+                .iter()
+                .map(|i| all[*i].classification)
+                .min()
+                .unwrap_or(rule.classification);
+            let mut refs: Vec<&'static str> = idx
+                .iter()
+                .flat_map(|i| [all[*i].clause, all[*i].control])
+                .flatten()
+                .collect();
+            refs.sort_by_key(|r| (r.starts_with('A'), sort_key(r)));
+            refs.dedup();
+            Gap {
+                code,
+                gap: rule.summary,
+                classification: worst,
+                certification_impact: certification_impact(worst),
+                remediation: remediation(code).0,
+                occurrences: idx.len(),
+                references: refs,
+            }
+        })
+        .collect();
+    gaps.sort_by_key(|g| {
+        (
+            g.classification,
+            std::cmp::Reverse(remediation(g.code).1),
+            g.code,
+        )
+    });
+    gaps
+}
+
+/// Numeric sort of a dotted id ("A.6.2.10" after "A.6.2.9").
+fn sort_key(id: &str) -> Vec<u32> {
+    id.trim_start_matches("A.")
+        .split('.')
+        .map(|p| p.parse().unwrap_or(0))
+        .collect()
+}
+
+fn actions(
+    ws: &Workspace,
+    findings: &[Finding],
+    all: &[AuditFinding],
+    soa: &[crate::docs::Table],
+) -> Vec<Action> {
+    // One action per rule and place (document, or control for SoA entries).
+    let mut groups: BTreeMap<(&'static str, String), Vec<usize>> = BTreeMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        let place = match (f.at_control, &f.document) {
+            (Some(c), _) => c.to_owned(),
+            (None, Some(d)) => d.clone(),
+            (None, None) => String::new(),
+        };
+        groups.entry((f.rule.code, place)).or_default().push(i);
+    }
+    let index = ws.index();
+    let mut actions: Vec<Action> = groups
+        .into_values()
+        .map(|idx| {
+            let f = &findings[idx[0]];
+            let worst = idx
+                .iter()
+                .map(|i| all[*i].classification)
+                .min()
+                .unwrap_or(f.classification);
+            let control_owner = f.at_control.and_then(|c| {
+                soa.iter()
+                    .find(|t| t.str("id").map(str::trim) == Some(c))
+                    .and_then(|t| t.str("owner"))
+            });
+            let doc_owner = f
+                .document
+                .as_deref()
+                .and_then(|d| index.get(d))
+                .and_then(|d| d.owner());
+            let owner = control_owner
+                .or(doc_owner)
+                .map(|o| describe_owner(ws, o.trim()))
+                .unwrap_or_else(|| describe_owner(ws, default_owner(ws, f)));
+            Action {
+                priority: 0,
+                classification: worst,
+                code: f.rule.code,
+                reference: reference(&all[idx[0]]),
+                document: f.document.clone(),
+                action: f.rule.fix.to_owned(),
+                owner,
+                remediation: remediation(f.rule.code).0,
+                findings: idx.iter().map(|i| findings[*i].message.clone()).collect(),
+            }
+        })
+        .collect();
+    // Severity first; within a severity the longest remediation starts first.
+    actions.sort_by(|a, b| {
+        (
+            a.classification,
+            std::cmp::Reverse(remediation(a.code).1),
+            a.code,
+            &a.document,
+        )
+            .cmp(&(
+                b.classification,
+                std::cmp::Reverse(remediation(b.code).1),
+                b.code,
+                &b.document,
+            ))
+    });
+    for (i, a) in actions.iter_mut().enumerate() {
+        a.priority = i + 1;
+    }
+    actions
+}
+
+/// Who owns closing a gap that no document's owner answers for.
+fn default_owner<'a>(ws: &'a Workspace, f: &Finding) -> &'a str {
+    let wanted = match f.clause() {
+        Some(c) if c.starts_with('5') || c.starts_with("6.1.3") || c.starts_with("9.3") => {
+            "top-management"
+        }
+        Some(c) if c.starts_with("9.2") => "internal-auditor",
+        Some(c)
+            if c.starts_with("7.5") && f.document.as_deref() == Some(crate::control::CONFIG_ID) =>
+        {
+            "top-management"
+        }
+        _ => "ai-governance-lead",
+    };
+    ws.config
+        .roles
+        .get_key_value(wanted)
+        .or_else(|| ws.config.roles.get_key_value("ai-governance-lead"))
+        .or_else(|| ws.config.roles.get_key_value("top-management"))
+        .map_or("the AIMS owner", |(k, _)| k.as_str())
+}
+
+/// "alice@x" or "top-management (dana@x, marco@x)".
+fn describe_owner(ws: &Workspace, owner: &str) -> String {
+    match ws.config.roles.get(owner) {
+        Some(members) if !members.is_empty() => format!("{owner} ({})", members.join(", ")),
+        Some(_) => format!("{owner} (no members)"),
+        None => owner.to_owned(),
+    }
+}
+
+fn coverage(fw: crosswalk::Framework, controls: &[ControlVerdict]) -> Coverage {
+    let parts = fw
+        .parts()
+        .iter()
+        .map(|p| {
+            let mapped: Vec<(&'static str, Verdict)> = controls
+                .iter()
+                .filter(|c| fw.of(c.id).contains(&p.id))
+                .map(|c| (c.id, c.verdict))
+                .collect();
+            PartCoverage {
+                id: p.id,
+                name: p.name,
+                about: p.about,
+                conforming: mapped
+                    .iter()
+                    .filter(|(_, v)| matches!(v, Verdict::Conformity | Verdict::Observation))
+                    .count(),
+                nonconforming: mapped
+                    .iter()
+                    .filter(|(_, v)| {
+                        matches!(v, Verdict::MajorNonconformity | Verdict::MinorNonconformity)
+                    })
+                    .count(),
+                not_applicable: mapped
+                    .iter()
+                    .filter(|(_, v)| *v == Verdict::NotApplicable)
+                    .count(),
+                controls: mapped,
+            }
+        })
+        .collect();
+    Coverage {
+        framework: fw.id(),
+        name: fw.name(),
+        parts,
+    }
+}

@@ -1,0 +1,573 @@
+//! The mock-audit report for people (terminal, Markdown, a self-contained
+//! HTML page) and for machines (`aims.audit/v1` JSON).
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use crate::audit::{Audit, ClauseVerdict, ControlVerdict, Evidence};
+use crate::finding::Classification;
+use crate::redline::escape_html;
+use crate::report::markdown::cell;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuditFormat {
+    Human,
+    Markdown,
+    Html,
+    Json,
+}
+
+pub fn render(audit: &Audit, format: AuditFormat, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        AuditFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, audit)?;
+            writeln!(out)
+        }
+        AuditFormat::Human => out.write_all(human(audit).as_bytes()),
+        AuditFormat::Markdown => out.write_all(markdown(audit).as_bytes()),
+        AuditFormat::Html => out.write_all(html(audit).as_bytes()),
+    }
+}
+
+fn title(audit: &Audit) -> String {
+    match &audit.organisation {
+        Some(o) => format!("Mock ISO/IEC 42001 audit: {o}"),
+        None => "Mock ISO/IEC 42001 audit".to_owned(),
+    }
+}
+
+fn moment(audit: &Audit) -> String {
+    match &audit.commit {
+        Some(c) => format!("as of {} (commit {})", audit.as_of, &c[..c.len().min(12)]),
+        None => format!("as of {}", audit.as_of),
+    }
+}
+
+fn counts_line(audit: &Audit) -> String {
+    let c = &audit.readiness.findings;
+    format!(
+        "{} major, {} minor nonconformities; {} observations; {} opportunities for improvement",
+        c.major, c.minor, c.observation, c.improvement
+    )
+}
+
+fn version(e: &Evidence) -> String {
+    let mut s = e.id.clone();
+    if let Some(v) = &e.version {
+        let _ = write!(s, " {v}");
+    }
+    if let Some(a) = e.approvals.last() {
+        let _ = write!(s, " (approved by {} as {} on {})", a.by, a.role, a.date);
+    }
+    s
+}
+
+// ---------------------------------------------------------------------------
+// terminal
+
+fn human(audit: &Audit) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "{} {}", title(audit), moment(audit));
+    for l in &audit.limitations {
+        let _ = writeln!(s, "\nLIMITATION: {l}");
+    }
+    let _ = writeln!(s, "\n{}\n{}", audit.readiness.summary, counts_line(audit));
+    let _ = writeln!(s, "\nClauses");
+    for top in &audit.clauses {
+        let _ = writeln!(
+            s,
+            "  {:<8} {:<22} {}",
+            top.id,
+            top.verdict.label(),
+            top.title
+        );
+        for c in &top.clauses {
+            let _ = writeln!(s, "    {:<6} {:<22} {}", c.id, c.verdict.label(), c.title);
+            if !c.evidence.is_empty() {
+                let ids: Vec<String> = c
+                    .evidence
+                    .iter()
+                    .map(|e| match &e.version {
+                        Some(v) => format!("{} {v}", e.id),
+                        None => e.id.clone(),
+                    })
+                    .collect();
+                let _ = writeln!(s, "             evidence: {}", ids.join(", "));
+            }
+            for f in c
+                .findings
+                .iter()
+                .filter(|f| f.classification <= Classification::Observation)
+            {
+                let _ = writeln!(
+                    s,
+                    "             - {} {}: {}",
+                    f.code, f.classification, f.message
+                );
+            }
+        }
+    }
+    let _ = writeln!(s, "\nAnnex A controls");
+    for c in &audit.controls {
+        let _ = writeln!(s, "  {:<8} {:<22} {}", c.id, c.verdict.label(), c.title);
+        for f in c
+            .findings
+            .iter()
+            .filter(|f| f.classification <= Classification::Observation)
+        {
+            let _ = writeln!(
+                s,
+                "             - {} {}: {}",
+                f.code, f.classification, f.message
+            );
+        }
+    }
+    let _ = writeln!(s, "\nGap matrix");
+    for g in &audit.gaps {
+        let _ = writeln!(
+            s,
+            "  {} {:<12} {:>3}x  {:<10} {}  [{}]",
+            g.code,
+            g.classification.as_str(),
+            g.occurrences,
+            g.remediation,
+            g.gap,
+            g.certification_impact
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\nCorrective-action plan (severity first, longest remediation first)"
+    );
+    for a in &audit.actions {
+        let doc = a.document.as_deref().unwrap_or("-");
+        let _ = writeln!(
+            s,
+            "  {:>3}. {} {} {} ({}) owner: {}; allow {}",
+            a.priority,
+            a.classification.as_str(),
+            a.code,
+            doc,
+            a.reference,
+            a.owner,
+            a.remediation
+        );
+        for m in &a.findings {
+            let _ = writeln!(s, "        - {m}");
+        }
+    }
+    if let Some(cw) = &audit.crosswalk {
+        let _ = writeln!(s, "\nCrosswalk: {}", cw.name);
+        for p in &cw.parts {
+            let _ = writeln!(
+                s,
+                "  {:<34} {:>2} controls: {} conforming, {} nonconforming, {} not applicable",
+                p.name,
+                p.controls.len(),
+                p.conforming,
+                p.nonconforming,
+                p.not_applicable
+            );
+        }
+    }
+    s
+}
+
+// ---------------------------------------------------------------------------
+// Markdown
+
+fn markdown(audit: &Audit) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "# {}\n\n{}\n", title(audit), moment(audit));
+    for l in &audit.limitations {
+        let _ = writeln!(s, "> **Limitation:** {l}\n");
+    }
+    let _ = writeln!(
+        s,
+        "## Readiness\n\n**{}**\n\n{}.\n",
+        audit.readiness.summary,
+        counts_line(audit)
+    );
+    let _ = writeln!(
+        s,
+        "## Gap matrix\n\n| gap | classification | certification impact | typical remediation | occurrences | clause / control |\n|---|---|---|---|---|---|"
+    );
+    for g in &audit.gaps {
+        let _ = writeln!(
+            s,
+            "| {} ({}) | {} | {} | {} | {} | {} |",
+            cell(g.gap),
+            g.code,
+            g.classification.label(),
+            g.certification_impact,
+            g.remediation,
+            g.occurrences,
+            g.references.join(", ")
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\n## Corrective-action plan\n\nSeverity first; within a severity, the longest remediation starts first.\n\n| # | classification | gap | document | owner | allow | findings |\n|---|---|---|---|---|---|---|"
+    );
+    for a in &audit.actions {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} ({}) | {} | {} | {} | {} |",
+            a.priority,
+            a.classification.label(),
+            a.code,
+            a.reference,
+            a.document.as_deref().unwrap_or(""),
+            cell(&a.owner),
+            a.remediation,
+            cell(&a.findings.join("; "))
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\n## Clauses 4-10\n\n| clause | verdict | evidence | findings |\n|---|---|---|---|"
+    );
+    for top in &audit.clauses {
+        let _ = writeln!(
+            s,
+            "| **{} {}** | **{}** | | |",
+            top.id,
+            cell(top.title),
+            top.verdict.label()
+        );
+        for c in &top.clauses {
+            let _ = writeln!(
+                s,
+                "| {} {} | {} | {} | {} |",
+                c.id,
+                cell(c.title),
+                c.verdict.label(),
+                cell(
+                    &c.evidence
+                        .iter()
+                        .map(version)
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+                cell(&findings_text(c.findings.iter().map(|f| (
+                    f.code,
+                    f.classification,
+                    f.message.as_str()
+                ))))
+            );
+        }
+    }
+    let _ = writeln!(
+        s,
+        "\n## Annex A controls\n\n| control | SoA | verdict | procedure | evidence | owner | findings |\n|---|---|---|---|---|---|---|"
+    );
+    for c in &audit.controls {
+        let _ = writeln!(
+            s,
+            "| {} {} | {} | {} | {} | {} | {} | {} |",
+            c.id,
+            cell(c.title),
+            soa_text(c),
+            c.verdict.label(),
+            c.procedure.as_deref().unwrap_or(""),
+            c.evidence_records.join(", "),
+            c.owner.as_deref().unwrap_or(""),
+            cell(&findings_text(c.findings.iter().map(|f| (
+                f.code,
+                f.classification,
+                f.message.as_str()
+            ))))
+        );
+    }
+    if let Some(cw) = &audit.crosswalk {
+        let _ = writeln!(
+            s,
+            "\n## Crosswalk: {}\n\nOur own indicative mapping of Annex A controls; not an official crosswalk.\n\n| part | controls | conforming | nonconforming | not applicable |\n|---|---|---|---|---|",
+            cw.name
+        );
+        for p in &cw.parts {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} |",
+                p.name,
+                p.controls
+                    .iter()
+                    .map(|(c, _)| *c)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                p.conforming,
+                p.nonconforming,
+                p.not_applicable
+            );
+        }
+    }
+    s
+}
+
+fn soa_text(c: &ControlVerdict) -> String {
+    match c.applicable {
+        Some(true) => "applicable".into(),
+        Some(false) => format!(
+            "excluded: {}",
+            c.justification.as_deref().unwrap_or("(no justification)")
+        ),
+        None => "not in the SoA".into(),
+    }
+}
+
+fn findings_text<'a>(fs: impl Iterator<Item = (&'static str, Classification, &'a str)>) -> String {
+    fs.map(|(code, c, m)| format!("{code} ({c}): {m}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+// ---------------------------------------------------------------------------
+// HTML
+
+const CSS: &str = r#"
+:root { --ink:#1d2329; --muted:#5b6670; --line:#d8dde2; --major:#b42318; --minor:#b54708; --obs:#175cd3; --ok:#067647; --na:#667085; }
+* { box-sizing: border-box; }
+body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); margin: 0 auto; max-width: 1100px; padding: 2rem 1.5rem; }
+h1 { font-size: 1.6rem; margin: 0 0 .2rem; } h2 { font-size: 1.25rem; margin-top: 2.2rem; border-bottom: 2px solid var(--line); padding-bottom: .3rem; }
+.muted { color: var(--muted); }
+.banner { border-radius: 8px; padding: 1rem 1.2rem; margin: 1.2rem 0; font-weight: 600; }
+.banner.certificate-withheld { background:#fef3f2; border:1px solid #fecdca; color: var(--major); }
+.banner.corrective-action-plan { background:#fffaeb; border:1px solid #fedf89; color: var(--minor); }
+.banner.ready { background:#ecfdf3; border:1px solid #abefc6; color: var(--ok); }
+.limit { background:#fffaeb; border-left: 4px solid var(--minor); padding: .6rem 1rem; }
+.tiles { display: grid; grid-template-columns: repeat(4, 1fr); gap: .8rem; }
+.tile { border: 1px solid var(--line); border-radius: 8px; padding: .7rem 1rem; }
+.tile b { display: block; font-size: 1.6rem; }
+table { border-collapse: collapse; width: 100%; margin: .6rem 0; font-size: .92rem; }
+th, td { border-bottom: 1px solid var(--line); padding: .4rem .5rem; text-align: left; vertical-align: top; }
+th { background: #f5f7f9; }
+tr.top td { background: #fafbfc; font-weight: 600; }
+.v { white-space: nowrap; font-weight: 600; }
+.major-nonconformity, .major { color: var(--major); } .minor-nonconformity, .minor { color: var(--minor); }
+.observation { color: var(--obs); } .conformity, .improvement { color: var(--ok); } .not-applicable { color: var(--na); }
+ul.f { margin: .2rem 0; padding-left: 1.1rem; } ul.f li { margin: .1rem 0; }
+code { font: .88em ui-monospace, SFMono-Regular, Menlo, monospace; }
+nav a { margin-right: 1rem; }
+@media print { body { max-width: none; padding: 0; font-size: 11px; } nav { display: none; } h2 { break-after: avoid; } tr { break-inside: avoid; } .tiles { grid-template-columns: repeat(4, 1fr); } }
+"#;
+
+fn e(s: &str) -> String {
+    escape_html(s)
+}
+
+fn html(audit: &Audit) -> String {
+    let mut s = String::new();
+    let t = e(&title(audit));
+    let _ = write!(
+        s,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{t}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+    );
+    let _ = writeln!(
+        s,
+        "<h1>{t}</h1>\n<p class=\"muted\">{}; generated by aims {}</p>",
+        e(&moment(audit)),
+        env!("CARGO_PKG_VERSION")
+    );
+    let _ = writeln!(
+        s,
+        "<nav><a href=\"#gaps\">Gap matrix</a><a href=\"#actions\">Action plan</a><a href=\"#clauses\">Clauses</a><a href=\"#controls\">Annex A</a>{}</nav>",
+        if audit.crosswalk.is_some() {
+            "<a href=\"#crosswalk\">Crosswalk</a>"
+        } else {
+            ""
+        }
+    );
+    for l in &audit.limitations {
+        let _ = writeln!(s, "<p class=\"limit\"><b>Limitation.</b> {}</p>", e(l));
+    }
+    let r = &audit.readiness;
+    let _ = writeln!(
+        s,
+        "<div class=\"banner {}\">{}</div>",
+        r.status,
+        e(&r.summary)
+    );
+    let _ = writeln!(
+        s,
+        "<div class=\"tiles\"><div class=\"tile major\"><b>{}</b>major nonconformities</div><div class=\"tile minor\"><b>{}</b>minor nonconformities</div><div class=\"tile observation\"><b>{}</b>observations</div><div class=\"tile improvement\"><b>{}</b>opportunities for improvement</div></div>",
+        r.findings.major, r.findings.minor, r.findings.observation, r.findings.improvement
+    );
+
+    let _ = writeln!(
+        s,
+        "<h2 id=\"gaps\">Gap matrix</h2>\n<table><thead><tr><th>Gap</th><th>Classification</th><th>Certification impact</th><th>Typical remediation</th><th>Count</th><th>Clause / control</th></tr></thead><tbody>"
+    );
+    for g in &audit.gaps {
+        let _ = writeln!(
+            s,
+            "<tr><td>{} <code>{}</code></td><td class=\"v {}\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            e(g.gap),
+            g.code,
+            g.classification.as_str(),
+            g.classification.label(),
+            e(g.certification_impact),
+            g.remediation,
+            g.occurrences,
+            e(&g.references.join(", "))
+        );
+    }
+    let _ = writeln!(s, "</tbody></table>");
+
+    let _ = writeln!(
+        s,
+        "<h2 id=\"actions\">Corrective-action plan</h2>\n<p class=\"muted\">Severity first; within a severity, the longest remediation starts first.</p>\n<table><thead><tr><th>#</th><th>Classification</th><th>Action</th><th>Owner</th><th>Allow</th></tr></thead><tbody>"
+    );
+    for a in &audit.actions {
+        let items: String = a
+            .findings
+            .iter()
+            .map(|m| format!("<li>{}</li>", e(m)))
+            .collect();
+        let _ = writeln!(
+            s,
+            "<tr><td>{}</td><td class=\"v {}\">{}</td><td><code>{}</code> {} {}<ul class=\"f\">{items}</ul><span class=\"muted\">{}</span></td><td>{}</td><td>{}</td></tr>",
+            a.priority,
+            a.classification.as_str(),
+            a.classification.label(),
+            a.code,
+            e(&a.reference),
+            a.document
+                .as_deref()
+                .map(|d| format!("<b>{}</b>", e(d)))
+                .unwrap_or_default(),
+            e(&a.action),
+            e(&a.owner),
+            a.remediation
+        );
+    }
+    let _ = writeln!(s, "</tbody></table>");
+
+    let _ = writeln!(
+        s,
+        "<h2 id=\"clauses\">Clauses 4&ndash;10</h2>\n<table><thead><tr><th>Clause</th><th>Verdict</th><th>Evidence</th><th>Findings</th></tr></thead><tbody>"
+    );
+    for top in &audit.clauses {
+        let _ = writeln!(
+            s,
+            "<tr class=\"top\"><td>{} {}</td><td class=\"v {}\">{}</td><td></td><td>{}</td></tr>",
+            top.id,
+            e(top.title),
+            top.verdict.as_str(),
+            top.verdict.label(),
+            findings_html(top)
+        );
+        for c in &top.clauses {
+            let _ = writeln!(
+                s,
+                "<tr id=\"clause-{}\"><td>{} {}</td><td class=\"v {}\">{}</td><td>{}</td><td>{}</td></tr>",
+                c.id,
+                c.id,
+                e(c.title),
+                c.verdict.as_str(),
+                c.verdict.label(),
+                evidence_html(&c.evidence),
+                findings_html(c)
+            );
+        }
+    }
+    let _ = writeln!(s, "</tbody></table>");
+
+    let _ = writeln!(
+        s,
+        "<h2 id=\"controls\">Annex A controls</h2>\n<table><thead><tr><th>Control</th><th>Statement of Applicability</th><th>Verdict</th><th>Evidence</th><th>Findings</th></tr></thead><tbody>"
+    );
+    for c in &audit.controls {
+        let soa = match c.applicable {
+            Some(true) => format!(
+                "applicable; procedure {}, owner {}",
+                e(c.procedure.as_deref().unwrap_or("none")),
+                e(c.owner.as_deref().unwrap_or("none"))
+            ),
+            _ => e(&soa_text(c)),
+        };
+        let fs: String = c
+            .findings
+            .iter()
+            .map(|f| {
+                format!(
+                    "<li><code>{}</code> <span class=\"{}\">{}</span>: {}</li>",
+                    f.code,
+                    f.classification.as_str(),
+                    f.classification.as_str(),
+                    e(&f.message)
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            s,
+            "<tr id=\"control-{}\"><td>{} {}</td><td>{soa}</td><td class=\"v {}\">{}</td><td>{}</td><td><ul class=\"f\">{fs}</ul></td></tr>",
+            c.id,
+            c.id,
+            e(c.title),
+            c.verdict.as_str(),
+            c.verdict.label(),
+            evidence_html(&c.evidence)
+        );
+    }
+    let _ = writeln!(s, "</tbody></table>");
+
+    if let Some(cw) = &audit.crosswalk {
+        let _ = writeln!(
+            s,
+            "<h2 id=\"crosswalk\">Crosswalk: {}</h2>\n<p class=\"muted\">Our own indicative mapping of Annex A controls; not an official crosswalk.</p>\n<table><thead><tr><th>Part</th><th>Controls</th><th>Conforming</th><th>Nonconforming</th><th>Not applicable</th></tr></thead><tbody>",
+            e(cw.name)
+        );
+        for p in &cw.parts {
+            let cs: Vec<String> = p
+                .controls
+                .iter()
+                .map(|(c, v)| format!("<span class=\"{}\">{c}</span>", v.as_str()))
+                .collect();
+            let _ = writeln!(
+                s,
+                "<tr><td><b>{}</b><br><span class=\"muted\">{}</span></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                e(p.name),
+                e(p.about),
+                cs.join(" "),
+                p.conforming,
+                p.nonconforming,
+                p.not_applicable
+            );
+        }
+        let _ = writeln!(s, "</tbody></table>");
+    }
+    s.push_str("</body>\n</html>\n");
+    s
+}
+
+fn evidence_html(ev: &[Evidence]) -> String {
+    if ev.is_empty() {
+        return "<span class=\"muted\">none</span>".into();
+    }
+    let items: String = ev
+        .iter()
+        .map(|x| format!("<li>{}</li>", e(&version(x))))
+        .collect();
+    format!("<ul class=\"f\">{items}</ul>")
+}
+
+fn findings_html(c: &ClauseVerdict) -> String {
+    let items: String = c
+        .findings
+        .iter()
+        .map(|f| {
+            format!(
+                "<li><code>{}</code> <span class=\"{}\">{}</span>: {}</li>",
+                f.code,
+                f.classification.as_str(),
+                f.classification.as_str(),
+                e(&f.message)
+            )
+        })
+        .collect();
+    if items.is_empty() {
+        String::new()
+    } else {
+        format!("<ul class=\"f\">{items}</ul>")
+    }
+}
