@@ -55,7 +55,9 @@ fn init_then_check_is_clean() {
     let plain = tempfile::tempdir().unwrap();
     run(plain.path(), &["init", "--email", "dana@acme.example"]);
     let (code, json) = check_json(plain.path());
-    let codes: Vec<&str> = findings(&json)
+    let codes: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
         .iter()
         .map(|f| f["code"].as_str().unwrap())
         .collect();
