@@ -117,8 +117,8 @@ rule!(SOA_DECORATIVE, "ISO013", "soa-decorative", Some("6.1.3"), None, Major,
     fix: "Name in `evidence` the records that show the control operating (`aims new record`), or mark the control excluded with a justification if it is not applied.");
 
 rule!(SOA_UNTRACED, "ISO014", "soa-untraced", Some("6.1.3"), None, Minor,
-    summary: "An applicable control is not fully traced to a procedure, an owner and a risk",
-    what: "Every applicable control needs a procedure that exists and is approved, an owner role with members, and a link to a risk treatment (a risk naming the control in `controls`, or `risks` on the entry) or, for a control applied for another reason, a `note` saying why it is included. A missing link alone is an opportunity for improvement.",
+    summary: "An SoA entry is not traced: an applied control without procedure, owner or risk, or an exclusion without reason",
+    what: "An excluded control needs a justification. Every applicable control needs a procedure that exists and is approved, an owner role with members, and a link to a risk treatment (a risk naming the control in `controls`, or `risks` on the entry) or, for a control applied for another reason, a `note` saying why it is included. A missing link alone is an opportunity for improvement.",
     why: "The traceability matrix (control, procedure, evidence, owner) is what auditors build when they test the SoA (6.1.3). An unapproved procedure is not in force; a control no risk needs was not selected by the risk treatment.",
     fix: "Approve the procedure (`aims approve PRO-ID`), name an owner role, and link the control to the risks it treats.");
 
@@ -828,15 +828,21 @@ fn soa(cx: &mut Ctx) {
         if catalog::control(cid).is_none() {
             continue; // an unknown id is DOC006
         }
-        if t.get("applicable").and_then(Node::as_bool) != Some(true) {
-            continue;
-        }
         let place = |rule: &'static Rule, message: String| {
             Finding::new(rule, message)
                 .document(Some(sid))
                 .at(&s.path, &s.source, line_of(*i))
                 .under_control(cid)
         };
+        if t.get("applicable").and_then(Node::as_bool) != Some(true) {
+            if text(t, "justification").is_none() {
+                cx.out.push(place(
+                    &SOA_UNTRACED,
+                    format!("{cid} is excluded in {sid} without a justification"),
+                ));
+            }
+            continue;
+        }
         let evidence = strings(t, "evidence");
         let existing: Vec<&str> = evidence
             .iter()
