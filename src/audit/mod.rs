@@ -522,19 +522,20 @@ fn reference(f: &AuditFinding) -> String {
 }
 
 fn gaps(findings: &[Finding], all: &[AuditFinding]) -> Vec<Gap> {
-    let mut by_code: BTreeMap<&'static str, Vec<usize>> = BTreeMap::new();
+    // One row per rule and classification: a rule whose gaps differ in
+    // weight (an exclusion without reason against a missing risk link)
+    // gets a row for each.
+    let mut by_code: BTreeMap<(&'static str, Classification), Vec<usize>> = BTreeMap::new();
     for (i, f) in findings.iter().enumerate() {
-        by_code.entry(f.rule.code).or_default().push(i);
+        by_code
+            .entry((f.rule.code, all[i].classification))
+            .or_default()
+            .push(i);
     }
     let mut gaps: Vec<Gap> = by_code
         .into_iter()
-        .map(|(code, idx)| {
+        .map(|((code, worst), idx)| {
             let rule = findings[idx[0]].rule;
-            let worst = idx
-                .iter()
-                .map(|i| all[*i].classification)
-                .min()
-                .unwrap_or(rule.classification);
             let mut refs: Vec<&'static str> = idx
                 .iter()
                 .flat_map(|i| [all[*i].clause, all[*i].control])
