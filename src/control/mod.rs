@@ -163,7 +163,7 @@ pub struct Register {
     pub trust: Option<trust::ApprovedConfig>,
     /// Trust files changed since the configuration in force was approved.
     pub trust_changes: Vec<TrustChange>,
-    /// Controlled documents, by id.
+    /// Controlled documents, sorted by id.
     pub entries: Vec<Entry>,
     /// Approval tags (and commit sign-offs) that are not approvals, with the reason.
     pub refused: Vec<TagReport>,
@@ -178,7 +178,11 @@ impl Register {
         if id == CONFIG_ID {
             return Some(&self.config);
         }
-        self.entries.iter().find(|e| e.id == id)
+        // Entries are sorted by id (see `build_for`).
+        self.entries
+            .binary_search_by(|e| e.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.entries[i])
     }
 
     /// The entry for `id`, or an error that suggests the closest id.
