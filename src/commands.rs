@@ -261,29 +261,24 @@ pub struct AuditOptions<'a> {
 /// `aims audit`: every rule, filed per clause and control, with verdicts,
 /// a gap matrix and an action plan.
 pub fn audit(start: &Path, opts: &AuditOptions, out: &mut dyn Write) -> miette::Result<Outcome> {
-    let (ws, register) = match opts.as_of {
-        Some(_) => {
-            let root = workspace::discover(start)?;
-            let repo = control::require_repository(&root)?;
+    let root = workspace::discover(start)?;
+    // A past moment needs git; now can be judged without it, loudly.
+    let repo = match opts.as_of {
+        Some(_) => Ok(control::require_repository(&root)?),
+        None => control::open_repository(&root)?,
+    };
+    let (ws, register) = match repo {
+        Ok(repo) => {
             let as_of = opts.as_of.map_or(AsOf::Now, AsOf::parse);
             let (ws, register) = Register::open(&root, &repo, &as_of)?;
             (ws, Some(register))
         }
-        None => {
-            let root = workspace::discover(start)?;
-            match control::open_repository(&root)? {
-                Ok(repo) => {
-                    let (ws, register) = Register::open(&root, &repo, &AsOf::Now)?;
-                    (ws, Some(register))
-                }
-                Err(why) => {
-                    eprintln!(
-                        "aims: note: {why}; versions, approvals and authorship cannot be \
-                         assessed, and the report says so"
-                    );
-                    (Workspace::open(&root)?, None)
-                }
-            }
+        Err(why) => {
+            eprintln!(
+                "aims: note: {why}; versions, approvals and authorship cannot be \
+                 assessed, and the report says so"
+            );
+            (Workspace::open(&root)?, None)
         }
     };
     let report = crate::audit::build(

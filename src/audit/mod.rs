@@ -19,7 +19,7 @@ use serde::Serialize;
 use crate::catalog;
 use crate::control::Register;
 use crate::date::Date;
-use crate::docs::{Document, Kind, Node};
+use crate::docs::{Document, Node};
 use crate::finding::{Classification, Finding};
 use crate::rules::content;
 use crate::workspace::Workspace;
@@ -341,14 +341,10 @@ pub fn build(ws: &Workspace, register: Option<&Register>, options: &Options) -> 
     }
 
     // Controls, as the SoA states them.
-    let soa = ws
-        .documents()
-        .find(|d| d.kind() == Some(Kind::Soa) && d.id().is_some());
-    let entries: Vec<crate::docs::Table> = soa
-        .and_then(|d| d.frontmatter.get("control"))
-        .and_then(Node::as_array)
-        .map(|a| a.iter().filter_map(|n| n.as_table().cloned()).collect())
-        .unwrap_or_default();
+    let entries: Vec<&crate::docs::Table> = content::soa_entries(ws)
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
     let mut controls = Vec::new();
     for c in catalog::CONTROLS {
         let entry = entries
@@ -487,12 +483,8 @@ fn evidence(d: &Document, register: Option<&Register>) -> Evidence {
     });
     let approvals = entry
         .map(|e| {
-            let blob = e.state.last_approval().map(|a| a.claim.blob.clone());
-            e.state
-                .counted
-                .iter()
-                .map(|(a, _)| a)
-                .filter(|a| Some(&a.claim.blob) == blob.as_ref())
+            content::in_force(e)
+                .into_iter()
                 .map(|a| ApprovalRef {
                     by: a.signer_email.clone(),
                     role: a.claim.role.clone(),
@@ -576,7 +568,7 @@ fn actions(
     ws: &Workspace,
     findings: &[Finding],
     all: &[AuditFinding],
-    soa: &[crate::docs::Table],
+    soa: &[&crate::docs::Table],
 ) -> Vec<Action> {
     // One action per rule and place (document, or control for SoA entries).
     let mut groups: BTreeMap<(&'static str, String), Vec<usize>> = BTreeMap::new();

@@ -308,14 +308,15 @@ fn date(node: Option<&Node>) -> Option<Date> {
     }
 }
 
-fn tables(t: &Table, key: &str) -> Vec<(usize, Table)> {
+/// The entries of an array of tables (`[[key]]`), each with the span it
+/// occupies in the file (where a finding about it points).
+fn tables<'a>(t: &'a Table, key: &str) -> Vec<(std::ops::Range<usize>, &'a Table)> {
     t.get(key)
         .and_then(Node::as_array)
         .map(|items| {
             items
                 .iter()
-                .enumerate()
-                .filter_map(|(i, n)| n.as_table().map(|t| (i, t.clone())))
+                .filter_map(|n| n.as_table().map(|t| (n.span.clone(), t)))
                 .collect()
         })
         .unwrap_or_default()
@@ -348,7 +349,7 @@ fn list(items: &[&str]) -> String {
 
 /// The approvals that count for the content in force: the blob the last
 /// counted approval made or confirmed, and every counted approval of it.
-fn in_force(entry: &Entry) -> Vec<&crate::history::approvals::Approval> {
+pub fn in_force(entry: &Entry) -> Vec<&crate::history::approvals::Approval> {
     let Some(last) = entry.state.last_approval() else {
         return Vec::new();
     };
@@ -568,7 +569,7 @@ fn roles(cx: &mut Ctx) {
         for key in ["control", "role"] {
             for (_, t) in tables(&d.frontmatter, key) {
                 for k in ["owner", "role"] {
-                    if let Some(r) = text(&t, k)
+                    if let Some(r) = text(t, k)
                         && cx.ws.config.has_role(r)
                     {
                         used.entry(r.to_owned())
@@ -776,7 +777,8 @@ fn risks(cx: &mut Ctx, in_scope: &BTreeSet<String>) {
     }
 }
 
-fn soa_entries(ws: &Workspace) -> Vec<(usize, Table)> {
+/// The `[[control]]` entries of the (first) Statement of Applicability.
+pub fn soa_entries(ws: &Workspace) -> Vec<(std::ops::Range<usize>, &Table)> {
     of_kind(ws, Kind::Soa)
         .first()
         .map(|d| tables(&d.frontmatter, "control"))
@@ -816,14 +818,7 @@ fn soa(cx: &mut Ctx) {
         .flat_map(|r| strings(&r.frontmatter, "controls"))
         .map(str::to_owned)
         .collect();
-    let line_of = |i: usize| -> Option<std::ops::Range<usize>> {
-        s.frontmatter
-            .get("control")
-            .and_then(Node::as_array)
-            .and_then(|a| a.get(i))
-            .map(|n| n.span.clone())
-    };
-    for (i, t) in &entries {
+    for (span, t) in &entries {
         let Some(cid) = text(t, "id") else { continue };
         if catalog::control(cid).is_none() {
             continue; // an unknown id is DOC006
@@ -831,7 +826,7 @@ fn soa(cx: &mut Ctx) {
         let place = |rule: &'static Rule, message: String| {
             Finding::new(rule, message)
                 .document(Some(sid))
-                .at(&s.path, &s.source, line_of(*i))
+                .at(&s.path, &s.source, Some(span.clone()))
                 .under_control(cid)
         };
         if t.get("applicable").and_then(Node::as_bool) != Some(true) {
@@ -1120,15 +1115,8 @@ fn competence(cx: &mut Ctx) {
     };
     let mid = id(m);
     let entries = tables(&m.frontmatter, "role");
-    let span = |i: usize| {
-        m.frontmatter
-            .get("role")
-            .and_then(Node::as_array)
-            .and_then(|a| a.get(i))
-            .map(|n| n.span.clone())
-    };
     let mut seen = BTreeSet::new();
-    for (i, t) in &entries {
+    for (span, t) in &entries {
         let role = text(t, "role").unwrap_or("?");
         seen.insert(role.to_owned());
         let mut gaps: Vec<String> = Vec::new();
@@ -1160,7 +1148,7 @@ fn competence(cx: &mut Ctx) {
                     format!("{mid}: role `{role}` has {}", gaps.join("; ")),
                 )
                 .document(Some(mid))
-                .at(&m.path, &m.source, span(*i)),
+                .at(&m.path, &m.source, Some(span.clone())),
             );
         }
     }
