@@ -522,3 +522,88 @@ pub fn pr_comment(
     crate::pr_comment::render(&comment, opts.format, out).into_diagnostic()?;
     Ok(Outcome::Clean)
 }
+
+/// `aims export`: the evidence package, then one paragraph saying what
+/// was written and how to check it.
+pub fn export(
+    start: &Path,
+    opts: &crate::export::Options,
+    out: &mut dyn Write,
+) -> miette::Result<Outcome> {
+    let root = workspace::discover(start)?;
+    let s = crate::export::export(&root, &opts.out, opts)?;
+    let commit = s.commit.as_deref().map_or(String::new(), |c| {
+        format!(" (commit {})", &c[..c.len().min(12)])
+    });
+    let mut text = format!(
+        "Exported the evidence package as of {}{commit} to {}\n  \
+         {} controlled documents, {} approval records, {} files, {:.1} MB\n  \
+         manifest.json SHA-256 {} (keep it apart from the package)\n",
+        s.as_of,
+        s.out.display(),
+        s.documents,
+        s.approvals,
+        s.files + 2,
+        s.bytes as f64 / 1_000_000.0,
+        s.manifest_sha256
+    );
+    if let Some(z) = &s.zip {
+        text.push_str(&format!("  zip: {}\n", z.display()));
+    }
+    text.push_str(&format!(
+        "Open {} in a browser; check it with `aims verify-export {}`.\n",
+        s.out.join("index.html").display(),
+        s.out.display()
+    ));
+    out.write_all(text.as_bytes()).into_diagnostic()?;
+    Ok(Outcome::Clean)
+}
+
+/// `aims verify-export`: re-hashes a package; inside a repository, also
+/// checks that the commits and tags it names still exist.
+pub fn verify_export(start: &Path, package: &Path, out: &mut dyn Write) -> miette::Result<Outcome> {
+    let repo = git2::Repository::discover(start).ok();
+    let v = crate::export::verify_export(package, repo.as_ref())?;
+    let mut text = String::new();
+    for p in &v.problems {
+        text.push_str(&format!("FAIL {p}\n"));
+    }
+    for n in &v.notes {
+        text.push_str(&format!("note: {n}\n"));
+    }
+    let what = match &v.manifest {
+        Some(m) => format!(
+            "as of {}{}",
+            m.as_of,
+            m.commit.as_deref().map_or(String::new(), |c| format!(
+                ", commit {}",
+                &c[..c.len().min(12)]
+            ))
+        ),
+        None => String::new(),
+    };
+    if v.problems.is_empty() {
+        let refs = if repo.is_some() {
+            ", and every commit and approval tag it names is in the repository"
+        } else {
+            ""
+        };
+        text.push_str(&format!(
+            "OK {}: {} files match manifest.json ({what}){refs}\n",
+            package.display(),
+            v.files
+        ));
+    } else {
+        text.push_str(&format!(
+            "{} problem(s) in {}: the package is not as exported\n",
+            v.problems.len(),
+            package.display()
+        ));
+    }
+    out.write_all(text.as_bytes()).into_diagnostic()?;
+    Ok(if v.problems.is_empty() {
+        Outcome::Clean
+    } else {
+        Outcome::Findings
+    })
+}

@@ -12,6 +12,7 @@ pub mod config;
 pub mod control;
 pub mod date;
 pub mod docs;
+pub mod export;
 pub mod finding;
 pub mod gate;
 pub mod history;

@@ -151,6 +151,60 @@ enum Command {
         #[arg(long, value_enum, default_value_t = FailOn::Minor)]
         fail_on: FailOn,
     },
+    /// Write the auditor's evidence package: one folder that shows what was
+    /// in force, who approved it, how it changed, and proves it is unaltered.
+    ///
+    /// The package holds a front page (index.html), the document-control
+    /// register (HTML, CSV, JSON), every controlled document rendered as in
+    /// force on the as-of date (its last approved version; an unapproved
+    /// change is flagged and kept apart, never shown as approved) with its
+    /// Markdown source, each document's revision history with redlines
+    /// between approved versions, every approval's raw signed tag with its
+    /// verification result and key fingerprint (re-verifiable with plain
+    /// ssh-keygen or gpgv), the SoA traceability matrix, the mock audit,
+    /// and manifest.json with the SHA-256 of every file, itself hashed in
+    /// manifest.sha256. Pages work offline and print cleanly.
+    ///
+    /// The package is written to a temporary folder and moved into place,
+    /// so an interrupted export leaves nothing half-written. A non-empty
+    /// --out is refused unless --force.
+    ///
+    /// Examples:
+    ///   aims export --out evidence
+    ///   aims export --out evidence-2026-06-30 --as-of 2026-06-30 --zip evidence-2026-06-30.zip
+    ///   aims verify-export evidence
+    #[command(verbatim_doc_comment)]
+    Export {
+        /// The package folder (new, or empty; relative to -C's DIR).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Describe the AIMS as it was at the end of DATE (YYYY-MM-DD, UTC)
+        /// or at COMMIT [default: now, with the working tree].
+        #[arg(long, value_name = "DATE|COMMIT")]
+        as_of: Option<String>,
+        /// Also write the package as a zip.
+        #[arg(long, value_name = "FILE")]
+        zip: Option<PathBuf>,
+        /// Replace the package already in --out (and the zip).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check an evidence package against its manifest.
+    ///
+    /// Re-hashes every file and reports each one missing, added or altered
+    /// (exit 1). Run inside the repository, it also checks that the commits
+    /// and approval tags the package names still exist unchanged (history
+    /// not rewritten, tags not moved).
+    ///
+    /// Examples:
+    ///   aims verify-export evidence
+    ///   aims verify-export evidence-2026-06-30.zip
+    #[command(verbatim_doc_comment)]
+    VerifyExport {
+        /// The package folder or zip.
+        #[arg(value_name = "DIR|ZIP")]
+        package: PathBuf,
+    },
     /// Show a document's revisions and approvals, newest first.
     ///
     /// Each approval says whether its signature verified and whether it
@@ -346,6 +400,14 @@ fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
     }
 }
 
+/// A path given on the command line, taken from `-C`'s DIR when relative.
+fn under(chdir: &Option<PathBuf>, path: PathBuf) -> PathBuf {
+    match chdir {
+        Some(dir) if path.is_relative() => dir.join(path),
+        _ => path,
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let start = cli.chdir.clone().unwrap_or_else(|| PathBuf::from("."));
@@ -388,6 +450,23 @@ fn main() -> ExitCode {
             },
             &mut out,
         ),
+        Command::Export {
+            out: dir,
+            as_of,
+            zip,
+            force,
+        } => {
+            let opts = aims::export::Options {
+                out: under(&cli.chdir, dir),
+                as_of: as_of.as_deref(),
+                zip: zip.map(|z| under(&cli.chdir, z)),
+                force,
+            };
+            commands::export(&start, &opts, &mut out)
+        }
+        Command::VerifyExport { package } => {
+            commands::verify_export(&start, &under(&cli.chdir, package), &mut out)
+        }
         Command::Status { as_of, format } => {
             commands::status(&start, as_of.as_deref(), format, &mut out)
         }

@@ -212,16 +212,36 @@ fn html(
     from: &Side<'_>,
     to: &Side<'_>,
     hunks: &[Vec<Line>],
+    counts: (usize, usize),
+) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <title>Redline: {}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n{}</body>\n</html>\n",
+        escape_html(title),
+        html_body(title, from, to, hunks, counts)
+    )
+}
+
+/// The redline as an HTML fragment (a heading, the two sides, the hunks)
+/// for a page of one's own: rows are `tr.eq|del|ins` in `table.hunk`.
+pub fn html_fragment(title: &str, from: &Side<'_>, to: &Side<'_>) -> String {
+    let hunks = hunks(from.text, to.text);
+    html_body(title, from, to, &hunks, counts(from.text, to.text))
+}
+
+fn html_body(
+    title: &str,
+    from: &Side<'_>,
+    to: &Side<'_>,
+    hunks: &[Vec<Line>],
     (added, removed): (usize, usize),
 ) -> String {
     let mut s = String::new();
-    let title = escape_html(title);
     let _ = write!(
         s,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <title>Redline: {title}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n\
-         <h1>Redline: {title}</h1>\n<p class=\"sides\"><span class=\"from\">− {}</span><br>\
+        "<h1>Redline: {}</h1>\n<p class=\"sides\"><span class=\"from\">− {}</span><br>\
          <span class=\"to\">+ {}</span></p>\n<p>{added} line(s) added, {removed} removed.</p>\n",
+        escape_html(title),
         escape_html(&from.label),
         escape_html(&to.label)
     );
@@ -248,10 +268,10 @@ fn html(
         }
         let _ = writeln!(s, "</table>");
     }
-    let _ = writeln!(s, "</body>\n</html>");
     s
 }
 
+/// The redline page's styles (self-contained: no fonts or images).
 const STYLE: &str = "body { font: 15px/1.5 system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #1b1f24; }
 h1 { font-size: 1.4rem; }
 .sides .from { color: #a40e26; } .sides .to { color: #116329; }

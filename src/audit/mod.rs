@@ -260,6 +260,7 @@ pub fn certification_impact(c: Classification) -> &'static str {
 }
 
 /// The options of one audit.
+#[derive(Default)]
 pub struct Options {
     pub crosswalk: Option<crosswalk::Framework>,
 }
