@@ -3,25 +3,10 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use common::*;
 use serde_json::Value;
-
-/// The fixture as a git repository (`make-repo.sh`), approved with signed
-/// tags when `approve` is set.
-fn repo(name: &str, approve: bool) -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let dest = tmp.path().join(name);
-    let home = tempfile::tempdir().unwrap();
-    let mut cmd = hermetic("bash", home.path());
-    cmd.arg(project_root().join("fixtures/make-repo.sh"));
-    if approve {
-        cmd.arg("--approve");
-    }
-    succeed(cmd.args([name, dest.to_str().unwrap()]));
-    (tmp, dest)
-}
 
 fn audit_json(dir: &Path, extra: &[&str]) -> (i32, Value) {
     let mut args = vec!["audit", "--format", "json"];
@@ -324,29 +309,6 @@ fn every_annex_a_control_has_a_verdict_that_agrees_with_the_soa() {
             }
         }
     }
-}
-
-/// Commits a change to `path` as `who`.
-fn commit_change(
-    dir: &Path,
-    who: &str,
-    path: &str,
-    edit: impl FnOnce(String) -> String,
-    date: &str,
-) {
-    let file = dir.join(path);
-    let text = std::fs::read_to_string(&file).unwrap();
-    std::fs::write(&file, edit(text)).unwrap();
-    let home = tempfile::tempdir().unwrap();
-    succeed(
-        hermetic("git", home.path())
-            .current_dir(dir)
-            .env("GIT_AUTHOR_EMAIL", who)
-            .env("GIT_COMMITTER_EMAIL", who)
-            .env("GIT_AUTHOR_DATE", date)
-            .env("GIT_COMMITTER_DATE", date)
-            .args(["commit", "-q", "-am", "change"]),
-    );
 }
 
 fn codes_for(audit: &Value, code: &str) -> Vec<Value> {

@@ -340,11 +340,15 @@ impl<'a> Exporter<'a> {
             as_of: self.register.as_of.to_string(),
             commit: self.register.commit.clone(),
             working_tree: self.register.working_tree,
-            uncommitted: self
-                .entries()
-                .filter(|e| e.state.uncommitted)
-                .map(|e| e.path.clone())
-                .collect(),
+            uncommitted: {
+                let mut paths: Vec<String> = self
+                    .entries()
+                    .filter(|e| e.state.uncommitted)
+                    .map(|e| e.path.clone())
+                    .collect();
+                paths.sort();
+                paths
+            },
             references: self.refs.clone(),
             // Filled in when the package is sealed.
             files: Vec::new(),

@@ -390,8 +390,10 @@ pub fn verify(found: &Found) -> Verification {
             let expected = String::from_utf8_lossy(&line);
             let expected = expected.split_whitespace().next().unwrap_or_default();
             if expected != hex(&Sha256::digest(&json)) {
+                // Which of the two changed cannot be told; both are named.
                 v.problems.push(format!(
-                    "{MANIFEST} is altered: its SHA-256 differs from the one in {MANIFEST_HASH}"
+                    "{MANIFEST} or {MANIFEST_HASH}: altered (the SHA-256 of {MANIFEST} is not \
+                     the one {MANIFEST_HASH} holds)"
                 ));
             }
         }

@@ -178,3 +178,41 @@ pub fn keygen(dir: &Path, name: &str) -> (PathBuf, String) {
         .join(" ");
     (path, public)
 }
+
+/// The fixture as a git repository (`make-repo.sh`), approved with signed
+/// tags when `approve` is set.
+pub fn repo(name: &str, approve: bool) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dest = tmp.path().join(name);
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = hermetic("bash", home.path());
+    cmd.arg(project_root().join("fixtures/make-repo.sh"));
+    if approve {
+        cmd.arg("--approve");
+    }
+    succeed(cmd.args([name, dest.to_str().unwrap()]));
+    (tmp, dest)
+}
+
+/// Commits a change to `path` as `who`.
+pub fn commit_change(
+    dir: &Path,
+    who: &str,
+    path: &str,
+    edit: impl FnOnce(String) -> String,
+    date: &str,
+) {
+    let file = dir.join(path);
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, edit(text)).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    succeed(
+        hermetic("git", home.path())
+            .current_dir(dir)
+            .env("GIT_AUTHOR_EMAIL", who)
+            .env("GIT_COMMITTER_EMAIL", who)
+            .env("GIT_AUTHOR_DATE", date)
+            .env("GIT_COMMITTER_DATE", date)
+            .args(["commit", "-q", "-am", "change"]),
+    );
+}

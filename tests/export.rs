@@ -1,0 +1,621 @@
+//! `aims export` and `aims verify-export`: the evidence package built from
+//! real git repositories with SSH-signed approvals, checked file by file,
+//! link by link, byte by byte, and in headless Chromium.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use common::*;
+use serde_json::Value;
+
+const POLICY: &str = "aims/policy/ai-policy.md";
+const NEW_TEXT: &str = "We review every model card before each release.";
+
+/// `aims export` in `dir` with `args`; panics unless it exits `expect`.
+fn export(dir: &Path, args: &[&str], expect: i32) -> std::process::Output {
+    let mut all = vec!["export"];
+    all.extend(args);
+    let out = run(dir, &all);
+    assert_eq!(
+        code(&out),
+        expect,
+        "aims {all:?}\nstdout: {}\nstderr: {}",
+        stdout(&out),
+        stderr(&out)
+    );
+    out
+}
+
+fn verify(dir: &Path, package: &Path) -> (i32, String) {
+    let out = run(dir, &["verify-export", package.to_str().unwrap()]);
+    (code(&out), format!("{}{}", stdout(&out), stderr(&out)))
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn manifest(package: &Path) -> Value {
+    serde_json::from_str(&read(&package.join("manifest.json"))).unwrap()
+}
+
+/// Every file in the package, as `/`-separated paths.
+fn files(package: &Path) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut stack = vec![package.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(package).unwrap();
+                out.insert(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    out
+}
+
+/// Signs `aims/pol-001/v2` as Marco (top management) for the policy's
+/// content at HEAD, with the fixture's own key for him.
+fn approve_policy_v2(dir: &Path, date: &str) {
+    let blob = git(dir, &["rev-parse", &format!("HEAD:{POLICY}")]);
+    let message = format!(
+        "Approve POL-001\n\nAims-Document: POL-001\nAims-Path: {POLICY}\nAims-Blob: {}\n\
+         Aims-Role: top-management\nAims-Decision: approved\n",
+        blob.trim()
+    );
+    let key = dir.join(".git/aims-fixture-keys/marco");
+    let home = tempfile::tempdir().unwrap();
+    succeed(
+        hermetic("git", home.path())
+            .current_dir(dir)
+            .env("GIT_COMMITTER_NAME", "Marco Silva")
+            .env("GIT_COMMITTER_EMAIL", "marco.silva@northwind.example")
+            .env("GIT_COMMITTER_DATE", date)
+            .args(["-c", "gpg.format=ssh", "-c"])
+            .arg(format!("user.signingkey={}", key.display()))
+            .args(["tag", "-s", "aims/pol-001/v2", "-m", &message, "HEAD"]),
+    );
+}
+
+/// Every `href`/`src` in every page, resolved: it must name a file of the
+/// package (and, with a fragment, an element with that id).
+fn assert_links_resolve(package: &Path) {
+    let attr = regex::Regex::new(r#"(?:href|src)="([^"]*)""#).unwrap();
+    let all = files(package);
+    let mut checked = 0;
+    for page in all.iter().filter(|f| f.ends_with(".html")) {
+        let html = read(&package.join(page));
+        assert!(!html.contains("<script"), "{page} has a script");
+        assert!(!html.contains("<img"), "{page} has an image");
+        for cap in attr.captures_iter(&html) {
+            let href = cap[1].replace("&amp;", "&");
+            assert!(
+                !href.contains("://") && !href.starts_with("//") && !href.starts_with('/'),
+                "{page}: {href} leaves the package"
+            );
+            let (path, fragment) = match href.split_once('#') {
+                Some((p, f)) => (p.to_owned(), Some(f.to_owned())),
+                None => (href.clone(), None),
+            };
+            let target = if path.is_empty() {
+                page.clone()
+            } else {
+                let mut parts: Vec<&str> = page.split('/').collect();
+                parts.pop();
+                for c in path.split('/') {
+                    match c {
+                        ".." => assert!(parts.pop().is_some(), "{page}: {href} leaves the package"),
+                        "." | "" => {}
+                        c => parts.push(c),
+                    }
+                }
+                parts.join("/")
+            };
+            assert!(
+                all.contains(&target),
+                "{page}: {href} → {target} is not in the package"
+            );
+            if let Some(f) = fragment {
+                let html = read(&package.join(&target));
+                assert!(
+                    html.contains(&format!("id=\"{f}\"")),
+                    "{page}: {href}: no id {f} in {target}"
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 1000, "only {checked} links");
+}
+
+/// Flips one byte of `path` and returns what it was.
+fn tamper(path: &Path) -> Vec<u8> {
+    let before = std::fs::read(path).unwrap();
+    let mut after = before.clone();
+    let i = after.len() / 2;
+    after[i] ^= 0x01;
+    std::fs::write(path, &after).unwrap();
+    before
+}
+
+#[test]
+fn the_package_is_complete_and_verify_export_catches_any_change() {
+    if !have_tools(&["ssh-keygen"]) {
+        return;
+    }
+    let (tmp, dir) = repo("well-kept", true);
+    let ev = tmp.path().join("ev");
+    let zip = tmp.path().join("ev.zip");
+    let out = export(
+        &dir,
+        &["--out", "../ev", "--as-of", TODAY, "--zip", "../ev.zip"],
+        0,
+    );
+    assert!(
+        stdout(&out).contains("69 controlled documents"),
+        "{}",
+        stdout(&out)
+    );
+    // Not a terminal: no progress on standard error.
+    assert!(
+        !stderr(&out).contains("exporting documents"),
+        "{}",
+        stderr(&out)
+    );
+
+    let all = files(&ev);
+    for f in [
+        "index.html",
+        "style.css",
+        "register.html",
+        "register.csv",
+        "register.json",
+        "soa.html",
+        "audit.html",
+        "audit.json",
+        "approvals/index.html",
+        "approvals/allowed_signers",
+        "approvals/aims_pol-001_v1.tag",
+        "approvals/aims_pol-001_v1.payload",
+        "approvals/aims_pol-001_v1.sig",
+        "documents/POL-001/index.html",
+        "documents/POL-001/in-force.md",
+        "documents/POL-001/history.html",
+        "documents/aims.toml/in-force.toml",
+        "manifest.json",
+        "manifest.sha256",
+    ] {
+        assert!(all.contains(f), "{f} missing from {all:#?}");
+    }
+    // Every controlled document has its pages and its approved source.
+    let register: Value = serde_json::from_str(&read(&ev.join("register.json"))).unwrap();
+    let documents = register["documents"].as_array().unwrap();
+    assert_eq!(documents.len(), 69);
+    for d in documents {
+        let id = d["id"].as_str().unwrap();
+        let ext = if id == "aims.toml" { "toml" } else { "md" };
+        for f in ["index.html", "history.html", &format!("in-force.{ext}")] {
+            assert!(all.contains(&format!("documents/{id}/{f}")), "{id}/{f}");
+        }
+        assert!(
+            !all.contains(&format!("documents/{id}/working.{ext}")),
+            "{id}: all approved"
+        );
+    }
+    assert_eq!(
+        read(&ev.join("documents/POL-001/in-force.md")),
+        read(&dir.join(POLICY))
+    );
+
+    // The manifest: the commit, the day, the tool, and every file.
+    let m = manifest(&ev);
+    assert_eq!(m["schema"], "aims.export/v1");
+    assert_eq!(m["commit"], git(&dir, &["rev-parse", "HEAD"]).trim());
+    assert_eq!(m["as-of"], TODAY);
+    assert_eq!(m["tool"]["version"], env!("CARGO_PKG_VERSION"));
+    let listed: BTreeSet<String> = m["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_owned())
+        .collect();
+    let mut expected = all.clone();
+    expected.remove("manifest.json");
+    expected.remove("manifest.sha256");
+    assert_eq!(listed, expected);
+    let tag_id = git(&dir, &["rev-parse", "refs/tags/aims/pol-001/v1"]);
+    assert_eq!(m["references"]["tags"]["aims/pol-001/v1"], tag_id.trim());
+    // `sha256sum -c` agrees with the manifest's own hash line.
+    let sums = std::process::Command::new("sha256sum")
+        .current_dir(&ev)
+        .args(["-c", "manifest.sha256"])
+        .output()
+        .unwrap();
+    assert!(sums.status.success(), "{}", stdout(&sums));
+
+    // The register: who approved, verified, with tag and commit.
+    let csv = read(&ev.join("register.csv"));
+    let pol = csv.lines().find(|l| l.starts_with("POL-001,")).unwrap();
+    assert!(
+        pol.contains("marco.silva@northwind.example,top-management,2026-01-23,approved,yes,yes,1,aims/pol-001/v1"),
+        "{pol}"
+    );
+    let page = read(&ev.join("documents/POL-001/index.html"));
+    assert!(page.contains("In force: v1"), "{page}");
+    assert!(page.contains("marco.silva@northwind.example"));
+    assert!(page.contains("<table class=\"meta\">"), "frontmatter table");
+    assert!(page.contains("<h2>Commitments</h2>"), "rendered Markdown");
+
+    // The approval record is the tag as git stores it, and re-verifies
+    // with plain ssh-keygen against the exported keys, outside the repository.
+    let raw = std::fs::read(ev.join("approvals/aims_pol-001_v1.tag")).unwrap();
+    let cat = succeed(std::process::Command::new("git").current_dir(&dir).args([
+        "cat-file",
+        "tag",
+        "aims/pol-001/v1",
+    ]));
+    assert_eq!(raw, cat.stdout);
+    let approvals = read(&ev.join("approvals/index.html"));
+    let fingerprint = register["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == "POL-001")
+        .unwrap()["approvals"][0]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(fingerprint.starts_with("SHA256:") && approvals.contains(&fingerprint));
+    let payload = std::fs::File::open(ev.join("approvals/aims_pol-001_v1.payload")).unwrap();
+    let ssh = std::process::Command::new("ssh-keygen")
+        .current_dir(ev.join("approvals"))
+        .args([
+            "-Y",
+            "verify",
+            "-f",
+            "allowed_signers",
+            "-I",
+            "marco.silva@northwind.example",
+            "-n",
+            "git",
+            "-s",
+            "aims_pol-001_v1.sig",
+        ])
+        .stdin(payload)
+        .output()
+        .unwrap();
+    assert!(ssh.status.success(), "{}{}", stdout(&ssh), stderr(&ssh));
+    assert!(
+        stdout(&ssh).contains("Good \"git\" signature"),
+        "{}",
+        stdout(&ssh)
+    );
+
+    assert_links_resolve(&ev);
+
+    // Verified as exported, in the repository and outside it.
+    let (rc, text) = verify(&dir, &ev);
+    assert_eq!(rc, 0, "{text}");
+    assert!(
+        text.contains("every commit and approval tag it names is in the repository"),
+        "{text}"
+    );
+    let (rc, text) = verify(tmp.path(), &ev);
+    assert_eq!(rc, 0, "{text}");
+    assert!(text.contains("not inside a git repository"), "{text}");
+
+    // One byte changed in any kind of file: exit 1, naming it.
+    for f in [
+        "index.html",
+        "style.css",
+        "register.csv",
+        "register.json",
+        "audit.json",
+        "approvals/aims_pol-001_v1.tag",
+        "approvals/allowed_signers",
+        "documents/POL-001/in-force.md",
+        "documents/SOA-001/history.html",
+        "manifest.json",
+        "manifest.sha256",
+    ] {
+        let path = ev.join(f);
+        let before = tamper(&path);
+        let (rc, text) = verify(&dir, &ev);
+        assert_eq!(rc, 1, "{f}: {text}");
+        let named = text
+            .lines()
+            .any(|l| l.starts_with("FAIL ") && l.contains(f));
+        assert!(named, "{f}: {text}");
+        std::fs::write(&path, before).unwrap();
+    }
+    // Missing and extra files.
+    let gone = ev.join("documents/RSK-001/in-force.md");
+    let kept = std::fs::read(&gone).unwrap();
+    std::fs::remove_file(&gone).unwrap();
+    std::fs::write(ev.join("documents/POL-001/note.txt"), "added later").unwrap();
+    let (rc, text) = verify(&dir, &ev);
+    assert_eq!(rc, 1, "{text}");
+    assert!(
+        text.contains("FAIL documents/RSK-001/in-force.md: missing"),
+        "{text}"
+    );
+    assert!(
+        text.contains("FAIL documents/POL-001/note.txt: extra"),
+        "{text}"
+    );
+    std::fs::write(&gone, kept).unwrap();
+    std::fs::remove_file(ev.join("documents/POL-001/note.txt")).unwrap();
+    assert_eq!(verify(&dir, &ev).0, 0);
+
+    // The zip holds the same package under one folder.
+    let (rc, text) = verify(&dir, &zip);
+    assert_eq!(rc, 0, "{text}");
+    let altered = tmp.path().join("altered.zip");
+    rewrite_zip(&zip, &altered, "ev/register.csv");
+    let (rc, text) = verify(&dir, &altered);
+    assert_eq!(rc, 1, "{text}");
+    assert!(text.contains("FAIL register.csv: altered"), "{text}");
+}
+
+/// Copies a zip, changing one byte of the entry `name`.
+fn rewrite_zip(from: &Path, to: &Path, name: &str) {
+    let mut src = zip::ZipArchive::new(std::fs::File::open(from).unwrap()).unwrap();
+    let mut dst = zip::ZipWriter::new(std::fs::File::create(to).unwrap());
+    let mut seen = false;
+    for i in 0..src.len() {
+        let mut f = src.by_index(i).unwrap();
+        let entry = f.name().unwrap().into_owned();
+        let mut bytes = Vec::new();
+        f.read_to_end(&mut bytes).unwrap();
+        if entry == name {
+            bytes[0] ^= 0x01;
+            seen = true;
+        }
+        dst.start_file(entry, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        dst.write_all(&bytes).unwrap();
+    }
+    dst.finish().unwrap();
+    assert!(seen, "{name} not in the zip");
+}
+
+#[test]
+fn as_of_before_a_later_approval_shows_the_earlier_version_in_force() {
+    if !have_tools(&["ssh-keygen"]) {
+        return;
+    }
+    let (tmp, dir) = repo("well-kept", true);
+    let v1 = read(&dir.join(POLICY));
+    commit_change(
+        &dir,
+        "alice.moreau@northwind.example",
+        POLICY,
+        |t| t + "\n" + NEW_TEXT + "\n",
+        "2026-11-20T10:00:00Z",
+    );
+    approve_policy_v2(&dir, "2026-11-22T09:00:00Z");
+
+    // 2026-11-21: changed and committed, not yet approved.
+    let before = tmp.path().join("before");
+    export(
+        &dir,
+        &["--out", before.to_str().unwrap(), "--as-of", "2026-11-21"],
+        0,
+    );
+    let pol = before.join("documents/POL-001");
+    assert_eq!(read(&pol.join("in-force.md")), v1);
+    assert!(read(&pol.join("working.md")).contains(NEW_TEXT));
+    let page = read(&pol.join("index.html"));
+    assert!(page.contains("In force: v1"), "{page}");
+    assert!(
+        page.contains("Unapproved change:</b> 1 change(s) after v1"),
+        "{page}"
+    );
+    let content = page.split("<h2>Content</h2>").nth(1).unwrap();
+    assert!(
+        !content.contains(NEW_TEXT),
+        "the unapproved text is not shown as in force"
+    );
+    assert!(read(&pol.join("unapproved-changes.html")).contains("<ins>"));
+    assert!(!pol.join("redline-v1-v2.html").exists());
+    assert!(!read(&before.join("approvals/index.html")).contains("aims/pol-001/v2"));
+    assert_eq!(verify(&dir, &before).0, 0);
+
+    // 2026-11-23: v2 approved and in force; the redline shows the change.
+    let after = tmp.path().join("after");
+    export(
+        &dir,
+        &["--out", after.to_str().unwrap(), "--as-of", TODAY],
+        0,
+    );
+    let pol = after.join("documents/POL-001");
+    assert!(read(&pol.join("in-force.md")).contains(NEW_TEXT));
+    assert!(!pol.join("working.md").exists());
+    assert!(read(&pol.join("index.html")).contains("In force: v2"));
+    let redline = read(&pol.join("redline-v1-v2.html"));
+    assert!(
+        redline.contains(&format!("<ins>{NEW_TEXT}</ins>")) || redline.contains(NEW_TEXT),
+        "{redline}"
+    );
+    let history = read(&pol.join("history.html"));
+    assert!(
+        history.contains("redline-v1-v2.html") && history.contains("becomes v2"),
+        "{history}"
+    );
+    assert_links_resolve(&after);
+    assert_eq!(verify(&dir, &after).0, 0);
+
+    // History rewritten: the approved commit and its tag are gone.
+    let v2_commit = git(&dir, &["rev-parse", "HEAD"]);
+    git(&dir, &["tag", "-d", "aims/pol-001/v2"]);
+    git(&dir, &["reset", "-q", "--hard", "HEAD~1"]);
+    git(&dir, &["reflog", "expire", "--expire=now", "--all"]);
+    git(&dir, &["gc", "-q", "--prune=now"]);
+    let (rc, text) = verify(&dir, &after);
+    assert_eq!(rc, 1, "{text}");
+    assert!(
+        text.contains(&format!(
+            "commit {} is not in this repository",
+            v2_commit.trim()
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("tag aims/pol-001/v2 no longer exists"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_unapproved_working_change_is_flagged_never_passed_off_as_approved() {
+    if !have_tools(&["ssh-keygen"]) {
+        return;
+    }
+    let (tmp, dir) = repo("well-kept", true);
+    let approved = read(&dir.join(POLICY));
+    std::fs::write(dir.join(POLICY), format!("{approved}\n{NEW_TEXT}\n")).unwrap();
+    // A new draft, never approved, with an id that would escape the folder.
+    std::fs::write(
+        dir.join("aims/policy/draft.md"),
+        "+++\nid = \"../../escape\"\nkind = \"policy\"\ntitle = \"Draft\"\nowner = \"alice.moreau@northwind.example\"\n+++\n# Draft\n\nNot yet.\n",
+    )
+    .unwrap();
+    let ev = tmp.path().join("ev");
+    export(&dir, &["--out", ev.to_str().unwrap()], 0);
+
+    let pol = ev.join("documents/POL-001");
+    assert_eq!(read(&pol.join("in-force.md")), approved);
+    assert!(read(&pol.join("working.md")).contains(NEW_TEXT));
+    let page = read(&pol.join("index.html"));
+    assert!(page.contains("In force: v1"), "{page}");
+    assert!(page.contains("one of them uncommitted"), "{page}");
+    assert!(
+        !page
+            .split("<h2>Content</h2>")
+            .nth(1)
+            .unwrap()
+            .contains(NEW_TEXT)
+    );
+    let m = manifest(&ev);
+    assert_eq!(m["working-tree"], true);
+    assert_eq!(
+        m["uncommitted"],
+        serde_json::json!(["aims/policy/ai-policy.md", "aims/policy/draft.md"])
+    );
+
+    // The draft: inside the package, never approved, labelled as a draft.
+    let all = files(&ev);
+    let draft: Vec<&String> = all.iter().filter(|f| f.contains("escape")).collect();
+    assert!(!draft.is_empty(), "{all:#?}");
+    for f in &draft {
+        assert!(f.starts_with("documents/_._.._escape/"), "{f}");
+    }
+    assert!(!tmp.path().join("escape").exists());
+    let page = read(&ev.join("documents/_._.._escape/index.html"));
+    assert!(
+        page.contains("Never approved: no version of ../../escape is in force"),
+        "{page}"
+    );
+    assert!(page.contains("article class=\"document draft\""));
+    assert!(!all.contains("documents/_._.._escape/in-force.md"));
+    assert_links_resolve(&ev);
+    assert_eq!(verify(&dir, &ev).0, 0);
+}
+
+#[test]
+fn the_destination_is_new_or_empty_and_replaced_only_with_force() {
+    let (tmp, dir) = repo("well-kept", false);
+    let ev = tmp.path().join("ev");
+    std::fs::create_dir(&ev).unwrap();
+    std::fs::write(ev.join("notes.txt"), "mine").unwrap();
+    let out = export(&dir, &["--out", ev.to_str().unwrap()], 2);
+    assert!(stderr(&out).contains("is not empty"), "{}", stderr(&out));
+    assert_eq!(read(&ev.join("notes.txt")), "mine");
+
+    // An empty folder is fine; a second export needs --force.
+    std::fs::remove_file(ev.join("notes.txt")).unwrap();
+    export(&dir, &["--out", ev.to_str().unwrap()], 0);
+    export(&dir, &["--out", ev.to_str().unwrap()], 2);
+    export(&dir, &["--out", ev.to_str().unwrap(), "--force"], 0);
+    assert_eq!(verify(&dir, &ev).0, 0);
+
+    // Never the repository, a folder holding it, or the documents' own globs.
+    for bad in [".", "..", "aims/evidence"] {
+        let out = export(&dir, &["--out", bad, "--force"], 2);
+        assert!(!stderr(&out).is_empty());
+    }
+    assert!(dir.join("aims.toml").exists() && !dir.join("aims/evidence").exists());
+    // Nothing half-written is left behind.
+    let leftovers: Vec<PathBuf> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(".aims-export")
+        })
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    // Never approved, so nothing is in force, and the package says so.
+    let page = read(&ev.join("documents/POL-001/index.html"));
+    assert!(page.contains("Never approved"), "{page}");
+    assert!(!ev.join("documents/POL-001/in-force.md").exists());
+}
+
+#[test]
+fn the_package_renders_in_headless_chromium() {
+    if !have_tools(&["ssh-keygen", "chromium"]) {
+        return;
+    }
+    let (tmp, dir) = repo("well-kept", true);
+    let ev = tmp.path().join("ev");
+    export(&dir, &["--out", ev.to_str().unwrap(), "--as-of", TODAY], 0);
+    for (page, expect) in [
+        ("index.html", "Northwind Lending Ltd."),
+        ("documents/POL-001/index.html", "In force: v1"),
+    ] {
+        let url = format!("file://{}", ev.join(page).display());
+        let shot = tmp.path().join(format!("{}.png", page.replace('/', "_")));
+        let profile = tempfile::tempdir().unwrap();
+        let chromium = |extra: &[String]| {
+            std::process::Command::new("timeout")
+                .arg("120")
+                .arg("chromium")
+                .args([
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--window-size=1200,1500",
+                ])
+                .arg(format!("--user-data-dir={}", profile.path().display()))
+                .args(extra)
+                .arg(&url)
+                .output()
+                .unwrap()
+        };
+        let out = chromium(&[format!("--screenshot={}", shot.display())]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let png = std::fs::read(&shot).unwrap_or_else(|e| panic!("{page}: no screenshot: {e}"));
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "{page}: not a PNG");
+        assert!(
+            png.len() > 20_000,
+            "{page}: {} bytes, a blank page?",
+            png.len()
+        );
+        // The DOM Chromium built holds the page's own content.
+        let dom = chromium(&["--dump-dom".to_owned()]);
+        assert!(stdout(&dom).contains(expect), "{page}: {}", stdout(&dom));
+    }
+}
