@@ -537,13 +537,13 @@ pub fn export(
     });
     let mut text = format!(
         "Exported the evidence package as of {}{commit} to {}\n  \
-         {} controlled documents, {} approval records, {} files, {:.1} MB\n  \
+         {} controlled documents, {} approval records, {} files and the manifest, {:.1} MB\n  \
          manifest.json SHA-256 {} (keep it apart from the package)\n",
         s.as_of,
         s.out.display(),
         s.documents,
         s.approvals,
-        s.files + 2,
+        s.files,
         s.bytes as f64 / 1_000_000.0,
         s.manifest_sha256
     );

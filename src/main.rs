@@ -151,8 +151,10 @@ enum Command {
         #[arg(long, value_enum, default_value_t = FailOn::Minor)]
         fail_on: FailOn,
     },
-    /// Write the auditor's evidence package: one folder that shows what was
-    /// in force, who approved it, how it changed, and proves it is unaltered.
+    /// Write the auditor's evidence package: what was in force, approved, changed.
+    ///
+    /// One folder that shows what was in force, who approved it and how it
+    /// changed, and proves it was not altered afterwards.
     ///
     /// The package holds a front page (index.html), the document-control
     /// register (HTML, CSV, JSON), every controlled document rendered as in

@@ -49,3 +49,35 @@ fn readme_starts_with_the_two_commands() {
         "CI runs the README's test command"
     );
 }
+
+/// Every command `aims --help` lists has a row in the README's command
+/// table and an example line.
+#[test]
+fn every_command_has_a_readme_example() {
+    let text = std::fs::read_to_string(common::project_root().join("README.md")).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let help = common::succeed(common::aims(home.path()).arg("--help"));
+    let help = String::from_utf8_lossy(&help.stdout).into_owned();
+    let commands: Vec<&str> = help
+        .split("Commands:")
+        .nth(1)
+        .and_then(|s| s.split("\n\n").next())
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .collect();
+    assert!(commands.len() >= 14, "{help}");
+    for c in commands {
+        assert!(
+            text.contains(&format!("| `aims {c}")),
+            "no row for `aims {c}` in the README's command table"
+        );
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("    aims ") && l.contains(&format!("aims {c}"))),
+            "no example of `aims {c}` in the README"
+        );
+    }
+}

@@ -30,7 +30,9 @@ a { color: #175cd3; }
 .box.bad { background: var(--bad-bg); border-color: var(--bad-line); }
 .box p { margin: .3rem 0; }
 .banner { font-weight: 600; }
-.banner.certificate-withheld { color: var(--major); } .banner.corrective-action-plan { color: var(--minor); } .banner.ready { color: var(--ok); }
+.banner.certificate-withheld { color: var(--major); background: var(--bad-bg); border-color: var(--bad-line); }
+.banner.corrective-action-plan { color: var(--minor); background: var(--warn-bg); border-color: var(--warn-line); }
+.banner.ready { color: var(--ok); background: var(--ok-bg); border-color: var(--ok-line); }
 .tiles { display: grid; grid-template-columns: repeat(4, 1fr); gap: .8rem; margin: 1rem 0; }
 .tile { border: 1px solid var(--line); border-radius: 8px; padding: .6rem .9rem; }
 .tile b { display: block; font-size: 1.5rem; }
@@ -45,6 +47,7 @@ table.meta table { margin: 0; font-size: .88rem; }
 .major-nonconformity, .major { color: var(--major); } .minor-nonconformity, .minor { color: var(--minor); }
 .observation { color: var(--obs); } .conformity, .approved, .yes { color: var(--ok); } .not-applicable { color: var(--na); }
 .changed-since-approval, .review-overdue { color: var(--minor); } .never-approved, .no { color: var(--major); }
+code.fp { word-break: break-all; font-size: .8em; } .nw { white-space: nowrap; }
 code, pre { font: .88em ui-monospace, SFMono-Regular, Menlo, monospace; }
 pre { background: #f6f8fa; padding: .7rem .9rem; border-radius: 6px; overflow-x: auto; white-space: pre-wrap; word-break: break-word; }
 article.document { border-top: 1px solid var(--line); margin-top: 1rem; }

@@ -855,7 +855,7 @@ impl<'a> Exporter<'a> {
                 }
                 let verified = if a.verified {
                     format!(
-                        "<span class=\"yes\">verified</span><br><code>{}</code>",
+                        "<span class=\"yes\">verified</span><br><code class=\"fp\">{}</code>",
                         e(a.fingerprint.as_deref().unwrap_or_default())
                     )
                 } else {
@@ -867,7 +867,10 @@ impl<'a> Exporter<'a> {
                     (Some(r), _) => format!("<span class=\"no\">does not count</span>: {}", e(r)),
                 };
                 row.extend([
-                    a.date.clone().unwrap_or_default(),
+                    format!(
+                        "<span class=\"nw\">{}</span>",
+                        a.date.as_deref().unwrap_or_default()
+                    ),
                     e(a.signer.as_deref().unwrap_or("?")),
                     format!("<code>{}</code>", e(a.role.as_deref().unwrap_or("?"))),
                     a.decision.unwrap_or("-").to_owned(),
