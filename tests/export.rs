@@ -349,9 +349,25 @@ fn the_package_is_complete_and_verify_export_catches_any_change() {
         text.contains("FAIL documents/POL-001/note.txt: extra"),
         "{text}"
     );
-    std::fs::write(&gone, kept).unwrap();
+    std::fs::write(&gone, &kept).unwrap();
     std::fs::remove_file(ev.join("documents/POL-001/note.txt")).unwrap();
     assert_eq!(verify(&dir, &ev).0, 0);
+    // A symlink is not the file, even to the same bytes.
+    #[cfg(unix)]
+    {
+        let copy = tmp.path().join("copy.md");
+        std::fs::write(&copy, &kept).unwrap();
+        std::fs::remove_file(&gone).unwrap();
+        std::os::unix::fs::symlink(&copy, &gone).unwrap();
+        let (rc, text) = verify(&dir, &ev);
+        assert_eq!(rc, 1, "{text}");
+        assert!(
+            text.contains("FAIL documents/RSK-001/in-force.md: not a regular file"),
+            "{text}"
+        );
+        std::fs::remove_file(&gone).unwrap();
+        std::fs::write(&gone, &kept).unwrap();
+    }
 
     // The zip holds the same package under one folder.
     let (rc, text) = verify(&dir, &zip);
@@ -545,8 +561,16 @@ fn the_destination_is_new_or_empty_and_replaced_only_with_force() {
     export(&dir, &["--out", ev.to_str().unwrap(), "--force"], 0);
     assert_eq!(verify(&dir, &ev).0, 0);
 
+    // The zip does not go inside the package.
+    let out = export(&dir, &["--out", "../ev2", "--zip", "../ev2/ev2.zip"], 2);
+    assert!(
+        stderr(&out).contains("inside the package folder"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!tmp.path().join("ev2").exists());
     // Never the repository, a folder holding it, or the documents' own globs.
-    for bad in [".", "..", "aims/evidence"] {
+    for bad in [".", "..", "aims/evidence", "aims/x/../evidence"] {
         let out = export(&dir, &["--out", bad, "--force"], 2);
         assert!(!stderr(&out).is_empty());
     }

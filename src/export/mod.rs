@@ -82,6 +82,17 @@ pub fn export(root: &Path, out: &Path, opts: &Options) -> miette::Result<Summary
     let (ws, register) = Register::open(root, &repo, &as_of)?;
     let replace = destination(out, root, &ws, opts.force)?;
     if let Some(z) = &opts.zip
+        && resolved(&std::path::absolute(z).into_diagnostic()?)
+            .starts_with(resolved(&std::path::absolute(out).into_diagnostic()?))
+    {
+        miette::bail!(
+            help = "write the zip beside the folder, e.g. `--out evidence --zip evidence.zip`",
+            "the zip {} would be inside the package folder {}",
+            z.display(),
+            out.display()
+        );
+    }
+    if let Some(z) = &opts.zip
         && z.exists()
         && !opts.force
     {
@@ -143,7 +154,7 @@ pub fn export(root: &Path, out: &Path, opts: &Options) -> miette::Result<Summary
 fn destination(out: &Path, root: &Path, ws: &Workspace, force: bool) -> miette::Result<bool> {
     let absolute = std::path::absolute(out).into_diagnostic()?;
     let root = root.canonicalize().into_diagnostic()?;
-    let canonical = absolute.canonicalize().unwrap_or_else(|_| absolute.clone());
+    let canonical = resolved(&absolute);
     if root.starts_with(&canonical) {
         miette::bail!(
             help = "choose a new folder, e.g. `--out evidence-2026-06-30`",
@@ -191,6 +202,34 @@ fn destination(out: &Path, root: &Path, ws: &Workspace, force: bool) -> miette::
         );
     }
     Ok(true)
+}
+
+/// `path` with its longest existing prefix resolved (symlinks, `..`) and
+/// the rest normalised, for comparing a folder yet to be made.
+fn resolved(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut existing = path.to_path_buf();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (existing.file_name(), existing.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name.to_owned());
+                existing = parent.to_path_buf();
+            }
+            _ => break,
+        }
+    }
+    let mut out = existing.canonicalize().unwrap_or(existing);
+    for name in rest.iter().rev() {
+        match Path::new(name).components().next() {
+            Some(Component::ParentDir) => {
+                out.pop();
+            }
+            Some(Component::CurDir) | None => {}
+            Some(_) => out.push(name),
+        }
+    }
+    out
 }
 
 /// Progress on standard error, only when it is a terminal.
@@ -358,7 +397,8 @@ impl<'a> Exporter<'a> {
     // -----------------------------------------------------------------------
     // documents
 
-    fn blob_text(&self, blob: &str) -> miette::Result<String> {
+    /// A blob's bytes, as approved (never re-encoded).
+    fn blob_bytes(&self, blob: &str) -> miette::Result<Vec<u8>> {
         let oid = git2::Oid::from_str(blob).map_err(control::git_error)?;
         let b = self.repo.find_blob(oid).map_err(|e| {
             miette::miette!(
@@ -366,18 +406,19 @@ impl<'a> Exporter<'a> {
                 e.message()
             )
         })?;
-        Ok(String::from_utf8_lossy(b.content()).into_owned())
+        Ok(b.content().to_vec())
     }
 
-    /// The document's text as of the as-of moment (working tree, or the
+    fn blob_text(&self, blob: &str) -> miette::Result<String> {
+        Ok(lossy(&self.blob_bytes(blob)?))
+    }
+
+    /// The document's bytes as of the as-of moment (working tree, or the
     /// as-of commit's tree): what an unapproved change looks like.
-    fn current_text(&self, entry: &Entry) -> miette::Result<Option<String>> {
-        if let Some(s) = self.ws.source(&entry.path) {
-            return Ok(Some(s.to_owned()));
-        }
+    fn current_bytes(&self, entry: &Entry) -> miette::Result<Option<Vec<u8>>> {
         if self.register.working_tree {
             return match std::fs::read(self.ws.root.join(&entry.path)) {
-                Ok(b) => Ok(Some(String::from_utf8_lossy(&b).into_owned())),
+                Ok(b) => Ok(Some(b)),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
                 Err(e) => miette::bail!("cannot read {}: {e}", entry.path),
             };
@@ -392,7 +433,7 @@ impl<'a> Exporter<'a> {
             .map_err(git)?;
         Ok(crate::history::blob_at(self.repo, &tree, &entry.path)
             .map_err(git)?
-            .map(|(_, b)| String::from_utf8_lossy(&b).into_owned()))
+            .map(|(_, b)| b))
     }
 
     /// The page (from a document's folder) of the document at repository
@@ -460,25 +501,27 @@ impl<'a> Exporter<'a> {
         }
 
         let versions = versions(entry);
-        let in_force = match entry.state.last_approval() {
-            Some(a) => Some((a, self.blob_text(&a.claim.blob)?)),
+        let approved = match entry.state.last_approval() {
+            Some(a) => Some((a, self.blob_bytes(&a.claim.blob)?)),
             None => None,
         };
-        let current = self.current_text(entry)?;
+        let current = self.current_bytes(entry)?;
         let state = &entry.state;
         let unapproved = state.unapproved_changes > 0 || state.state == State::NeverApproved;
 
-        // The sources.
-        if let Some((_, text)) = &in_force {
-            self.write(&format!("{dir}/in-force.{ext}"), text)?;
+        // The sources, byte for byte.
+        if let Some((_, bytes)) = &approved {
+            self.write(&format!("{dir}/in-force.{ext}"), bytes)?;
         }
         let working = match (&current, unapproved) {
-            (Some(text), true) => {
-                self.write(&format!("{dir}/working.{ext}"), text)?;
+            (Some(bytes), true) => {
+                self.write(&format!("{dir}/working.{ext}"), bytes)?;
                 true
             }
             _ => false,
         };
+        let in_force = approved.map(|(a, b)| (a, lossy(&b)));
+        let current = current.map(|b| lossy(&b));
 
         // Redlines between consecutive approved versions.
         let mut redlines = Vec::new();
@@ -1551,6 +1594,11 @@ impl<'a> Exporter<'a> {
             .collect::<Vec<_>>()
             .join("<br>")
     }
+}
+
+/// Text for display; the package's source files keep the bytes.
+fn lossy(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// The Markdown body of a parsed document.

@@ -336,10 +336,20 @@ impl Found {
         ))
     }
 
-    fn read(&self, path: &str) -> Option<Vec<u8>> {
+    /// A file's bytes: None when absent, an error when it is not a
+    /// regular file (a symlink could point anywhere) or cannot be read.
+    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, String> {
         match self {
-            Found::Dir(dir) => fs::read(dir.join(path)).ok(),
-            Found::Zip(files) => files.get(path).cloned(),
+            Found::Zip(files) => Ok(files.get(path).cloned()),
+            Found::Dir(dir) => {
+                let full = dir.join(path);
+                match fs::symlink_metadata(&full) {
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                    Err(e) => Err(e.to_string()),
+                    Ok(m) if !m.is_file() => Err("not a regular file (a symlink?)".to_owned()),
+                    Ok(_) => fs::read(&full).map(Some).map_err(|e| e.to_string()),
+                }
+            }
         }
     }
 
@@ -378,15 +388,23 @@ pub struct Verification {
 
 pub fn verify(found: &Found) -> Verification {
     let mut v = Verification::default();
-    let Some(json) = found.read(MANIFEST) else {
-        v.problems.push(format!(
-            "{MANIFEST} is missing: this is not an aims evidence package, or it was emptied"
-        ));
-        return v;
+    let json = match found.read(MANIFEST) {
+        Ok(Some(json)) => json,
+        Ok(None) => {
+            v.problems.push(format!(
+                "{MANIFEST}: missing (this is not an aims evidence package, or it was emptied)"
+            ));
+            return v;
+        }
+        Err(e) => {
+            v.problems.push(format!("{MANIFEST}: {e}"));
+            return v;
+        }
     };
     match found.read(MANIFEST_HASH) {
-        None => v.problems.push(format!("{MANIFEST_HASH} is missing")),
-        Some(line) => {
+        Ok(None) => v.problems.push(format!("{MANIFEST_HASH}: missing")),
+        Err(e) => v.problems.push(format!("{MANIFEST_HASH}: {e}")),
+        Ok(Some(line)) => {
             let expected = String::from_utf8_lossy(&line);
             let expected = expected.split_whitespace().next().unwrap_or_default();
             if expected != hex(&Sha256::digest(&json)) {
@@ -423,8 +441,9 @@ pub fn verify(found: &Found) -> Verification {
         }
         listed.insert(f.path.as_str());
         match found.read(&f.path) {
-            None => v.problems.push(format!("{}: missing", f.path)),
-            Some(bytes) => {
+            Ok(None) => v.problems.push(format!("{}: missing", f.path)),
+            Err(e) => v.problems.push(format!("{}: {e}", f.path)),
+            Ok(Some(bytes)) => {
                 let actual = entry(&f.path, &bytes);
                 if actual.sha256 != f.sha256 || actual.size != f.size {
                     v.problems.push(format!(
