@@ -142,7 +142,7 @@ pub fn approve(root: &Path, opts: &ApproveOptions) -> miette::Result<Approved> {
                 members()
             ),
             "you authored this content of {id} (commit {}), and require-distinct-approver forbids approving your own change",
-            &rev.commit[..12.min(rev.commit.len())]
+            crate::history::short_id(&rev.commit)
         );
     }
     let approved = entry

@@ -533,7 +533,7 @@ pub fn export(
     let root = workspace::discover(start)?;
     let s = crate::export::export(&root, &opts.out, opts)?;
     let commit = s.commit.as_deref().map_or(String::new(), |c| {
-        format!(" (commit {})", &c[..c.len().min(12)])
+        format!(" (commit {})", crate::history::short_id(c))
     });
     let mut text = format!(
         "Exported the evidence package as of {}{commit} to {}\n  \
@@ -577,7 +577,7 @@ pub fn verify_export(start: &Path, package: &Path, out: &mut dyn Write) -> miett
             m.as_of,
             m.commit.as_deref().map_or(String::new(), |c| format!(
                 ", commit {}",
-                &c[..c.len().min(12)]
+                crate::history::short_id(c)
             ))
         ),
         None => String::new(),

@@ -424,7 +424,7 @@ pub fn render(comment: &Comment, format: PrFormat, out: &mut dyn Write) -> io::R
 fn markdown(c: &Comment, cap: usize) -> String {
     use std::fmt::Write as _;
     let mut s = String::new();
-    let short = |id: &str| id[..12.min(id.len())].to_owned();
+    let short = |id: &str| crate::history::short_id(id).to_owned();
     let _ = writeln!(s, "{MARKER}");
     let _ = writeln!(s, "### AIMS review\n\n**{}**\n", c.verdict);
     let more = |s: &mut String, shown: usize, total: usize, what: &str| {

@@ -296,6 +296,29 @@ fn the_package_is_complete_and_verify_export_catches_any_change() {
         "{}",
         stdout(&ssh)
     );
+    // The command the page gives for this record, run as printed.
+    let pattern = r"<pre>(ssh-keygen -Y verify [^<]*-s aims_pol-001_v1\.sig &lt; aims_pol-001_v1\.payload)</pre>";
+    let command = regex::Regex::new(pattern)
+        .unwrap()
+        .captures(&approvals)
+        .unwrap_or_else(|| panic!("no ssh-keygen command for aims/pol-001/v1"))[1]
+        .replace("&lt;", "<");
+    assert!(
+        command.contains("-I marco.silva@northwind.example")
+            && command.contains("verify-time=20260123"),
+        "{command}"
+    );
+    let ssh = std::process::Command::new("sh")
+        .current_dir(ev.join("approvals"))
+        .args(["-c", &command])
+        .output()
+        .unwrap();
+    assert!(
+        ssh.status.success(),
+        "{command}: {}{}",
+        stdout(&ssh),
+        stderr(&ssh)
+    );
 
     assert_links_resolve(&ev);
 
@@ -502,8 +525,41 @@ fn an_unapproved_working_change_is_flagged_never_passed_off_as_approved() {
         "+++\nid = \"../../escape\"\nkind = \"policy\"\ntitle = \"Draft\"\nowner = \"alice.moreau@northwind.example\"\n+++\n# Draft\n\nNot yet.\n",
     )
     .unwrap();
+    // A forged tag object whose `object` line is markup, not an id.
+    let forged = "object <img src=x>\u{e9}\u{e9}aaaa\ntype commit\ntag aims/pol-001/forged\n\
+                  tagger Eve <eve@evil.example> 1790000000 +0000\n\nApprove POL-001\n\n\
+                  Aims-Document: POL-001\nAims-Path: aims/policy/ai-policy.md\nAims-Blob: 0000\n\
+                  Aims-Role: top-management\nAims-Decision: approved\n";
+    let file = tmp.path().join("forged");
+    std::fs::write(&file, forged).unwrap();
+    let oid = git(
+        &dir,
+        &[
+            "hash-object",
+            "-t",
+            "tag",
+            "--literally",
+            "-w",
+            file.to_str().unwrap(),
+        ],
+    );
+    // update-ref would refuse it; a loose ref file is what a fetch could bring.
+    let reference = dir.join(".git/refs/tags/aims/pol-001/forged");
+    std::fs::create_dir_all(reference.parent().unwrap()).unwrap();
+    std::fs::write(&reference, oid).unwrap();
+
     let ev = tmp.path().join("ev");
     export(&dir, &["--out", ev.to_str().unwrap()], 0);
+    let approvals = read(&ev.join("approvals/index.html"));
+    assert!(
+        approvals.contains("aims/pol-001/forged"),
+        "the forged tag is listed"
+    );
+    assert!(approvals.contains("refused"), "and refused");
+    assert!(
+        !approvals.contains("<img") && approvals.contains("&lt;img"),
+        "escaped"
+    );
 
     let pol = ev.join("documents/POL-001");
     assert_eq!(read(&pol.join("in-force.md")), approved);
@@ -560,6 +616,43 @@ fn the_destination_is_new_or_empty_and_replaced_only_with_force() {
     export(&dir, &["--out", ev.to_str().unwrap()], 2);
     export(&dir, &["--out", ev.to_str().unwrap(), "--force"], 0);
     assert_eq!(verify(&dir, &ev).0, 0);
+
+    // --force replaces an evidence package, nothing else.
+    let mine = tmp.path().join("mine");
+    std::fs::create_dir(&mine).unwrap();
+    std::fs::write(mine.join("thesis.docx"), "years of work").unwrap();
+    let out = export(&dir, &["--out", mine.to_str().unwrap(), "--force"], 2);
+    assert!(
+        stderr(&out).contains("holds no evidence package"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(read(&mine.join("thesis.docx")), "years of work");
+    let out = export(&dir, &["--out", "ev3", "--zip", "aims.toml", "--force"], 2);
+    assert!(
+        stderr(&out).contains("not an evidence package zip"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(read(&dir.join("aims.toml")).contains("[roles]"));
+    let out = export(&dir, &["--out", ".git/ev", "--force"], 2);
+    assert!(stderr(&out).contains(".git"), "{}", stderr(&out));
+
+    // A manifest edited to hold text where an id belongs: reported, no crash.
+    let m = read(&ev.join("manifest.json"));
+    let commit = manifest(&ev)["commit"].as_str().unwrap().to_owned();
+    std::fs::write(
+        ev.join("manifest.json"),
+        m.replace(
+            &commit,
+            "a\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}",
+        ),
+    )
+    .unwrap();
+    let (rc, text) = verify(&dir, &ev);
+    assert_eq!(rc, 1, "{text}");
+    assert!(text.contains("FAIL manifest.json"), "{text}");
+    std::fs::write(ev.join("manifest.json"), m).unwrap();
 
     // The zip does not go inside the package.
     let out = export(&dir, &["--out", "../ev2", "--zip", "../ev2/ev2.zip"], 2);

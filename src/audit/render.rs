@@ -38,7 +38,11 @@ fn title(audit: &Audit) -> String {
 
 fn moment(audit: &Audit) -> String {
     match &audit.commit {
-        Some(c) => format!("as of {} (commit {})", audit.as_of, &c[..c.len().min(12)]),
+        Some(c) => format!(
+            "as of {} (commit {})",
+            audit.as_of,
+            crate::history::short_id(c)
+        ),
         None => format!("as of {}", audit.as_of),
     }
 }

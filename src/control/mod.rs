@@ -307,7 +307,7 @@ impl Register {
         for s in revs.signoffs.iter().filter(|s| s.time <= as_of_time) {
             let name = format!(
                 "commit {} ({}: {})",
-                &s.commit[..12.min(s.commit.len())],
+                crate::history::short_id(&s.commit),
                 s.trailer.as_str(),
                 s.email
             );

@@ -99,18 +99,28 @@ pub fn page(title: &str, depth: usize, nav: &[(String, &str)], body: &str) -> St
 /// the package path (from the page) of a controlled document, or None.
 pub type Resolve<'a> = dyn Fn(&str) -> Option<String> + 'a;
 
+/// What became of a link in a document.
+enum LinkFate {
+    /// Points at a page of the package.
+    Kept,
+    /// Shown as its text: the target is not in the package.
+    Dropped,
+    /// A web or mail address: shown as text with the address after it, so
+    /// the package never links out (and the address survives printing).
+    External(String),
+}
+
 /// Renders Markdown for the package: raw HTML is shown as text (a document
 /// must not run scripts or load anything), images become their
-/// description, links to other files become links to their package pages
-/// where `resolve` knows them and plain text otherwise; web and mail
-/// links are kept as they are.
+/// description, links to other controlled documents become links to their
+/// package pages, web and mail addresses are written out after their text,
+/// and every other link is reduced to its text.
 pub fn markdown(body: &str, resolve: &Resolve<'_>) -> String {
     let options = Options::ENABLE_TABLES
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_FOOTNOTES;
-    // Links that were dropped must drop their closing tag too.
-    let mut open_links: Vec<bool> = Vec::new();
+    let mut open_links: Vec<LinkFate> = Vec::new();
     let events = Parser::new_ext(body, options).filter_map(|ev| match ev {
         Event::Html(s) | Event::InlineHtml(s) => Some(Event::Text(s)),
         Event::Start(Tag::HtmlBlock) => Some(Event::Start(Tag::CodeBlock(CodeBlockKind::Indented))),
@@ -120,25 +130,29 @@ pub fn markdown(body: &str, resolve: &Resolve<'_>) -> String {
             dest_url,
             title,
             id,
-        }) => match link_target(&dest_url, resolve) {
-            Some(url) => {
-                open_links.push(true);
-                Some(Event::Start(Tag::Link {
-                    link_type,
-                    dest_url: CowStr::from(url),
-                    title,
-                    id,
-                }))
-            }
-            None => {
-                open_links.push(false);
-                None
-            }
-        },
+        }) => {
+            let (fate, event) = match link_target(&dest_url, resolve) {
+                Ok(url) => (
+                    LinkFate::Kept,
+                    Some(Event::Start(Tag::Link {
+                        link_type,
+                        dest_url: CowStr::from(url),
+                        title,
+                        id,
+                    })),
+                ),
+                Err(fate) => (fate, None),
+            };
+            open_links.push(fate);
+            event
+        }
         Event::End(TagEnd::Link) => match open_links.pop() {
-            Some(true) => Some(Event::End(TagEnd::Link)),
+            Some(LinkFate::Kept) => Some(Event::End(TagEnd::Link)),
+            Some(LinkFate::External(url)) => Some(Event::Text(format!(" ({url})").into())),
             _ => None,
         },
+        // Footnote references link to ids; the note's label is enough.
+        Event::FootnoteReference(name) => Some(Event::Text(format!("[{name}]").into())),
         Event::Start(Tag::Image { .. }) => Some(Event::Text("[image: ".into())),
         Event::End(TagEnd::Image) => Some(Event::Text("]".into())),
         other => Some(other),
@@ -148,27 +162,23 @@ pub fn markdown(body: &str, resolve: &Resolve<'_>) -> String {
     html
 }
 
-fn link_target(dest: &str, resolve: &Resolve<'_>) -> Option<String> {
+/// The package page a link names (relative paths to controlled documents
+/// only; a `#fragment` is dropped, as rendered headings carry no ids), or
+/// what to do with it instead.
+fn link_target(dest: &str, resolve: &Resolve<'_>) -> Result<String, LinkFate> {
     let lower = dest.to_ascii_lowercase();
-    if lower.starts_with("https://") || lower.starts_with("http://") || lower.starts_with("mailto:")
+    if ["https://", "http://", "mailto:"]
+        .iter()
+        .any(|p| lower.starts_with(p))
     {
-        return Some(dest.to_owned());
+        let shown = dest.strip_prefix("mailto:").unwrap_or(dest);
+        return Err(LinkFate::External(shown.to_owned()));
     }
-    if dest.starts_with('#') {
-        return Some(dest.to_owned());
+    if dest.contains(':') || dest.starts_with('/') || dest.starts_with('#') {
+        return Err(LinkFate::Dropped); // javascript:, file:, data:, absolute, in-page
     }
-    if lower.contains(':') || dest.starts_with('/') {
-        return None; // javascript:, file:, data:, absolute paths
-    }
-    let (path, fragment) = match dest.split_once('#') {
-        Some((p, f)) => (p, Some(f)),
-        None => (dest, None),
-    };
-    let target = resolve(path)?;
-    Some(match fragment {
-        Some(f) if !f.is_empty() => format!("{target}#{f}"),
-        _ => target,
-    })
+    let path = dest.split_once('#').map_or(dest, |(p, _)| p);
+    resolve(path).ok_or(LinkFate::Dropped)
 }
 
 /// A frontmatter value for the metadata table; strings naming a
@@ -278,11 +288,9 @@ mod tests {
         );
         assert!(!html.contains("<img"), "{html}");
         assert!(html.contains("[image: logo]"), "{html}");
-        assert!(
-            html.contains("href=\"../POL-001/index.html#scope\""),
-            "{html}"
-        );
-        assert!(html.contains("href=\"https://example.org\""), "{html}");
+        assert!(html.contains("href=\"../POL-001/index.html\""), "{html}");
+        assert!(html.contains("web (https://example.org)"), "{html}");
+        assert!(!html.contains("href=\"https"), "{html}");
         assert!(
             !html.contains("missing.md") && html.contains("gone"),
             "{html}"

@@ -44,8 +44,10 @@ use crate::control::{self, AsOf, Entry, Register};
 use crate::date::Date;
 use crate::docs::{Document, Loaded};
 use crate::history::approvals::{self, Approval, TagRecord};
+use crate::history::short_id;
 use crate::history::signature::{self, SignatureKind};
 use crate::history::state::State;
+use crate::history::tag::Decision;
 use crate::report::register::{self as register_report, ApprovalJson, StatusFormat};
 use crate::workspace::Workspace;
 
@@ -80,27 +82,9 @@ pub fn export(root: &Path, out: &Path, opts: &Options) -> miette::Result<Summary
     let repo = control::require_repository(root)?;
     let as_of = opts.as_of.map_or(AsOf::Now, AsOf::parse);
     let (ws, register) = Register::open(root, &repo, &as_of)?;
-    let replace = destination(out, root, &ws, opts.force)?;
-    if let Some(z) = &opts.zip
-        && resolved(&std::path::absolute(z).into_diagnostic()?)
-            .starts_with(resolved(&std::path::absolute(out).into_diagnostic()?))
-    {
-        miette::bail!(
-            help = "write the zip beside the folder, e.g. `--out evidence --zip evidence.zip`",
-            "the zip {} would be inside the package folder {}",
-            z.display(),
-            out.display()
-        );
-    }
-    if let Some(z) = &opts.zip
-        && z.exists()
-        && !opts.force
-    {
-        miette::bail!(
-            help = "pass --force to replace it",
-            "{} already exists",
-            z.display()
-        );
+    let replace = destination(out, root, repo.path(), &ws, opts.force)?;
+    if let Some(z) = &opts.zip {
+        zip_destination(z, out, root, repo.path(), opts.force)?;
     }
     let audit = crate::audit::build(&ws, Some(&register), &crate::audit::Options::default());
     let records = approvals::read(&repo).map_err(control::git_error)?;
@@ -151,10 +135,19 @@ pub fn export(root: &Path, out: &Path, opts: &Options) -> miette::Result<Summary
 /// package; never the repository itself, a folder holding it, or a place
 /// where the package's Markdown would become controlled documents.
 /// Returns whether an existing folder is to be replaced.
-fn destination(out: &Path, root: &Path, ws: &Workspace, force: bool) -> miette::Result<bool> {
+fn destination(
+    out: &Path,
+    root: &Path,
+    git_dir: &Path,
+    ws: &Workspace,
+    force: bool,
+) -> miette::Result<bool> {
     let absolute = std::path::absolute(out).into_diagnostic()?;
     let root = root.canonicalize().into_diagnostic()?;
     let canonical = resolved(&absolute);
+    if canonical.starts_with(resolved(git_dir)) {
+        miette::bail!("{} is inside the repository's .git folder", out.display());
+    }
     if root.starts_with(&canonical) {
         miette::bail!(
             help = "choose a new folder, e.g. `--out evidence-2026-06-30`",
@@ -195,13 +188,56 @@ fn destination(out: &Path, root: &Path, ws: &Workspace, force: bool) -> miette::
             out.display()
         );
     }
-    if absolute.join(".git").exists() || absolute.join(crate::config::FILE_NAME).exists() {
+    // --force replaces an evidence package, and nothing else.
+    match package::Found::open(&absolute).map(|f| package::is_package(&f)) {
+        Ok(true) => Ok(true),
+        _ => miette::bail!(
+            help = "choose a new folder; --force only replaces an earlier evidence package",
+            "{} is not empty and holds no evidence package (no aims manifest.json)",
+            out.display()
+        ),
+    }
+}
+
+/// Checks the zip's path: not inside the package folder or `.git`, and an
+/// existing file is replaced only with `force`, and only when it is an
+/// evidence package itself.
+fn zip_destination(
+    zip: &Path,
+    out: &Path,
+    root: &Path,
+    git_dir: &Path,
+    force: bool,
+) -> miette::Result<()> {
+    let zip_at = resolved(&std::path::absolute(zip).into_diagnostic()?);
+    if zip_at.starts_with(resolved(&std::path::absolute(out).into_diagnostic()?)) {
         miette::bail!(
-            "{} looks like a repository, not an evidence package; --force will not replace it",
+            help = "write the zip beside the folder, e.g. `--out evidence --zip evidence.zip`",
+            "the zip {} would be inside the package folder {}",
+            zip.display(),
             out.display()
         );
     }
-    Ok(true)
+    if zip_at.starts_with(resolved(git_dir)) || zip_at == resolved(root) {
+        miette::bail!("{} is not a place for the zip", zip.display());
+    }
+    if !zip.exists() {
+        return Ok(());
+    }
+    if !force {
+        miette::bail!(
+            help = "pass --force to replace it",
+            "{} already exists",
+            zip.display()
+        );
+    }
+    match package::Found::open(zip).map(|f| package::is_package(&f)) {
+        Ok(true) => Ok(()),
+        _ => miette::bail!(
+            "{} exists and is not an evidence package zip; --force will not replace it",
+            zip.display()
+        ),
+    }
 }
 
 /// `path` with its longest existing prefix resolved (symlinks, `..`) and
@@ -460,14 +496,18 @@ impl<'a> Exporter<'a> {
         self.folder(id).map(|f| format!("../{f}/index.html"))
     }
 
+    /// One verified approval that counts: what was decided, when, by whom.
     fn approval_line(&self, a: &Approval, depth: usize) -> String {
+        let decision = match a.claim.decision {
+            Decision::Approved => "approved",
+            Decision::Reviewed => "reviewed",
+        };
         format!(
-            "approved on {} by {} as <code>{}</code>; {} {}",
+            "{decision} on {} by {} as <code>{}</code> ({}, <span class=\"yes\">signature verified</span>)",
             Date::from_unix(a.time),
             e(&a.signer_email),
             e(&a.claim.role),
             self.record_link(&a.tag, depth),
-            "<span class=\"yes\">signature verified</span>"
         )
     }
 
@@ -501,8 +541,10 @@ impl<'a> Exporter<'a> {
         }
 
         let versions = versions(entry);
-        let approved = match entry.state.last_approval() {
-            Some(a) => Some((a, self.blob_bytes(&a.claim.blob)?)),
+        // The approval that made the content in force (later ones may
+        // be reviews, or the same content approved again).
+        let approved = match crate::rules::content::in_force(entry).first() {
+            Some(a) => Some((*a, self.blob_bytes(&a.claim.blob)?)),
             None => None,
         };
         let current = self.current_bytes(entry)?;
@@ -574,7 +616,7 @@ impl<'a> Exporter<'a> {
                     &crate::redline::Side {
                         label: format!(
                             "v{} in force (approved {} by {})",
-                            state.version.unwrap_or(0),
+                            state.in_force_version().unwrap_or(0),
                             Date::from_unix(a.time),
                             a.signer_email
                         ),
@@ -596,7 +638,7 @@ impl<'a> Exporter<'a> {
                 let body = format!(
                     "<div class=\"box warn\"><p><b>Not in force.</b> These changes have not been approved; \
                      the version in force is v{}.</p></div>\n{body}",
-                    state.version.unwrap_or(0)
+                    state.in_force_version().unwrap_or(0)
                 );
                 let nav = [
                     ("history.html".to_owned(), "History"),
@@ -642,7 +684,7 @@ impl<'a> Exporter<'a> {
             e(&entry.id),
             e(&entry.title)
         );
-        let version = match s.version {
+        let version = match s.in_force_version() {
             Some(v) => format!("v{v}"),
             None => "none".to_owned(),
         };
@@ -670,16 +712,21 @@ impl<'a> Exporter<'a> {
 
         // What is in force, said first and plainly.
         match in_force {
-            Some((a, _)) => {
+            Some(_) => {
                 let class = if s.unapproved_changes > 0 || s.state == State::ReviewOverdue {
                     "warn"
                 } else {
                     "ok"
                 };
+                // Every approval and review of the content in force.
+                let decisions: Vec<String> = crate::rules::content::in_force(entry)
+                    .into_iter()
+                    .map(|a| self.approval_line(a, 2))
+                    .collect();
                 let _ = writeln!(
                     body,
                     "<div class=\"box {class}\"><p><b>In force: {version}</b>, {}.</p>",
-                    self.approval_line(a, 2)
+                    decisions.join("; ")
                 );
                 if s.unapproved_changes > 0 {
                     let mut links = Vec::new();
@@ -824,7 +871,7 @@ impl<'a> Exporter<'a> {
                     });
                 vec![
                     format!("v{}", v.number),
-                    format!("<code>{}</code>", &v.blob[..v.blob.len().min(12)]),
+                    format!("<code>{}</code>", e(short_id(v.blob))),
                     by,
                     redline,
                 ]
@@ -851,7 +898,7 @@ impl<'a> Exporter<'a> {
                 .map_or(String::new(), |v| format!("becomes v{}", v.number));
             vec![
                 Date::from_unix(r.time).to_string(),
-                format!("<code>{}</code>", &r.commit[..r.commit.len().min(12)]),
+                format!("<code>{}</code>", e(short_id(&r.commit))),
                 e(&r.author_email),
                 format!("<code>{}</code>", e(&r.path)),
                 version,
@@ -919,7 +966,7 @@ impl<'a> Exporter<'a> {
                     a.decision.unwrap_or("-").to_owned(),
                     self.record_link(&a.tag, depth),
                     a.commit.as_deref().map_or(String::new(), |c| {
-                        format!("<code>{}</code>", &c[..c.len().min(12)])
+                        format!("<code>{}</code>", e(short_id(c)))
                     }),
                     verified,
                     counts,
@@ -1034,7 +1081,7 @@ impl<'a> Exporter<'a> {
             let _ = writeln!(
                 body,
                 "<h2>Re-verify by hand</h2>\n<p>Keys in force: {}.</p>\n\
-                 <pre>ssh-keygen -Y verify -f allowed_signers -I SIGNER -n git \\\n  -O verify-time=YYYYMMDDHHMMSS -s NAME.sig &lt; NAME.payload</pre>\n\
+                 <pre>ssh-keygen -Y verify -f allowed_signers -I SIGNER -n git \\\n  -O verify-time=YYYYMMDDHHMMSSZ -s NAME.sig &lt; NAME.payload</pre>\n\
                  <p>In the repository: <code>git cat-file tag NAME</code> prints the <code>.tag</code> file byte for byte, and \
                  <code>git -c gpg.ssh.allowedSignersFile=allowed_signers verify-tag NAME</code> checks it. \
                  OpenPGP signatures: <code>gpgv --keyring ./approvers.gpg NAME.sig NAME.payload</code>.</p>",
@@ -1050,6 +1097,21 @@ impl<'a> Exporter<'a> {
         for entry in self.entries() {
             for a in register_report::approvals(entry, self.register) {
                 rows.push((entry.id.clone(), a));
+            }
+        }
+        // Refused tags that name no controlled document (unreadable
+        // trailers, an id nobody carries): shown, never dropped.
+        for r in &self.register.refused {
+            let named = r
+                .document
+                .as_deref()
+                .filter(|d| self.register.entry(d).is_some());
+            if named.is_none()
+                && let Some(a) = register_report::refused(r)
+            {
+                self.approval_record(&a)?;
+                let doc = r.document.clone().unwrap_or_else(|| "(none)".to_owned());
+                rows.push((doc, a));
             }
         }
         body.push_str("<h2>All approvals</h2>\n");
@@ -1135,13 +1197,13 @@ impl<'a> Exporter<'a> {
         signature::split(raw).signature.map(|(k, _)| k)
     }
 
-    /// The tagger time as ssh-keygen's `verify-time` wants it (UTC).
+    /// The tagger time as ssh-keygen's `verify-time` takes it (`Z`: UTC).
     fn tagger_time(&self, name: &str) -> Option<String> {
         let (_, t) = self.raw_tags.get(name)?.tagger()?;
         let d = Date::from_unix(t);
         let secs = t.rem_euclid(86_400);
         Some(format!(
-            "{}{:02}{:02}{:02}",
+            "{}{:02}{:02}{:02}Z",
             d.to_string().replace('-', ""),
             secs / 3600,
             secs % 3600 / 60,
@@ -1177,7 +1239,7 @@ impl<'a> Exporter<'a> {
                     })
                     .collect::<Vec<_>>()
                     .join("<br>");
-                let version = match (s.version, s.unapproved_changes) {
+                let version = match (s.in_force_version(), s.unapproved_changes) {
                     (None, _) => "-".to_owned(),
                     (Some(v), 0) => format!("v{v}"),
                     (Some(v), n) => format!("v{v} + {n} unapproved"),
@@ -1294,7 +1356,7 @@ impl<'a> Exporter<'a> {
         let doc = |id: &str| -> String {
             match (self.folder(id), self.register.entry(id)) {
                 (Some(f), Some(entry)) => {
-                    let v = match entry.state.version {
+                    let v = match entry.state.in_force_version() {
                         Some(v) => format!("v{v}"),
                         None => "never approved".to_owned(),
                     };
@@ -1470,7 +1532,7 @@ impl<'a> Exporter<'a> {
              <li>{}: {} controlled documents; {} approved, {} with unapproved changes, {} never approved, {} overdue for review (also {} and {})</li>\
              <li>{}: control → applicability → procedure → evidence → owner</li>\
              <li>{}: verdicts per clause and control, gap matrix, corrective-action plan (also {})</li>\
-             <li>{}: {} signed records with their verification results and the keys to re-verify them</li>\
+             <li>{}: {} approval records (signed tags and commit sign-offs, refused ones too) with their verification results and the keys to re-verify them</li>\
              <li>{} and {}: the SHA-256 of every file</li></ul>",
             link("register.html", "Document-control register"),
             entries.len(),
@@ -1500,7 +1562,9 @@ impl<'a> Exporter<'a> {
                 vec![
                     link(&format!("documents/{f}/index.html"), &x.id),
                     e(&x.title),
-                    x.state.version.map_or("-".to_owned(), |v| format!("v{v}")),
+                    x.state
+                        .in_force_version()
+                        .map_or("-".to_owned(), |v| format!("v{v}")),
                     format!(
                         "<span class=\"{}\">{}</span>",
                         x.state.state.as_str(),

@@ -82,6 +82,19 @@ pub fn safe_component(s: &str) -> String {
     if out.is_empty() {
         out.push('_');
     }
+    // Names Windows reserves for devices, with or without an extension.
+    let stem = out
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    let device = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || (stem.len() == 4
+            && (stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.as_bytes()[3].is_ascii_digit());
+    if device {
+        out.insert(0, '_');
+    }
     out
 }
 
@@ -97,7 +110,8 @@ impl Names {
         if let Some(n) = self.given.get(key) {
             return n.clone();
         }
-        let base = safe_component(key);
+        let mut base = safe_component(key);
+        base.truncate(110); // room for a `-N` suffix within 120
         let lower = |s: &str| s.to_ascii_lowercase();
         // Case-insensitive file systems would merge names differing by case.
         let mut name = base.clone();
@@ -378,6 +392,14 @@ impl Found {
     }
 }
 
+/// Whether `found` holds an evidence package's manifest (of any integrity):
+/// what `--force` may replace.
+pub fn is_package(found: &Found) -> bool {
+    matches!(found.read(MANIFEST), Ok(Some(json))
+        if serde_json::from_slice::<serde_json::Value>(&json)
+            .is_ok_and(|m| m["schema"] == SCHEMA))
+}
+
 /// What is wrong with a package, one line each, naming the file.
 #[derive(Debug, Default)]
 pub struct Verification {
@@ -417,6 +439,11 @@ pub fn verify(found: &Found) -> Verification {
         }
     }
     let manifest: Manifest = match serde_json::from_slice(&json) {
+        Ok(m @ Manifest { .. }) if m.schema != SCHEMA => {
+            v.problems
+                .push(format!("{MANIFEST}: schema `{}`, not `{SCHEMA}`", m.schema));
+            return v;
+        }
         Ok(m) => m,
         Err(e) => {
             v.problems.push(format!("{MANIFEST} cannot be read: {e}"));
@@ -499,6 +526,11 @@ mod tests {
         assert_eq!(safe_component(".."), "_.");
         assert_eq!(safe_component(""), "_");
         assert_eq!(safe_component("aims/pol-001/v1"), "aims_pol-001_v1");
+        assert_eq!(safe_component("CON"), "_CON");
+        assert_eq!(safe_component("nul.md"), "_nul.md");
+        assert_eq!(safe_component("COM1"), "_COM1");
+        assert_eq!(safe_component("CONTROL"), "CONTROL");
+        assert_eq!(safe_component(&"x".repeat(300)).len(), 120);
         assert!(!is_safe_path("../x") && !is_safe_path("/x") && !is_safe_path("a//b"));
         assert!(!is_safe_path("a/./b") && !is_safe_path(""));
         assert!(is_safe_path("documents/POL-001/index.html"));

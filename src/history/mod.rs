@@ -49,3 +49,10 @@ pub fn ident_email(root: &std::path::Path, which: &str) -> Result<String, String
         .filter(|e| out.status.success() && !e.is_empty())
         .ok_or_else(|| String::from_utf8_lossy(&out.stderr).trim().to_owned())
 }
+
+/// An object id shortened for people: its first 12 characters (cut on a
+/// character boundary, since ids read from tag text or a manifest are not
+/// always hex).
+pub fn short_id(id: &str) -> &str {
+    id.char_indices().nth(12).map_or(id, |(i, _)| &id[..i])
+}

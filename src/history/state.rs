@@ -70,6 +70,13 @@ impl ControlState {
     pub fn last_approval(&self) -> Option<&Approval> {
         self.counted.last().map(|(a, _)| a)
     }
+
+    /// The version number of the content in force. It differs from
+    /// `version` (the count of approved contents) when an earlier content
+    /// was approved again.
+    pub fn in_force_version(&self) -> Option<u32> {
+        self.counted.last().map(|(_, v)| *v)
+    }
 }
 
 /// Derives a document's state from its revisions (oldest first) and the

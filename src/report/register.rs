@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::control::{Entry, Register, not_counted_reason};
 use crate::date::Date;
-use crate::history::approvals::Approval;
+use crate::history::approvals::{Approval, TagReport};
 use crate::history::state::State;
 use crate::history::tag::Decision;
 
@@ -76,26 +76,33 @@ pub fn approvals(entry: &Entry, register: &Register) -> Vec<ApprovalJson> {
         .iter()
         .filter(|r| r.document.as_deref() == Some(entry.id.as_str()))
     {
-        let Err(invalid) = &r.outcome else { continue };
-        out.push((
-            r.time.unwrap_or(0),
-            ApprovalJson {
-                signer: r.tagger.clone(),
-                role: r.role.clone(),
-                date: r.time.map(|t| Date::from_unix(t).to_string()),
-                decision: None,
-                verified: false,
-                counts: false,
-                version: None,
-                commit: r.commit.clone(),
-                tag: r.name.clone(),
-                fingerprint: None,
-                reason: Some(invalid.to_string()),
-            },
-        ));
+        if let Some(json) = refused(r) {
+            out.push((r.time.unwrap_or(0), json));
+        }
     }
     out.sort_by(|a, b| (a.0, &a.1.tag).cmp(&(b.0, &b.1.tag)));
     out.into_iter().map(|(_, a)| a).collect()
+}
+
+/// A refused tag (or sign-off) as the register shows it; None for a
+/// report that is not a refusal.
+pub fn refused(r: &TagReport) -> Option<ApprovalJson> {
+    let Err(invalid) = &r.outcome else {
+        return None;
+    };
+    Some(ApprovalJson {
+        signer: r.tagger.clone(),
+        role: r.role.clone(),
+        date: r.time.map(|t| Date::from_unix(t).to_string()),
+        decision: None,
+        verified: false,
+        counts: false,
+        version: None,
+        commit: r.commit.clone(),
+        tag: r.name.clone(),
+        fingerprint: None,
+        reason: Some(invalid.to_string()),
+    })
 }
 
 /// A verified approval: it counts (with the version it made) or not (with
@@ -294,7 +301,7 @@ fn render_human(register: &Register, out: &mut dyn Write) -> io::Result<()> {
     };
     let when = match (&register.commit, register.working_tree) {
         (_, true) => "the working tree".to_owned(),
-        (Some(c), false) => format!("commit {}", &c[..c.len().min(12)]),
+        (Some(c), false) => format!("commit {}", crate::history::short_id(c)),
         (None, false) => "no commit".to_owned(),
     };
     writeln!(
@@ -442,7 +449,7 @@ pub fn render_log(
             format!(
                 "{}  commit {}  {} <{}>  {}  — {mark}",
                 Date::from_unix(r.time),
-                &r.commit[..12.min(r.commit.len())],
+                crate::history::short_id(&r.commit),
                 r.author_name,
                 r.author_email,
                 r.path
@@ -491,7 +498,7 @@ pub fn render_log(
             format!(
                 "{}  commit {}  {}: {}  — commit signature verified",
                 Date::from_unix(s.time),
-                &s.commit[..12.min(s.commit.len())],
+                crate::history::short_id(&s.commit),
                 s.trailer.as_str(),
                 s.email
             ),

@@ -1007,7 +1007,7 @@ fn outdated(cx: &mut Ctx, a: &Document) {
             (Some(r), _) => Some(format!(
                 "{sys} changed on {} (commit {}) after {aid} was last approved on {approved}",
                 Date::from_unix(r.time),
-                &r.commit[..r.commit.len().min(12)]
+                crate::history::short_id(&r.commit)
             )),
             (None, true) => Some(format!(
                 "{sys} has an uncommitted change made after {aid} was last approved on {approved}"
