@@ -347,9 +347,8 @@ fn side(
 ) -> miette::Result<(String, String)> {
     let git = |e: git2::Error| miette::miette!("{}", e.message());
     let blob_text = |blob: &str| -> miette::Result<String> {
-        let oid = git2::Oid::from_str(blob).map_err(git)?;
-        let b = repo.find_blob(oid).map_err(git)?;
-        Ok(String::from_utf8_lossy(b.content()).into_owned())
+        let bytes = crate::history::blob(repo, blob).map_err(git)?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
     };
     let approved_label = |a: &crate::history::approvals::Approval, v: u32| {
         format!(
@@ -359,15 +358,11 @@ fn side(
             a.claim.role
         )
     };
-    let versions: Vec<(&crate::history::approvals::Approval, u32)> = {
-        let mut seen = Vec::new();
-        for (a, v) in &entry.state.counted {
-            if !seen.iter().any(|(_, sv): &(_, u32)| *sv == *v) {
-                seen.push((a, *v));
-            }
-        }
-        seen
-    };
+    let versions: Vec<(&crate::history::approvals::Approval, u32)> = entry
+        .versions()
+        .into_iter()
+        .map(|v| (v.approvals[0], v.number))
+        .collect();
     let lower = spec.to_ascii_lowercase();
     if lower == "working" || lower == "worktree" {
         let text = std::fs::read(root.join(&entry.path))

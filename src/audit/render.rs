@@ -384,18 +384,7 @@ fn html(audit: &Audit) -> String {
     for l in &audit.limitations {
         let _ = writeln!(s, "<p class=\"limit\"><b>Limitation.</b> {}</p>", e(l));
     }
-    let r = &audit.readiness;
-    let _ = writeln!(
-        s,
-        "<div class=\"banner {}\">{}</div>",
-        r.status,
-        e(&r.summary)
-    );
-    let _ = writeln!(
-        s,
-        "<div class=\"tiles\"><div class=\"tile major\"><b>{}</b>major nonconformities</div><div class=\"tile minor\"><b>{}</b>minor nonconformities</div><div class=\"tile observation\"><b>{}</b>observations</div><div class=\"tile improvement\"><b>{}</b>opportunities for improvement</div></div>",
-        r.findings.major, r.findings.minor, r.findings.observation, r.findings.improvement
-    );
+    s.push_str(&readiness_html(audit));
 
     let _ = writeln!(
         s,
@@ -542,6 +531,21 @@ fn html(audit: &Audit) -> String {
     }
     s.push_str("</body>\n</html>\n");
     s
+}
+
+/// The readiness banner and the four counts (`div.banner.<status>`,
+/// `div.tiles`), for the report and the evidence package's front page.
+pub fn readiness_html(audit: &Audit) -> String {
+    let r = &audit.readiness;
+    format!(
+        "<div class=\"banner {}\">{}</div>\n<div class=\"tiles\"><div class=\"tile major\"><b>{}</b>major nonconformities</div><div class=\"tile minor\"><b>{}</b>minor nonconformities</div><div class=\"tile observation\"><b>{}</b>observations</div><div class=\"tile improvement\"><b>{}</b>opportunities for improvement</div></div>\n",
+        r.status,
+        e(&r.summary),
+        r.findings.major,
+        r.findings.minor,
+        r.findings.observation,
+        r.findings.improvement
+    )
 }
 
 fn evidence_html(ev: &[Evidence]) -> String {

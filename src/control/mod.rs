@@ -139,6 +139,34 @@ pub struct Entry {
     pub state: ControlState,
 }
 
+/// An approved version of a document: its number, the approvals that
+/// gave or confirmed it (oldest first), and its content's blob.
+#[derive(Clone, Debug)]
+pub struct Version<'a> {
+    pub number: u32,
+    pub blob: &'a str,
+    pub approvals: Vec<&'a Approval>,
+}
+
+impl Entry {
+    /// The approved versions, oldest first.
+    pub fn versions(&self) -> Vec<Version<'_>> {
+        let mut out: Vec<Version> = Vec::new();
+        for (a, v) in &self.state.counted {
+            match out.iter_mut().find(|x| x.number == *v) {
+                Some(x) => x.approvals.push(a),
+                None => out.push(Version {
+                    number: *v,
+                    blob: &a.claim.blob,
+                    approvals: vec![a],
+                }),
+            }
+        }
+        out.sort_by_key(|v| v.number);
+        out
+    }
+}
+
 /// A trust file (allowed signers, keyring) that differs from the approved one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TrustChange {

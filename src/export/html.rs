@@ -29,7 +29,7 @@ a { color: #175cd3; }
 .box.warn { background: var(--warn-bg); border-color: var(--warn-line); }
 .box.bad { background: var(--bad-bg); border-color: var(--bad-line); }
 .box p { margin: .3rem 0; }
-.banner { font-weight: 600; }
+.banner { font-weight: 600; border-radius: 8px; padding: .8rem 1.1rem; margin: 1rem 0; border: 1px solid var(--line); }
 .banner.certificate-withheld { color: var(--major); background: var(--bad-bg); border-color: var(--bad-line); }
 .banner.corrective-action-plan { color: var(--minor); background: var(--warn-bg); border-color: var(--warn-line); }
 .banner.ready { color: var(--ok); background: var(--ok-bg); border-color: var(--ok-line); }
@@ -45,7 +45,7 @@ table.meta th { width: 12rem; background: #f8fafb; font-weight: 600; }
 table.meta table { margin: 0; font-size: .88rem; }
 .v { white-space: nowrap; font-weight: 600; }
 .major-nonconformity, .major { color: var(--major); } .minor-nonconformity, .minor { color: var(--minor); }
-.observation { color: var(--obs); } .conformity, .approved, .yes { color: var(--ok); } .not-applicable { color: var(--na); }
+.observation { color: var(--obs); } .conformity, .approved, .yes, .improvement { color: var(--ok); } .not-applicable { color: var(--na); }
 .changed-since-approval, .review-overdue { color: var(--minor); } .never-approved, .no { color: var(--major); }
 code.fp { word-break: break-all; font-size: .8em; } .nw { white-space: nowrap; }
 code, pre { font: .88em ui-monospace, SFMono-Regular, Menlo, monospace; }

@@ -32,6 +32,12 @@ pub fn blob_at(
     }
 }
 
+/// A blob's bytes by id (hex), as stored.
+pub fn blob(repo: &git2::Repository, id: &str) -> Result<Vec<u8>, git2::Error> {
+    let oid = git2::Oid::from_str(id)?;
+    Ok(repo.find_blob(oid)?.content().to_vec())
+}
+
 /// The email in `git var WHICH` (`GIT_AUTHOR_IDENT`, `GIT_COMMITTER_IDENT`),
 /// which honours the environment and every configuration file git reads;
 /// the error is git's own message.

@@ -227,6 +227,60 @@ pub fn render_status(
     }
 }
 
+/// The register for a spreadsheet (the evidence package's register.csv):
+/// one row per document and approval, a document without approvals on a
+/// row of its own, so that a filter shows any signer, tag or verdict.
+pub fn approvals_csv(register: &Register) -> String {
+    let mut s = String::from(
+        "id,title,kind,owner,path,version,state,review_due,unapproved_changes,\
+         approval_signer,approval_role,approval_date,approval_decision,approval_verified,\
+         approval_counts,approval_version,approval_tag,approval_commit,approval_fingerprint,approval_note\n",
+    );
+    for entry in rows(register) {
+        let st = &entry.state;
+        let doc = [
+            entry.id.clone(),
+            entry.title.clone(),
+            entry.kind.clone(),
+            entry.owner.clone(),
+            entry.path.clone(),
+            st.version.map_or(String::new(), |v| v.to_string()),
+            st.state.as_str().to_owned(),
+            st.review_due.map_or(String::new(), |d| d.to_string()),
+            st.unapproved_changes.to_string(),
+        ];
+        let approvals = approvals(entry, register);
+        let yes_no = |b: bool| if b { "yes" } else { "no" }.to_owned();
+        let mut rows: Vec<Vec<String>> = approvals
+            .iter()
+            .map(|a| {
+                vec![
+                    a.signer.clone().unwrap_or_default(),
+                    a.role.clone().unwrap_or_default(),
+                    a.date.clone().unwrap_or_default(),
+                    a.decision.unwrap_or_default().to_owned(),
+                    yes_no(a.verified),
+                    yes_no(a.counts),
+                    a.version.map_or(String::new(), |v| v.to_string()),
+                    a.tag.clone(),
+                    a.commit.clone().unwrap_or_default(),
+                    a.fingerprint.clone().unwrap_or_default(),
+                    a.reason.clone().unwrap_or_default(),
+                ]
+            })
+            .collect();
+        if rows.is_empty() {
+            rows.push(vec![String::new(); 11]);
+        }
+        for row in rows {
+            let line: Vec<String> = doc.iter().chain(&row).map(|f| csv_field(f)).collect();
+            s.push_str(&line.join(","));
+            s.push('\n');
+        }
+    }
+    s
+}
+
 fn version_label(e: &Entry) -> String {
     match (e.state.version, e.state.unapproved_changes) {
         (None, _) => "-".to_owned(),
