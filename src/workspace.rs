@@ -281,17 +281,21 @@ fn matching_files(root: &Path, config: &Config) -> miette::Result<BTreeSet<Strin
             let Ok(rel) = entry.path().strip_prefix(root) else {
                 continue;
             };
-            let rel = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
+            let rel = slash_path(rel);
             if config.classify_path(&rel).is_some() {
                 out.insert(rel);
             }
         }
     }
     Ok(out)
+}
+
+/// A relative path as a repository path: components joined by `/`.
+pub fn slash_path(rel: &Path) -> String {
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// The directory part of a glob before its first wildcard: `aims/**/*.md` →

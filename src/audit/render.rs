@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use crate::audit::{Audit, ClauseVerdict, ControlVerdict, Evidence};
+use crate::audit::{Audit, AuditFinding, ClauseVerdict, ControlVerdict, Evidence};
 use crate::finding::Classification;
 use crate::redline::escape_html;
 use crate::report::markdown::cell;
@@ -69,6 +69,20 @@ fn version(e: &Evidence) -> String {
 // ---------------------------------------------------------------------------
 // terminal
 
+/// A verdict's findings under its line: observations and worse.
+fn findings_lines(s: &mut String, findings: &[AuditFinding]) {
+    for f in findings
+        .iter()
+        .filter(|f| f.classification <= Classification::Observation)
+    {
+        let _ = writeln!(
+            s,
+            "             - {} {}: {}",
+            f.code, f.classification, f.message
+        );
+    }
+}
+
 fn human(audit: &Audit) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "{} {}", title(audit), moment(audit));
@@ -98,33 +112,13 @@ fn human(audit: &Audit) -> String {
                     .collect();
                 let _ = writeln!(s, "             evidence: {}", ids.join(", "));
             }
-            for f in c
-                .findings
-                .iter()
-                .filter(|f| f.classification <= Classification::Observation)
-            {
-                let _ = writeln!(
-                    s,
-                    "             - {} {}: {}",
-                    f.code, f.classification, f.message
-                );
-            }
+            findings_lines(&mut s, &c.findings);
         }
     }
     let _ = writeln!(s, "\nAnnex A controls");
     for c in &audit.controls {
         let _ = writeln!(s, "  {:<8} {:<22} {}", c.id, c.verdict.label(), c.title);
-        for f in c
-            .findings
-            .iter()
-            .filter(|f| f.classification <= Classification::Observation)
-        {
-            let _ = writeln!(
-                s,
-                "             - {} {}: {}",
-                f.code, f.classification, f.message
-            );
-        }
+        findings_lines(&mut s, &c.findings);
     }
     let _ = writeln!(s, "\nGap matrix");
     for g in &audit.gaps {

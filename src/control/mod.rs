@@ -509,11 +509,23 @@ impl Register {
         repo: &Repository,
         as_of: &AsOf,
     ) -> miette::Result<(Workspace, Register)> {
+        let records = approvals::read(repo).map_err(git_error)?;
+        Register::open_with(root, repo, as_of, &records)
+    }
+
+    /// [`Register::open`] from the approval tags already read (`records`,
+    /// from [`approvals::read`]), for a caller that needs them too.
+    pub fn open_with(
+        root: &Path,
+        repo: &Repository,
+        as_of: &AsOf,
+        records: &[TagRecord],
+    ) -> miette::Result<(Workspace, Register)> {
         let head = head_commit(repo)?;
         match as_of {
             AsOf::Now => {
                 let ws = Workspace::open(root)?;
-                let reg = Register::build(&ws, repo, head, now(), true)?;
+                let reg = Register::build_for(&ws, repo, head, now(), true, records, None)?;
                 Ok((ws, reg))
             }
             AsOf::Date(date) => {
@@ -527,7 +539,7 @@ impl Register {
                         "the branch has no commit on or before {date}"
                     )
                 })?;
-                Register::at_commit(root, repo, commit, end)
+                Register::at_commit(root, repo, commit, end, records)
             }
             AsOf::Commit(spec) => {
                 let commit = repo
@@ -541,7 +553,7 @@ impl Register {
                             e.message()
                         )
                     })?;
-                Register::at_commit(root, repo, commit.id(), commit.time().seconds())
+                Register::at_commit(root, repo, commit.id(), commit.time().seconds(), records)
             }
         }
     }
@@ -554,13 +566,14 @@ impl Register {
         repo: &Repository,
         commit: Oid,
         time: i64,
+        records: &[TagRecord],
     ) -> miette::Result<(Workspace, Register)> {
         let tree = repo
             .find_commit(commit)
             .and_then(|c| c.tree())
             .map_err(|e| miette::miette!("{}", e.message()))?;
         let ws = Workspace::from_tree(root, repo, &tree)?;
-        let reg = Register::build(&ws, repo, Some(commit), time, false)?;
+        let reg = Register::build_for(&ws, repo, Some(commit), time, false, records, None)?;
         Ok((ws, reg))
     }
 }

@@ -77,12 +77,7 @@ impl<'a> Exporter<'a> {
         }
         let path = parts.join("/");
         let id = self.by_path.get(path.as_str())?;
-        Some(format!("../{}/index.html", self.folder(id)?))
-    }
-
-    /// Link from a document's page to the page of another id.
-    pub(super) fn doc_link_from_doc(&self, id: &str) -> Option<String> {
-        self.folder(id).map(|f| format!("../{f}/index.html"))
+        self.doc_href(id, "index.html", 2)
     }
 
     pub(super) fn document(&mut self, entry: &'a Entry) -> miette::Result<()> {
@@ -392,7 +387,7 @@ impl<'a> Exporter<'a> {
         };
         match doc {
             Some(d) => {
-                let link = |v: &str| self.doc_link_from_doc(v).filter(|_| v != entry.id);
+                let link = |v: &str| self.doc_href(v, "index.html", 2).filter(|_| v != entry.id);
                 s.push_str("<h2>Metadata</h2>\n");
                 s.push_str(&html::metadata(&d.frontmatter, &link));
                 s.push_str("\n<h2>Content</h2>\n");
@@ -480,7 +475,7 @@ impl<'a> Exporter<'a> {
 
         body.push_str("<h2>Approvals</h2>\n<p class=\"muted\">Every approval naming this document: those that count, verified ones that do not, and refused tags.</p>\n");
         let all = register_report::approvals(entry, self.register);
-        body.push_str(&self.approvals_table(&all, 2, false));
+        body.push_str(&self.approvals_rows(all.iter().map(|a| (None, a)), 2, false));
         let nav = [("index.html".to_owned(), entry.id.as_str())];
         let page = html::page(&format!("History of {}", entry.id), 2, &nav, &body);
         self.write(&format!("{dir}/history.html"), page)

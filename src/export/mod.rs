@@ -84,13 +84,14 @@ pub struct Summary {
 pub fn export(root: &Path, out: &Path, opts: &Options) -> miette::Result<Summary> {
     let repo = control::require_repository(root)?;
     let as_of = opts.as_of.map_or(AsOf::Now, AsOf::parse);
-    let (ws, register) = Register::open(root, &repo, &as_of)?;
+    // The tags are read once: for the register, and for their raw bytes.
+    let records = approvals::read(&repo).map_err(control::git_error)?;
+    let (ws, register) = Register::open_with(root, &repo, &as_of, &records)?;
     let replace = destination(out, root, repo.path(), &ws, opts.force)?;
     if let Some(z) = &opts.zip {
         zip_destination(z, out, root, repo.path(), opts.force)?;
     }
     let audit = crate::audit::build(&ws, Some(&register), &crate::audit::Options::default());
-    let records = approvals::read(&repo).map_err(control::git_error)?;
 
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -357,6 +358,22 @@ impl<'a> Exporter<'a> {
 
     fn folder(&self, id: &str) -> Option<&str> {
         self.folders.get(id)
+    }
+
+    /// The path to `file` in the folder of document `id`, from a page
+    /// `depth` folders below the package root; None for an id the package
+    /// has no folder for.
+    fn doc_href(&self, id: &str, file: &str, depth: usize) -> Option<String> {
+        let f = self.folder(id)?;
+        Some(format!("{}documents/{f}/{file}", "../".repeat(depth)))
+    }
+
+    /// The id, linked to its document's page where the package has one.
+    fn doc_link(&self, id: &str, depth: usize) -> String {
+        match self.doc_href(id, "index.html", depth) {
+            Some(href) => link(&href, id),
+            None => e(id),
+        }
     }
 
     fn write(&mut self, path: &str, bytes: impl AsRef<[u8]>) -> miette::Result<()> {

@@ -380,11 +380,7 @@ impl Found {
                         continue;
                     }
                     let rel = e.path().strip_prefix(dir).map_err(|e| e.to_string())?;
-                    let rel: Vec<String> = rel
-                        .components()
-                        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                        .collect();
-                    out.insert(rel.join("/"));
+                    out.insert(crate::workspace::slash_path(rel));
                 }
                 Ok(out)
             }

@@ -18,7 +18,6 @@ impl<'a> Exporter<'a> {
             .entries()
             .map(|entry| {
                 let s = &entry.state;
-                let folder = self.folder(&entry.id).unwrap_or("_");
                 let approvals = crate::rules::content::in_force(entry)
                     .iter()
                     .map(|a| {
@@ -38,7 +37,7 @@ impl<'a> Exporter<'a> {
                     (Some(v), n) => format!("v{v} + {n} unapproved"),
                 };
                 vec![
-                    link(&format!("documents/{folder}/index.html"), &entry.id),
+                    self.doc_link(&entry.id, 0),
                     e(&entry.title),
                     e(&entry.kind),
                     e(&entry.owner),
@@ -50,7 +49,8 @@ impl<'a> Exporter<'a> {
                     ),
                     approvals,
                     s.review_due.map_or("-".to_owned(), |d| d.to_string()),
-                    link(&format!("documents/{folder}/history.html"), "history"),
+                    self.doc_href(&entry.id, "history.html", 0)
+                        .map_or(String::new(), |h| link(&h, "history")),
                 ]
             })
             .collect();
@@ -90,15 +90,15 @@ impl<'a> Exporter<'a> {
             })
         };
         let doc = |id: &str| -> String {
-            match (self.folder(id), self.register.entry(id)) {
-                (Some(f), Some(entry)) => {
+            match self.register.entry(id) {
+                Some(entry) => {
                     let v = match entry.state.in_force_version() {
                         Some(v) => format!("v{v}"),
                         None => "never approved".to_owned(),
                     };
                     format!(
                         "{} <span class=\"{}\">({v}{})</span>",
-                        link(&format!("documents/{f}/index.html"), id),
+                        self.doc_link(id, 0),
                         entry.state.state.as_str(),
                         if entry.state.unapproved_changes > 0 {
                             " + unapproved change"
@@ -107,7 +107,7 @@ impl<'a> Exporter<'a> {
                         }
                     )
                 }
-                _ => format!("<span class=\"no\">{} (no such document)</span>", e(id)),
+                None => format!("<span class=\"no\">{} (no such document)</span>", e(id)),
             }
         };
         let rows: Vec<Vec<String>> = self
@@ -282,9 +282,8 @@ impl<'a> Exporter<'a> {
         }
         for (kind, docs) in by_kind {
             let rows = docs.iter().map(|x| {
-                let f = self.folder(&x.id).unwrap_or("_");
                 vec![
-                    link(&format!("documents/{f}/index.html"), &x.id),
+                    self.doc_link(&x.id, 0),
                     e(&x.title),
                     x.state
                         .in_force_version()
@@ -326,10 +325,7 @@ impl<'a> Exporter<'a> {
         if scopes.is_empty() {
             return "<span class=\"no\">no scope document</span>".to_owned();
         }
-        let page = |id: &str| match self.folder(id) {
-            Some(f) => link(&format!("documents/{f}/index.html"), id),
-            None => e(id),
-        };
+        let page = |id: &str| self.doc_link(id, 0);
         let title_of = |id: &str| {
             self.register
                 .entry(id)
@@ -339,30 +335,13 @@ impl<'a> Exporter<'a> {
             .iter()
             .filter_map(|d| {
                 let id = d.id()?;
-                let list = |key: &str| -> Vec<String> {
-                    d.frontmatter
-                        .get(key)
-                        .and_then(|v| v.as_array())
-                        .map(|a| {
-                            a.iter()
-                                .filter_map(|x| x.as_str())
-                                .map(|s| format!("{}{}", page(s), title_of(s)))
-                                .collect()
-                        })
-                        .unwrap_or_default()
+                let (in_scope, excluded) = crate::rules::content::scope_systems(d);
+                let named = |ids: Vec<&str>| -> Vec<String> {
+                    ids.into_iter()
+                        .map(|s| format!("{}{}", page(s), title_of(s)))
+                        .collect()
                 };
-                let excluded: Vec<String> = d
-                    .frontmatter
-                    .get("exclusion")
-                    .and_then(|v| v.as_array())
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|t| t.as_table()?.str("ai-system"))
-                            .map(|s| format!("{}{}", page(s), title_of(s)))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let in_scope = list("in-scope");
+                let (in_scope, excluded) = (named(in_scope), named(excluded));
                 Some(format!(
                     "{}{}<br>In scope: {}<br>Excluded: {}",
                     page(id),

@@ -32,15 +32,6 @@ impl<'a> Exporter<'a> {
         }
     }
 
-    pub(super) fn approvals_table(
-        &self,
-        all: &[ApprovalJson],
-        depth: usize,
-        with_document: bool,
-    ) -> String {
-        self.approvals_rows(all.iter().map(|a| (None, a)), depth, with_document)
-    }
-
     pub(super) fn approvals_rows<'b>(
         &self,
         rows: impl Iterator<Item = (Option<&'b str>, &'b ApprovalJson)>,
@@ -52,13 +43,7 @@ impl<'a> Exporter<'a> {
                 let mut row = Vec::new();
                 if with_document {
                     let doc = doc.unwrap_or_default();
-                    row.push(match self.folder(doc) {
-                        Some(f) => link(
-                            &format!("{}documents/{f}/index.html", "../".repeat(depth)),
-                            doc,
-                        ),
-                        None => e(doc),
-                    });
+                    row.push(self.doc_link(doc, depth));
                 }
                 let verified = if a.verified {
                     format!(

@@ -366,6 +366,17 @@ pub fn in_force(entry: &Entry) -> Vec<&crate::history::approvals::Approval> {
 // ---------------------------------------------------------------------------
 // 4.3
 
+/// A scope document's AI systems: those in `in-scope`, and those its
+/// `[[exclusion]]` entries leave out (ids trimmed, empty ones dropped).
+pub fn scope_systems(scope: &Document) -> (Vec<&str>, Vec<&str>) {
+    let in_scope = strings(&scope.frontmatter, "in-scope");
+    let excluded = tables(&scope.frontmatter, "exclusion")
+        .into_iter()
+        .filter_map(|(_, t)| text(t, "ai-system"))
+        .collect();
+    (in_scope, excluded)
+}
+
 /// Returns the ids of the AI systems in scope.
 fn scope(cx: &mut Ctx) -> BTreeSet<String> {
     let scopes = of_kind(cx.ws, Kind::Scope);
@@ -380,14 +391,9 @@ fn scope(cx: &mut Ctx) -> BTreeSet<String> {
         );
         return systems.iter().map(|d| id(d).to_owned()).collect();
     };
-    let in_scope: BTreeSet<String> = strings(&scope.frontmatter, "in-scope")
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
-    let excluded: BTreeSet<String> = tables(&scope.frontmatter, "exclusion")
-        .iter()
-        .filter_map(|(_, t)| text(t, "ai-system").map(str::to_owned))
-        .collect();
+    let (in_scope, excluded) = scope_systems(scope);
+    let in_scope: BTreeSet<String> = in_scope.into_iter().map(str::to_owned).collect();
+    let excluded: BTreeSet<String> = excluded.into_iter().map(str::to_owned).collect();
     for sys in &systems {
         let sid = id(sys);
         let (i, e) = (in_scope.contains(sid), excluded.contains(sid));
