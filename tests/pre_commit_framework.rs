@@ -46,7 +46,7 @@ fn add_toolchain(cmd: &mut Command) {
         .env("CARGO_NET_OFFLINE", "true")
         .env(
             "CARGO_TARGET_DIR",
-            project_root().join("target/pre-commit-framework"),
+            target_dir().join("pre-commit-framework"),
         )
         .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
         .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
@@ -54,6 +54,14 @@ fn add_toolchain(cmd: &mut Command) {
     if rustup_home.is_dir() {
         cmd.env("RUSTUP_HOME", rustup_home);
     }
+}
+
+/// Cargo's target directory for this build: `CARGO_TARGET_DIR` when the
+/// suite runs with one (as `.ci/run` does from a copy), else `target/`.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| project_root().join("target"))
 }
 
 /// This checkout as a git repository pre-commit can clone at one commit:
