@@ -37,9 +37,12 @@ fn main() {
         if rel_str == "README.md" {
             continue;
         }
+        // Relative to the manifest, not an absolute path: the generated
+        // file stays right when the same target directory builds another
+        // copy of the sources.
+        let include = format!("/policy-templates/{rel_str}");
         code.push_str(&format!(
-            "    ({rel_str:?}, include_str!({:?})),\n",
-            base.join(&rel)
+            "    ({rel_str:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), {include:?}))),\n"
         ));
     }
     code.push_str("];\n");

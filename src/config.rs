@@ -46,6 +46,7 @@ struct RawAims {
     #[serde(default = "default_signers")]
     allowed_signers: String,
     gpg_keyring: Option<String>,
+    revoked_keys: Option<String>,
     #[serde(default = "yes")]
     require_distinct_approver: bool,
     certification_date: Option<toml::value::Datetime>,
@@ -80,6 +81,8 @@ pub struct Config {
     pub protected_branches: Vec<String>,
     pub allowed_signers: String,
     pub gpg_keyring: Option<String>,
+    /// Keys whose every signature is void (compromised), one per line.
+    pub revoked_keys: Option<String>,
     pub require_distinct_approver: bool,
     pub certification_date: Option<Date>,
     /// Role name → member emails.
@@ -284,6 +287,7 @@ impl Config {
         let paths = [
             ("allowed-signers", Some(&raw.aims.allowed_signers)),
             ("gpg-keyring", raw.aims.gpg_keyring.as_ref()),
+            ("revoked-keys", raw.aims.revoked_keys.as_ref()),
         ];
         for (key, path) in paths {
             if let Some(path) = path
@@ -304,6 +308,7 @@ impl Config {
             protected_branches: raw.aims.protected_branches,
             allowed_signers: raw.aims.allowed_signers,
             gpg_keyring: raw.aims.gpg_keyring,
+            revoked_keys: raw.aims.revoked_keys,
             require_distinct_approver: raw.aims.require_distinct_approver,
             certification_date,
             roles,

@@ -91,6 +91,18 @@ impl Date {
     }
 }
 
+/// A Unix time as `YYYY-MM-DD HH:MM UTC`.
+pub fn format_time(secs: i64) -> String {
+    let day = secs.div_euclid(86_400);
+    let rest = secs.rem_euclid(86_400);
+    format!(
+        "{} {:02}:{:02} UTC",
+        Date::from_days(day),
+        rest / 3600,
+        rest % 3600 / 60
+    )
+}
+
 fn days_in_month(year: i32, month: u8) -> u8 {
     match month {
         2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,

@@ -25,8 +25,8 @@ use crate::control::{self, CONFIG_ID, Entry, Register};
 use crate::docs::{Kind, Loaded};
 use crate::finding::Finding;
 use crate::history::approvals;
-use crate::history::revisions::Revision;
-use crate::history::state::{self, Policy, State};
+use crate::history::revisions::{self, Revision};
+use crate::history::state::{ControlState, State};
 use crate::rules::{self, control::UNAPPROVED_ON_PROTECTED};
 use crate::workspace::Workspace;
 
@@ -100,6 +100,12 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
         return Ok(Checked { ws, findings });
     }
 
+    // Approved documents the index no longer holds as such: deleted, or
+    // left without a readable frontmatter or without their id.
+    let all_ids: BTreeSet<&str> = ws.documents().filter_map(|d| d.id()).collect();
+    let removed =
+        removed_documents(&repo, &head_tree, &ws.config, &blobs, &all_ids).map_err(git)?;
+
     // The staged documents' history: their paths now and the paths their
     // approvals name (a document moved since its approval).
     let records = approvals::read(&repo).map_err(git)?;
@@ -121,9 +127,19 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
             )
         })
         .collect();
+    for (_, path, _) in &removed {
+        if let Some(is_prd) = ws.config.classify_path(path) {
+            paths.insert((path.clone(), is_prd));
+        }
+    }
+    let asked: BTreeSet<&str> = staged_ids
+        .iter()
+        .copied()
+        .chain(removed.iter().map(|(id, _, _)| id.as_str()))
+        .collect();
     for record in &records {
         if let Some(claim) = record.claim()
-            && staged_ids.contains(claim.document.as_str())
+            && asked.contains(claim.document.as_str())
             && let Some(is_prd) = ws.config.classify_path(&claim.path)
         {
             paths.insert((claim.path.clone(), is_prd));
@@ -140,7 +156,7 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
         .documents()
         .filter_map(|d| Some((d.id()?, d.path.as_str(), *changed.get(d.path.as_str())?)))
         .collect();
-    let only: BTreeSet<String> = staged_docs.iter().map(|d| d.0.to_owned()).collect();
+    let only: BTreeSet<String> = asked.iter().map(|id| (*id).to_owned()).collect();
     let now = control::now();
     let register = Register::build_for(
         &narrowed,
@@ -157,16 +173,17 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
         // configuration does not.
         return Ok(Checked { ws, findings });
     }
-    let policy_config = approved.unwrap_or(&ws.config);
+    let policy_config = &register.policy;
     let author = crate::history::ident_email(root, "GIT_AUTHOR_IDENT").unwrap_or_default();
-    let staged_revision = |path: &str, blob: Oid| Revision {
+    let staged_revision = |path: &str, blob: String, kind: Option<String>| Revision {
         commit: "(staged)".to_owned(),
         author_name: String::new(),
         author_email: author.clone(),
         committer_email: author.clone(),
         time: now,
-        blob: blob.to_string(),
+        blob,
         path: path.to_owned(),
+        kind,
     };
 
     let mut seen = BTreeSet::new();
@@ -177,65 +194,172 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
         let Some(entry) = register.entry(id) else {
             continue;
         };
-        let kind = Kind::parse(&entry.kind).unwrap_or(Kind::Record);
-        let policy = policy_of(policy_config, kind);
-        if let Some(f) = judge_staged(entry, &policy, staged_revision(path, blob), now, &branch) {
-            findings.push(finish(f, entry, &policy, policy_config, path, &ws));
+        let kind = narrowed
+            .documents()
+            .find(|d| d.path == path)
+            .and_then(|d| d.kind_name())
+            .map(str::to_owned);
+        let after = register.derive_with(entry, staged_revision(path, blob.to_string(), kind), now);
+        if let Some(f) = judge_staged(entry, &after, &branch, Change::Content) {
+            findings.push(finish(f, entry, policy_config, path, &ws));
         }
     }
-    if let Some(blob) = changed.get(crate::config::FILE_NAME)
-        && let Some(in_force) = &register.trust
-    {
-        let config = &in_force.root.config;
-        let policy = policy_of(config, Kind::Policy);
-        let path = crate::config::FILE_NAME;
-        if let Some(f) = judge_staged(
-            &register.config,
-            &policy,
-            staged_revision(path, *blob),
-            now,
-            &branch,
-        ) {
-            findings.push(finish(f, &register.config, &policy, config, path, &ws));
+    for (id, path, _) in &removed {
+        let Some(entry) = register.entry(id) else {
+            continue;
+        };
+        let removal = staged_revision(path, revisions::NO_CONTENT.to_owned(), None);
+        let after = register.derive_with(entry, removal, now);
+        if let Some(f) = judge_staged(entry, &after, &branch, Change::Removal) {
+            findings.push(finish(f, entry, policy_config, path, &ws));
+        }
+    }
+    // The configuration: a staged change to any trust file needs a
+    // configuration approval of exactly the staged files.
+    if let Some(in_force) = &register.trust {
+        let staged = staged_trust_files(&repo, &index, &ws.config).map_err(git)?;
+        let committed = crate::control::trust::files_of_commit(&repo, head).map_err(git)?;
+        if staged != committed {
+            let mut approved_here = false;
+            for a in &register.config.state.pending {
+                let tagged = Oid::from_str(&a.commit)
+                    .and_then(|c| crate::control::trust::files_of_commit(&repo, c));
+                approved_here |= tagged.is_ok_and(|f| f == staged);
+            }
+            if !approved_here {
+                let version = register.config.state.version.unwrap_or(0);
+                let last = format!(
+                    " (last approved by {} as {} on {})",
+                    in_force.approval.signer_email,
+                    in_force.approval.claim.role,
+                    crate::date::Date::from_unix(in_force.approval.time)
+                );
+                let f = Finding::new(
+                    &UNAPPROVED_ON_PROTECTED,
+                    format!(
+                        "the configuration `aims.toml` is approved at v{version}{last}; this commit changes \
+                         it or a trust file it names on protected branch `{branch}`, and the new \
+                         configuration has no approval"
+                    ),
+                );
+                let path = crate::config::FILE_NAME;
+                findings.push(finish(
+                    f,
+                    &register.config,
+                    &in_force.root.config,
+                    path,
+                    &ws,
+                ));
+            }
         }
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok(Checked { ws, findings })
 }
 
-/// Who approves a kind, and how, under `config`.
-fn policy_of(config: &Config, kind: Kind) -> Policy<'_> {
-    let kind_policy = config.kind_policy(kind);
-    Policy {
-        approver_roles: &kind_policy.approvers,
-        review_interval: kind_policy.review_interval,
-        require_distinct_approver: config.require_distinct_approver,
+/// What a staged change does to a document.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Change {
+    Content,
+    Removal,
+}
+
+/// Approved documents of HEAD that the index no longer holds as such:
+/// (id, path, blob at HEAD). A document whose id is staged at another path
+/// moved; it is not removed.
+fn removed_documents(
+    repo: &Repository,
+    head_tree: &git2::Tree<'_>,
+    config: &Config,
+    staged: &BTreeMap<String, Oid>,
+    staged_ids: &BTreeSet<&str>,
+) -> Result<Vec<(String, String, Oid)>, git2::Error> {
+    let mut out = Vec::new();
+    let prefixes: Vec<String> = config
+        .documents
+        .iter()
+        .chain(&config.prds)
+        .map(|g| crate::workspace::literal_prefix(g))
+        .collect();
+    let mut before: Vec<(String, Oid, bool)> = Vec::new();
+    head_tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+        let dir = dir.trim_end_matches('/');
+        // Descend only where a glob can match.
+        if entry.kind() == Some(git2::ObjectType::Tree) {
+            let path = if dir.is_empty() {
+                entry.name().unwrap_or_default().to_owned()
+            } else {
+                format!("{dir}/{}", entry.name().unwrap_or_default())
+            };
+            let reachable = prefixes.iter().any(|p| {
+                p.is_empty()
+                    || *p == path
+                    || p.starts_with(&format!("{path}/"))
+                    || path.starts_with(&format!("{p}/"))
+            });
+            return if reachable {
+                git2::TreeWalkResult::Ok
+            } else {
+                git2::TreeWalkResult::Skip
+            };
+        }
+        if let Ok(name) = entry.name() {
+            let path = if dir.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{dir}/{name}")
+            };
+            if let Some(is_prd) = config.classify_path(&path)
+                && staged.get(&path) != Some(&entry.id())
+            {
+                before.push((path, entry.id(), is_prd));
+            }
+        }
+        git2::TreeWalkResult::Ok
+    })?;
+    for (path, blob, is_prd) in before {
+        let content = repo.find_blob(blob)?;
+        let Loaded::Document(d) = crate::docs::load(&path, content.content(), is_prd) else {
+            continue;
+        };
+        let Some(id) = d.id() else { continue };
+        if !staged_ids.contains(id) {
+            out.push((id.to_owned(), path, blob));
+        }
     }
+    Ok(out)
+}
+
+/// The trust files as the index holds them (paths from the staged aims.toml).
+fn staged_trust_files(
+    repo: &Repository,
+    index: &git2::Index,
+    config: &Config,
+) -> Result<crate::control::trust::TrustFiles, git2::Error> {
+    let id = |path: &str| index.get_path(Path::new(path), 0).map(|e| e.id.to_string());
+    let _ = repo;
+    Ok(crate::control::trust::TrustFiles {
+        config: id(crate::config::FILE_NAME),
+        signers: id(&config.allowed_signers),
+        keyring: config.gpg_keyring.as_deref().and_then(id),
+        revoked: config.revoked_keys.as_deref().and_then(id),
+    })
 }
 
 /// The finding for a staged change to an approved document whose new
-/// content would not be approved, or None.
+/// state (`after`) would not be approved, or None.
 fn judge_staged(
     entry: &Entry,
-    policy: &Policy<'_>,
-    staged: Revision,
-    now: i64,
+    after: &ControlState,
     branch: &str,
+    change: Change,
 ) -> Option<Finding> {
     let version = entry.state.version?; // never approved: a draft may change
-    // Every verified approval naming the document, whether it counted
-    // before or not: one may approve exactly the staged content.
-    let approvals: Vec<_> = entry
-        .state
-        .counted
-        .iter()
-        .map(|(a, _)| a.clone())
-        .chain(entry.state.not_counted.iter().map(|(a, _)| a.clone()))
-        .collect();
-    let mut revisions = entry.revisions.clone();
-    revisions.push(staged);
-    let after = state::derive(&revisions, &approvals, policy, now, false);
-    if after.state != State::ChangedSinceApproval {
+    let fine = match change {
+        Change::Content => after.state != State::ChangedSinceApproval,
+        Change::Removal => after.state == State::Withdrawn,
+    };
+    if fine || entry.state.state == State::Withdrawn {
         return None;
     }
     let last = match entry.state.last_approval() {
@@ -247,37 +371,36 @@ fn judge_staged(
         ),
         None => String::new(),
     };
+    let what = format!("`{}` ({})", entry.id, entry.title);
     Some(Finding::new(
         &UNAPPROVED_ON_PROTECTED,
-        format!(
-            "{what} is approved at v{version}{last}; this commit changes it on protected branch `{branch}`, \
-             and the new content has no approval",
-            what = if entry.id == CONFIG_ID {
-                "the configuration `aims.toml`".to_owned()
-            } else {
-                format!("`{}` ({})", entry.id, entry.title)
-            },
-        ),
+        match change {
+            Change::Content => format!(
+                "{what} is approved at v{version}{last}; this commit changes it on protected branch \
+                 `{branch}`, and the new content has no approval"
+            ),
+            Change::Removal => format!(
+                "{what} is approved at v{version}{last}; this commit removes it (or leaves it without \
+                 its id) on protected branch `{branch}`, and the withdrawal has no approval"
+            ),
+        },
     ))
 }
 
 /// Adds the way forward and the location to a gate finding.
-fn finish(
-    f: Finding,
-    entry: &Entry,
-    policy: &Policy<'_>,
-    config: &Config,
-    path: &str,
-    ws: &Workspace,
-) -> Finding {
-    let f = f
-        .document(Some(&entry.id))
-        .help(format!(
-            "commit it on a branch instead (`git switch -c change/{id}` keeps what is staged), open a pull request, \
-             and ask {who} to run `aims approve {id}` there",
-            id = entry.id,
-            who = approvers(policy.approver_roles, config),
-        ));
+fn finish(f: Finding, entry: &Entry, config: &Config, path: &str, ws: &Workspace) -> Finding {
+    let kind = if entry.id == CONFIG_ID {
+        Kind::Policy
+    } else {
+        Kind::parse(&entry.kind).unwrap_or(Kind::Record)
+    };
+    let roles = &config.kind_policy(kind).approvers;
+    let f = f.document(Some(&entry.id)).help(format!(
+        "commit it on a branch instead (`git switch -c change/{id}` keeps what is staged), open a pull request, \
+         and ask {who} to run `aims approve {id}` there",
+        id = entry.id,
+        who = approvers(roles, config),
+    ));
     match ws.source(path) {
         Some(source) => f.at(path, source, Some(0..0)),
         None => f.at_line(path, 1),
@@ -432,26 +555,38 @@ pub fn pre_push(root: &Path, updates: &[Update]) -> miette::Result<Vec<Checked>>
             Some(b) => Some(repo.find_commit(b).and_then(|c| c.tree()).map_err(git)?),
             None => None,
         };
+        // Whether the file at `path` differs (or appeared, or went)
+        // between the remote's tip and the pushed commit.
+        let blob = |tree: &git2::Tree<'_>, path: &str| -> Result<Option<Oid>, git2::Error> {
+            match tree.get_path(Path::new(path)) {
+                Ok(e) => Ok(Some(e.id())),
+                Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+                Err(e) => Err(e),
+            }
+        };
         let changed = |path: &str| -> Result<bool, git2::Error> {
-            let now = tree.get_path(Path::new(path))?.id();
+            let now = blob(&tree, path)?;
             Ok(match &base_tree {
-                None => true,
-                Some(t) => match t.get_path(Path::new(path)) {
-                    Ok(e) => e.id() != now,
-                    Err(e) if e.code() == git2::ErrorCode::NotFound => true,
-                    Err(e) => return Err(e),
-                },
+                None => now.is_some(),
+                Some(t) => blob(t, path)? != now,
             })
         };
         let policy_config = approved.unwrap_or(&ws.config);
         let mut findings = Vec::new();
         let mut judge = |entry: &Entry, roles: &[String], config: &Config| {
-            if matches!(entry.state.state, State::Approved | State::ReviewOverdue) {
+            if matches!(
+                entry.state.state,
+                State::Approved | State::ReviewOverdue | State::Withdrawn | State::Pending
+            ) {
                 return;
             }
-            let short = &local.to_string()[..12];
+            let short = crate::history::short_id_of(&local);
             let state = match entry.state.state {
                 State::NeverApproved => "has never been approved".to_owned(),
+                _ if entry.state.removed => format!(
+                    "was approved (v{}) and is removed (or left without its id) without an approved withdrawal",
+                    entry.state.version.unwrap_or(0)
+                ),
                 _ => format!(
                     "is changed since its last approved version (v{})",
                     entry.state.version.unwrap_or(0)
@@ -487,7 +622,18 @@ pub fn pre_push(root: &Path, updates: &[Update]) -> miette::Result<Vec<Checked>>
                 policy_config,
             );
         }
-        if changed(crate::config::FILE_NAME).map_err(git)? {
+        let trust_changed = [
+            Some(crate::config::FILE_NAME),
+            Some(ws.config.allowed_signers.as_str()),
+            ws.config.gpg_keyring.as_deref(),
+            ws.config.revoked_keys.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(changed)
+        .collect::<Result<Vec<bool>, _>>()
+        .map_err(git)?;
+        if trust_changed.into_iter().any(|c| c) {
             judge(
                 &register.config,
                 &policy_config.kind_policy(Kind::Policy).approvers,

@@ -9,6 +9,9 @@ use aims::history::openpgp;
 use aims::history::signature::{self, Rejection, SignatureKind};
 use common::*;
 
+/// The signing time the checks assume: now (gpg signs with the clock).
+const NOW: i64 = i64::MAX / 2;
+
 fn gpg(gnupghome: &Path, args: &[&str]) -> Vec<u8> {
     let out = hermetic("gpg", gnupghome)
         .env("GNUPGHOME", gnupghome)
@@ -72,23 +75,37 @@ fn real_openpgp_signed_tags_verify_through_gpgv() {
     let (kind, armored) = split.signature.expect("signed");
     assert_eq!(kind, SignatureKind::OpenPgp);
 
-    let ok = openpgp::verify(split.payload, armored, &keyring, "dana@acme.example")
+    let ok = openpgp::verify(split.payload, armored, &keyring, "dana@acme.example", NOW)
         .unwrap()
         .unwrap();
     assert!(!ok.fingerprint.is_empty());
 
-    let r = openpgp::verify(split.payload, armored, &keyring, "mallory@acme.example").unwrap();
+    let r = openpgp::verify(
+        split.payload,
+        armored,
+        &keyring,
+        "mallory@acme.example",
+        NOW,
+    )
+    .unwrap();
     assert!(matches!(r, Err(Rejection::NotAllowedFor { .. })), "{r:?}");
 
     let mut tampered = split.payload.to_vec();
     let last = tampered.len() - 2;
     tampered[last] ^= 1;
     assert_eq!(
-        openpgp::verify(&tampered, armored, &keyring, "dana@acme.example").unwrap(),
+        openpgp::verify(&tampered, armored, &keyring, "dana@acme.example", NOW).unwrap(),
         Err(Rejection::BadSignature)
     );
 
-    let r = openpgp::verify(split.payload, armored, &other_keyring, "dana@acme.example").unwrap();
+    let r = openpgp::verify(
+        split.payload,
+        armored,
+        &other_keyring,
+        "dana@acme.example",
+        NOW,
+    )
+    .unwrap();
     assert!(matches!(r, Err(Rejection::UnknownKey { .. })), "{r:?}");
 
     // Leave no agent behind.

@@ -7,19 +7,21 @@
 //! the trust root from the last approved configuration. Reports and rules
 //! read the [`Register`]; they never re-derive it.
 
+pub mod seal;
 pub mod trust;
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use git2::{Oid, Repository, Status, StatusOptions};
 
 use crate::config::{self, Config};
 use crate::date::Date;
+use crate::date::Interval;
 use crate::docs::Kind;
-use crate::history::approvals::{self, Approval, TagRecord, TagReport, TrustRoot};
+use crate::history::approvals::{self, Approval, TagRecord, TagReport};
 use crate::history::revisions::{self, Revision};
-use crate::history::state::{self, ControlState, NotCounted, Policy};
+use crate::history::state::{self, ControlState, Judge, NotCounted, Policy, State};
 use crate::workspace::Workspace;
 
 pub use trust::CONFIG_ID;
@@ -197,8 +199,15 @@ pub struct Register {
     pub refused: Vec<TagReport>,
     /// Commit sign-offs whose signature verified for the person named.
     pub signoffs: Vec<crate::history::signoffs::SignOff>,
+    /// Seals that count, newest first.
+    pub seals: Vec<seal::Seal>,
     /// Commits walked.
     pub commits: usize,
+    /// Every configuration version of the branch and when each was in force.
+    pub chain: trust::Chain,
+    /// The configuration whose policies apply now: the approved one in
+    /// force, else the working one (under which nothing counts).
+    pub policy: Config,
 }
 
 impl Register {
@@ -276,21 +285,84 @@ impl Register {
         } else {
             HashSet::new()
         };
-        let (config_records, doc_records): (Vec<_>, Vec<_>) = records
+
+        // Tags made by the moment described. Describing now, a tag dated
+        // later than now (beyond clock skew) is refused as future-dated.
+        let mut refused = Vec::new();
+        let mut made: Vec<&TagRecord> = Vec::new();
+        for record in records {
+            match record.tagger() {
+                Some((_, t)) if t > as_of_time => {
+                    if working_tree && t > as_of_time + seal::TOLERANCE {
+                        refused.push(record.refuse(approvals::Invalid::FutureDated {
+                            limit: "now".into(),
+                        }));
+                    }
+                }
+                _ => made.push(record),
+            }
+        }
+        let config_records: Vec<&TagRecord> = made
             .iter()
-            .partition(|r| r.document() == Some(CONFIG_ID));
+            .copied()
+            .filter(|r| r.document() == Some(CONFIG_ID))
+            .collect();
+        let seal_records: Vec<&TagRecord> = made
+            .iter()
+            .copied()
+            .filter(|r| r.seal().is_some())
+            .collect();
 
-        let none = Vec::new();
-        let config_history = revs.files.get(config::FILE_NAME).unwrap_or(&none);
-        let chain = trust::chain(repo, &config_records, config_history, as_of_time).map_err(git)?;
-        let mut refused = chain.refused.clone();
-        let in_force = chain.in_force().cloned();
+        // The configuration chain; then the seals it puts in force, which
+        // may show configuration tags to be back-dated; and the keys any
+        // approved configuration revokes. Both void signatures, so the
+        // chain is judged again with them.
+        let versions = match head {
+            Some(h) => trust::versions(repo, h, &revs.files).map_err(git)?,
+            None => Vec::new(),
+        };
+        let anchors = trust_anchors();
+        let judging = |voided| trust::Judging {
+            head: head.unwrap_or(Oid::ZERO_SHA1),
+            anchors: &anchors,
+            voided,
+        };
+        let unvoided = trust::Voided::default();
+        let first = trust::chain(repo, versions.clone(), &config_records, &judging(&unvoided))
+            .map_err(git)?;
+        let (seals, seal_refusals) = seal::judge(&seal_records, &first).map_err(git)?;
+        let voided = trust::Voided {
+            tags: seal::voided(&made, &seals),
+            keys: first.revoked_keys(),
+        };
+        let chain = if voided.tags.is_empty() && voided.keys.is_empty() {
+            first
+        } else {
+            trust::chain(repo, versions, &config_records, &judging(&voided)).map_err(git)?
+        };
+        if let Some(failure) = &chain.anchor_failure {
+            miette::bail!(
+                help = "check the fingerprints given with --trust-anchor (or AIMS_TRUST_ANCHOR) \
+                        against `aims log aims.toml`; never re-anchor to make this pass without \
+                        finding out why the bootstrap changed",
+                "{failure}"
+            );
+        }
+        refused.extend(chain.refused.iter().cloned());
+        refused.extend(seal_refusals);
+        let in_force = chain.approved();
+        let judge = RegisterJudge {
+            chain: &chain,
+            fallback: &ws.config,
+        };
+        // The current keyring, for OpenPGP revocations it has learnt since.
+        let current_trust = chain.in_force().and_then(|v| v.root.as_ref().ok());
 
-        // Document approvals, judged against the trust root in force.
-        let empty = TrustRoot::default();
+        // Document approvals, each judged by the configuration in force
+        // when it was signed.
         let mut by_document: BTreeMap<String, Vec<Approval>> = BTreeMap::new();
-        for record in doc_records {
-            if record.tagger().is_some_and(|(_, t)| t > as_of_time) {
+        for record in made.iter().copied() {
+            if record.document() == Some(CONFIG_ID) || record.seal().is_some() {
                 continue;
             }
             if let Some(only) = only
@@ -298,39 +370,44 @@ impl Register {
             {
                 continue;
             }
-            let report = match &in_force {
-                Some(a) => approvals::evaluate(repo, record, &a.root.trust).map_err(git)?,
-                None => {
-                    let report = approvals::evaluate(repo, record, &empty).map_err(git)?;
-                    match report.outcome {
-                        // Unreadable tags say so; readable ones lack a trust root.
-                        Err(ref invalid)
-                            if !matches!(
-                                invalid,
-                                approvals::Invalid::Signature(_)
-                                    | approvals::Invalid::RoleNotHeld { .. }
-                            ) =>
-                        {
-                            report
-                        }
-                        _ => record.refuse(approvals::Invalid::NoTrustRoot),
-                    }
+            if let Some(defect) = record.defect() {
+                refused.push(record.refuse(defect));
+                continue;
+            }
+            let time = record.tagger().map_or(0, |t| t.1);
+            let Some(root) = chain.in_force_at(time).and_then(|v| v.root.as_ref().ok()) else {
+                refused.push(record.refuse(if in_force.is_none() {
+                    approvals::Invalid::NoTrustRoot
+                } else {
+                    approvals::Invalid::NoConfigurationAt(time)
+                }));
+                continue;
+            };
+            let report = approvals::evaluate(repo, record, &root.trust).map_err(git)?;
+            let approval = match report.outcome {
+                Ok(a) => a,
+                Err(_) => {
+                    refused.push(report);
+                    continue;
                 }
             };
-            match report.outcome {
-                Ok(a) => by_document
-                    .entry(a.claim.document.clone())
+            let void = voided.check(record, &approval).or(match current_trust {
+                Some(now) => openpgp_revoked(record, &approval, root, now).map_err(git)?,
+                None => None,
+            });
+            match void {
+                Some(why) => refused.push(record.refuse(why)),
+                None => by_document
+                    .entry(approval.claim.document.clone())
                     .or_default()
-                    .push(a),
-                Err(_) => refused.push(report),
+                    .push(approval),
             }
         }
 
         // Commit sign-offs: `Approved-by:` counts as an approval of the
         // content the commit gives each document, when the commit's
-        // signature verifies for the person named.
-        let policy_config = in_force.as_ref().map_or(&ws.config, |a| &a.root.config);
-        let index = ws.index();
+        // signature verifies for the person named under the configuration
+        // in force at the commit's time.
         let mut signoffs = Vec::new();
         for s in revs.signoffs.iter().filter(|s| s.time <= as_of_time) {
             let name = format!(
@@ -348,8 +425,12 @@ impl Register {
                 commit: Some(s.commit.clone()),
                 outcome,
             };
-            let Some(a) = &in_force else {
-                refused.push(report(Err(approvals::Invalid::NoTrustRoot)));
+            let Some(root) = chain.in_force_at(s.time).and_then(|v| v.root.as_ref().ok()) else {
+                refused.push(report(Err(if in_force.is_none() {
+                    approvals::Invalid::NoTrustRoot
+                } else {
+                    approvals::Invalid::NoConfigurationAt(s.time)
+                })));
                 continue;
             };
             let signature = s
@@ -359,18 +440,27 @@ impl Register {
             let verified = approvals::verify(
                 signature.map_or(&[][..], |(p, _)| p),
                 signature.map(|(_, sig)| sig),
-                &a.root.trust,
+                &root.trust,
                 &s.email,
                 s.time,
             )
             .map_err(git)?;
             let verified = match verified {
+                Ok(v) if crate::history::revoked::is_revoked(&voided.keys, &v.fingerprint) => {
+                    Err(approvals::Invalid::Revoked {
+                        fingerprint: v.fingerprint,
+                    })
+                }
+                Ok(v) => Ok(v),
+                Err(r) => Err(approvals::Invalid::Signature(r)),
+            };
+            let verified = match verified {
                 Ok(v) => v,
-                Err(r) => {
+                Err(why) => {
                     for (id, _, _) in &s.documents {
                         refused.push(TagReport {
                             document: Some(id.clone()),
-                            ..report(Err(approvals::Invalid::Signature(r.clone())))
+                            ..report(Err(why.clone()))
                         });
                     }
                     continue;
@@ -381,9 +471,16 @@ impl Register {
                 continue; // a verified review sign-off: shown in the log
             }
             for (id, path, blob) in &s.documents {
-                let kind = index.get(id.as_str()).and_then(|d| d.kind());
-                let roles = kind.map_or(&[][..], |k| &policy_config.kind_policy(k).approvers[..]);
-                let Some(role) = roles.iter().find(|r| a.root.trust.holds(&s.email, r)) else {
+                // The role: one the signer holds that may approve the
+                // content's kind, then; the kind rule itself is the state's.
+                let kind = revs
+                    .by_id
+                    .get(id)
+                    .and_then(|r| r.iter().find(|r| r.blob == *blob))
+                    .and_then(|r| r.kind.as_deref())
+                    .and_then(Kind::parse);
+                let roles = kind.map_or(&[][..], |k| &root.config.kind_policy(k).approvers[..]);
+                let Some(role) = roles.iter().find(|r| root.trust.holds(&s.email, r)) else {
                     refused.push(TagReport {
                         document: Some(id.clone()),
                         ..report(Err(approvals::Invalid::RoleNotHeld {
@@ -396,6 +493,7 @@ impl Register {
                 by_document.entry(id.clone()).or_default().push(Approval {
                     tag: name.clone(),
                     commit: s.commit.clone(),
+                    commit_time: s.time,
                     claim: crate::history::tag::Claim {
                         document: id.clone(),
                         path: path.clone(),
@@ -411,41 +509,56 @@ impl Register {
             }
         }
 
+        // Approvals of content this branch does not hold, whose commit is
+        // elsewhere, wait for a merge: pending, never a finding.
+        let mut reachable: HashMap<String, bool> = HashMap::new();
+        let mut on_branch = |commit: &str| -> bool {
+            *reachable.entry(commit.to_owned()).or_insert_with(|| {
+                match (head, Oid::from_str(commit)) {
+                    (Some(h), Ok(c)) => h == c || repo.graph_descendant_of(h, c).unwrap_or(false),
+                    _ => false,
+                }
+            })
+        };
+        let mut pending: BTreeMap<String, Vec<Approval>> = BTreeMap::new();
+        for (id, list) in &mut by_document {
+            let history = revs.by_id.get(id).map_or(&[][..], Vec::as_slice);
+            let present = history.last().is_some_and(|r| !r.is_removal());
+            let (waiting, here): (Vec<Approval>, Vec<Approval>) =
+                std::mem::take(list).into_iter().partition(|a| {
+                    let content_here = match a.claim.decision {
+                        crate::history::tag::Decision::Withdrawn => !present,
+                        _ => history.iter().any(|r| r.blob == a.claim.blob),
+                    };
+                    !content_here && !on_branch(&a.commit)
+                });
+            *list = here;
+            if !waiting.is_empty() {
+                pending.insert(id.clone(), waiting);
+            }
+        }
+
         // Policies come from the approved configuration, so an unapproved
-        // edit cannot loosen them; with none approved, from the file itself
-        // (nothing can count then anyway).
+        // edit cannot loosen them; with none approved, nothing counts.
         let mut entries = Vec::new();
         let mut seen = HashSet::new();
-        for doc in ws.documents() {
-            let Some(id) = doc.id() else { continue };
-            if !seen.insert(id.to_owned()) {
-                continue; // a duplicate id: the document rules report it
-            }
-            let kind = doc.kind();
-            let approver_roles = kind.map_or(Vec::new(), |k| {
-                policy_config.kind_policy(k).approvers.clone()
-            });
-            let review_interval = policy_config
-                .kind_policy(kind.unwrap_or(Kind::Record))
-                .review_interval;
-            let policy = Policy {
-                approver_roles: &approver_roles,
-                review_interval,
-                require_distinct_approver: policy_config.require_distinct_approver,
-            };
+        let derive = |id: &str, uncommitted: bool| {
             let revisions: Vec<Revision> = revs
                 .by_id
                 .get(id)
                 .map(|r| r.iter().filter(|r| r.time <= as_of_time).cloned().collect())
                 .unwrap_or_default();
             let approvals = by_document.get(id).map_or(&[][..], Vec::as_slice);
-            let state = state::derive(
-                &revisions,
-                approvals,
-                &policy,
-                as_of_time,
-                uncommitted.contains(&doc.path),
-            );
+            let mut state = state::derive(&revisions, approvals, &judge, as_of_time, uncommitted);
+            state.pending = pending.get(id).cloned().unwrap_or_default();
+            (revisions, state)
+        };
+        for doc in ws.documents() {
+            let Some(id) = doc.id() else { continue };
+            if !seen.insert(id.to_owned()) {
+                continue; // a duplicate id: the document rules report it
+            }
+            let (revisions, state) = derive(id, uncommitted.contains(&doc.path));
             entries.push(Entry {
                 id: id.to_owned(),
                 title: doc.title().unwrap_or_default().to_owned(),
@@ -456,36 +569,84 @@ impl Register {
                 state,
             });
         }
-        entries.sort_by(|a, b| a.id.cmp(&b.id));
-        // Approvals of ids that no document carries now.
-        for (id, approvals) in &by_document {
-            if only.is_none() && !seen.contains(id) {
-                for a in approvals {
-                    refused.push(TagReport {
-                        name: a.tag.clone(),
-                        document: Some(id.clone()),
-                        tagger: Some(a.signer_email.clone()),
-                        time: Some(a.time),
-                        role: Some(a.claim.role.clone()),
-                        commit: Some(a.commit.clone()),
-                        outcome: Err(approvals::Invalid::UnknownDocument(id.clone())),
-                    });
+        // Documents no longer here that were approved once (withdrawn, or
+        // removed without approval), and documents only pending approvals
+        // name. Records of obsolete documents are retained (7.5.3).
+        let absent: BTreeSet<&String> = revs
+            .by_id
+            .keys()
+            .chain(by_document.keys())
+            .chain(pending.keys())
+            .filter(|id| !seen.contains(id.as_str()))
+            .filter(|id| only.is_none_or(|o| o.contains(id.as_str())))
+            .collect();
+        for id in absent {
+            let (revisions, state) = derive(id, false);
+            let known = !state.counted.is_empty()
+                || (!revisions.is_empty() && !state.not_counted.is_empty());
+            let shown = if known {
+                revisions
+                    .iter()
+                    .rev()
+                    .find(|r| !r.is_removal())
+                    .map(|r| (r.blob.clone(), r.path.clone()))
+            } else if !state.pending.is_empty() && revisions.is_empty() {
+                state
+                    .pending
+                    .last()
+                    .map(|a| (a.claim.blob.clone(), a.claim.path.clone()))
+            } else {
+                None
+            };
+            let Some((blob, path)) = shown else {
+                // Approvals of an id that never reached this branch: say so.
+                if only.is_none() {
+                    for a in by_document.get(id).into_iter().flatten() {
+                        refused.push(TagReport {
+                            name: a.tag.clone(),
+                            document: Some(id.clone()),
+                            tagger: Some(a.signer_email.clone()),
+                            time: Some(a.time),
+                            role: Some(a.claim.role.clone()),
+                            commit: Some(a.commit.clone()),
+                            outcome: Err(approvals::Invalid::UnknownDocument(id.clone())),
+                        });
+                    }
                 }
-            }
+                continue;
+            };
+            let state = if known {
+                state
+            } else {
+                ControlState::pending(state.pending)
+            };
+            let (title, kind, owner) = describe(repo, &ws.config, &blob, &path).map_err(git)?;
+            entries.push(Entry {
+                id: id.clone(),
+                title,
+                kind,
+                owner,
+                path,
+                revisions,
+                state,
+            });
         }
+        entries.sort_by(|a, b| a.id.cmp(&b.id));
         refused.sort_by(|a, b| a.name.cmp(&b.name));
 
         let config = config_entry(
             ws,
-            config_history,
             &chain,
             as_of_time,
             uncommitted.contains(config::FILE_NAME),
         );
-        let trust_changes = match &in_force {
+        let trust_changes = match chain.in_force().and_then(|v| v.root.as_ref().ok()) {
             None => Vec::new(),
-            Some(a) => trust_changes(repo, head, &a.root, &ws.config, &uncommitted).map_err(git)?,
+            Some(root) => trust_changes(repo, head, root, &ws.config, &uncommitted).map_err(git)?,
         };
+        let policy = in_force
+            .as_ref()
+            .map_or_else(|| ws.config.clone(), |a| a.root.config.clone());
         Ok(Register {
             as_of: Date::from_unix(as_of_time),
             as_of_time,
@@ -497,8 +658,32 @@ impl Register {
             entries,
             refused,
             signoffs,
+            seals,
             commits: revs.commits,
+            policy,
+            chain,
         })
+    }
+
+    /// The state of `entry` had its history one more revision (`extra`):
+    /// how the gates judge a change before it is committed or pushed, by
+    /// the register's own rules.
+    pub fn derive_with(&self, entry: &Entry, extra: Revision, time: i64) -> ControlState {
+        let approvals: Vec<Approval> = entry
+            .state
+            .counted
+            .iter()
+            .map(|(a, _)| a.clone())
+            .chain(entry.state.not_counted.iter().map(|(a, _)| a.clone()))
+            .chain(entry.state.pending.iter().cloned())
+            .collect();
+        let mut revisions = entry.revisions.clone();
+        revisions.push(extra);
+        let judge = RegisterJudge {
+            chain: &self.chain,
+            fallback: &self.policy,
+        };
+        state::derive(&revisions, &approvals, &judge, time, false)
     }
 
     /// Opens the repository at `root` and builds the register as of `as_of`,
@@ -643,10 +828,107 @@ fn last_commit_by(repo: &Repository, head: Oid, time: i64) -> miette::Result<Opt
     }
 }
 
+/// The rules in force for each approval: the configuration version in
+/// force at its signature time.
+struct RegisterJudge<'a> {
+    chain: &'a trust::Chain,
+    /// Review intervals when no configuration is in force.
+    fallback: &'a Config,
+}
+
+impl Judge for RegisterJudge<'_> {
+    fn policy(&self, approval: &Approval, kind: Option<&str>) -> Policy {
+        let Some(root) = self
+            .chain
+            .in_force_at(approval.time)
+            .and_then(|v| v.root.as_ref().ok())
+        else {
+            return Policy::default(); // nothing in force: nothing counts
+        };
+        Policy {
+            approver_roles: kind
+                .and_then(Kind::parse)
+                .map_or(Vec::new(), |k| root.config.kind_policy(k).approvers.clone()),
+            require_distinct_approver: root.config.require_distinct_approver,
+        }
+    }
+
+    fn review_interval(&self, kind: Option<&str>) -> Interval {
+        let config = self
+            .chain
+            .in_force()
+            .and_then(|v| v.root.as_ref().ok())
+            .map_or(self.fallback, |r| &r.config);
+        config
+            .kind_policy(kind.and_then(Kind::parse).unwrap_or(Kind::Record))
+            .review_interval
+    }
+}
+
+/// The key fingerprints pinned as trust anchors (`--trust-anchor`, or
+/// `AIMS_TRUST_ANCHOR`: comma-separated `SHA256:…` or OpenPGP fingerprints).
+/// With anchors, the bootstrap of the configuration chain must be signed by
+/// one of them.
+pub fn trust_anchors() -> Vec<String> {
+    std::env::var("AIMS_TRUST_ANCHOR")
+        .unwrap_or_default()
+        .split([',', ' ', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// An OpenPGP approval verified with the keyring in force when it was
+/// signed, whose key the keyring in force now revokes: void, past and
+/// future. (SSH keys are revoked through the revocation list.)
+fn openpgp_revoked(
+    record: &TagRecord,
+    approval: &Approval,
+    then: &trust::Root,
+    now: &trust::Root,
+) -> Result<Option<approvals::Invalid>, git2::Error> {
+    if approval.signature.line.is_some() || now.files.keyring.is_none() {
+        return Ok(None); // SSH, or no keyring now
+    }
+    if now.files.keyring == then.files.keyring {
+        return Ok(None); // the same keyring already verified it
+    }
+    Ok(match record.verify_signature(&now.trust)? {
+        Err(crate::history::signature::Rejection::KeyRevoked) => {
+            Some(approvals::Invalid::Revoked {
+                fingerprint: approval.signature.fingerprint.clone(),
+            })
+        }
+        _ => None,
+    })
+}
+
+/// The title, kind and owner of a document's content by blob, for a
+/// document the tree described no longer (or not yet) holds.
+fn describe(
+    repo: &Repository,
+    config: &Config,
+    blob: &str,
+    path: &str,
+) -> Result<(String, String, String), git2::Error> {
+    let bytes = crate::history::blob(repo, blob)?;
+    let is_prd = config.classify_path(path) == Some(true);
+    Ok(match crate::docs::load(path, &bytes, is_prd) {
+        crate::docs::Loaded::Document(d) => (
+            d.title().unwrap_or_default().to_owned(),
+            d.kind_name().unwrap_or_default().to_owned(),
+            d.owner().unwrap_or_default().to_owned(),
+        ),
+        crate::docs::Loaded::Problem { .. } => Default::default(),
+    })
+}
+
 /// aims.toml and the trust files it names, as repository paths.
 fn trust_paths(config: &Config) -> Vec<String> {
     let mut paths = vec![config::FILE_NAME.to_owned(), config.allowed_signers.clone()];
     paths.extend(config.gpg_keyring.clone());
+    paths.extend(config.revoked_keys.clone());
     paths
 }
 
@@ -665,33 +947,72 @@ fn uncommitted_paths(repo: &Repository) -> Result<HashSet<String>, git2::Error> 
         .collect())
 }
 
-fn config_entry(
-    ws: &Workspace,
-    history: &[Revision],
-    chain: &trust::Chain,
-    as_of_time: i64,
-    uncommitted: bool,
-) -> Entry {
-    let revisions: Vec<Revision> = history
+/// aims.toml's row: one revision per configuration version of the branch
+/// (a change to any of its trust files), the approvals that counted for
+/// each, and its state.
+fn config_entry(ws: &Workspace, chain: &trust::Chain, as_of_time: i64, uncommitted: bool) -> Entry {
+    let numbers = chain.numbers();
+    let mut revisions = Vec::new();
+    let mut counted = Vec::new();
+    for (v, number) in chain.versions.iter().zip(&numbers) {
+        revisions.push(Revision {
+            commit: v.commit.clone(),
+            author_name: String::new(),
+            author_email: v.authors.join(", "),
+            committer_email: String::new(),
+            time: v.time,
+            blob: v
+                .files
+                .config
+                .clone()
+                .unwrap_or_else(|| revisions::NO_CONTENT.to_owned()),
+            path: if v.changed.is_empty() {
+                config::FILE_NAME.to_owned()
+            } else {
+                v.changed.join(", ")
+            },
+            kind: None,
+        });
+        if let Some(n) = number {
+            counted.extend(v.approvals.iter().map(|a| (a.clone(), *n)));
+        }
+    }
+    counted.sort_by_key(|(a, _)| (a.time, a.tag.clone()));
+    let in_force = chain
+        .versions
         .iter()
-        .filter(|r| r.time <= as_of_time)
-        .cloned()
-        .collect();
-    let approved: Vec<Approval> = chain.approved.iter().map(|a| a.approval.clone()).collect();
-    // Roles and segregation of duties were checked link by link in the chain.
-    let roles: Vec<String> = approved.iter().map(|a| a.claim.role.clone()).collect();
+        .rposition(|v| v.in_force_since.is_some());
     let interval = chain
         .in_force()
-        .map_or(&ws.config, |a| &a.root.config)
+        .and_then(|v| v.root.as_ref().ok())
+        .map_or(&ws.config, |r| &r.config)
         .kind_policy(Kind::Policy)
         .review_interval;
-    let policy = Policy {
-        approver_roles: &roles,
-        review_interval: interval,
-        require_distinct_approver: false,
+    let review_due = in_force
+        .and_then(|i| chain.versions[i].approvals.iter().map(|a| a.time).max())
+        .map(|t| Date::from_unix(t).plus(interval));
+    let unapproved_changes = in_force
+        .map_or(chain.versions.len(), |i| chain.versions.len() - 1 - i)
+        + usize::from(uncommitted);
+    let state = match in_force {
+        None => State::NeverApproved,
+        Some(_) if unapproved_changes > 0 => State::ChangedSinceApproval,
+        Some(_) if review_due.is_some_and(|d| d < Date::from_unix(as_of_time)) => {
+            State::ReviewOverdue
+        }
+        Some(_) => State::Approved,
     };
-    let mut state = state::derive(&revisions, &approved, &policy, as_of_time, uncommitted);
-    state.not_counted.extend(chain.not_counted.iter().cloned());
+    let state = ControlState {
+        version: numbers.iter().flatten().max().copied(),
+        state,
+        counted,
+        not_counted: chain.not_counted.clone(),
+        pending: chain.pending.clone(),
+        unapproved_changes,
+        uncommitted,
+        removed: false,
+        review_due,
+    };
     Entry {
         id: CONFIG_ID.to_owned(),
         title: "AIMS configuration: roles, approvers, signers".to_owned(),
@@ -708,8 +1029,8 @@ fn config_entry(
     }
 }
 
-/// The trust files that differ between the described tree and the approved
-/// configuration's commit.
+/// The trust files that differ between the described tree (and the working
+/// tree) and the approved configuration in force.
 fn trust_changes(
     repo: &Repository,
     head: Option<Oid>,
@@ -723,8 +1044,9 @@ fn trust_changes(
     };
     let mut out = Vec::new();
     let pairs = [
-        (Some(&current.allowed_signers), &approved.signers_blob),
-        (current.gpg_keyring.as_ref(), &approved.keyring_blob),
+        (Some(&current.allowed_signers), &approved.files.signers),
+        (current.gpg_keyring.as_ref(), &approved.files.keyring),
+        (current.revoked_keys.as_ref(), &approved.files.revoked),
     ];
     for (path, approved_blob) in pairs {
         let Some(path) = path else { continue };
@@ -746,15 +1068,29 @@ fn trust_changes(
 /// Why a verified approval does not count, in words.
 pub fn not_counted_reason(reason: &NotCounted) -> String {
     match reason {
-        NotCounted::RoleMayNotApprove { role } => {
-            format!("the role `{role}` may not approve this kind of document")
-        }
+        NotCounted::RoleMayNotApprove { role, kind } => match kind {
+            Some(k) => format!(
+                "the role `{role}` may not approve a {k} (under the rules in force when it was signed)"
+            ),
+            None => format!("the role `{role}` may not approve this kind of document"),
+        },
         NotCounted::SelfApproval { author } => format!(
             "{author} authored the approved change and may not approve it \
-             (require-distinct-approver)"
+             (require-distinct-approver, in force when it was signed)"
         ),
         NotCounted::UnknownContent => {
             "the approved content was never a revision of the document on this branch".to_owned()
         }
+        NotCounted::NothingApproved => {
+            "it reviews or withdraws content that was never approved".to_owned()
+        }
+        NotCounted::BeforeContent { arrived } => format!(
+            "it claims a time before the approved content existed (first recorded {}): back-dated",
+            crate::date::format_time(*arrived)
+        ),
+        NotCounted::StillPresent => {
+            "it withdraws the document, but the document is still on the branch".to_owned()
+        }
+        NotCounted::Configuration(why) => why.clone(),
     }
 }

@@ -50,7 +50,6 @@ use crate::history::approvals::{self, Approval, TagRecord};
 use crate::history::short_id;
 use crate::history::signature::{self, SignatureKind};
 use crate::history::state::State;
-use crate::history::tag::Decision;
 use crate::report::register::{self as register_report, ApprovalJson, StatusFormat};
 use crate::workspace::Workspace;
 

@@ -6,10 +6,7 @@ use super::*;
 impl<'a> Exporter<'a> {
     /// One verified approval that counts: what was decided, when, by whom.
     pub(super) fn approval_line(&self, a: &Approval, depth: usize) -> String {
-        let decision = match a.claim.decision {
-            Decision::Approved => "approved",
-            Decision::Reviewed => "reviewed",
-        };
+        let decision = a.claim.decision.as_str();
         format!(
             "{decision} on {} by {} as <code>{}</code> ({}, <span class=\"yes\">signature verified</span>)",
             Date::from_unix(a.time),
@@ -148,8 +145,8 @@ impl<'a> Exporter<'a> {
             return Ok(names);
         };
         let files = [
-            (t.root.signers_blob.clone(), "allowed_signers"),
-            (t.root.keyring_blob.clone(), "approvers.gpg"),
+            (t.root.files.signers.clone(), "allowed_signers"),
+            (t.root.files.keyring.clone(), "approvers.gpg"),
         ];
         for (blob, name) in files {
             if let Some(blob) = blob {

@@ -12,7 +12,7 @@ use git2::{ObjectType, Repository};
 
 use super::allowed_signers::AllowedSigner;
 use super::signature::{self, Rejection, SignatureKind, Verified};
-use super::tag::{self, Claim, MalformedTrailers};
+use super::tag::{self, Claim, Decision, MalformedTrailers, Seal, Statement};
 
 /// Who may approve, read from the configuration in force.
 #[derive(Clone, Debug, Default)]
@@ -40,6 +40,8 @@ pub struct Approval {
     pub tag: String,
     /// The tagged commit.
     pub commit: String,
+    /// The tagged commit's committer time, Unix seconds.
+    pub commit_time: i64,
     pub claim: Claim,
     pub signer_name: String,
     pub signer_email: String,
@@ -58,6 +60,27 @@ pub enum Invalid {
     UnknownDocument(String),
     /// No approved configuration names the keys and roles to check against.
     NoTrustRoot,
+    /// No approved configuration was in force at the tag's time.
+    NoConfigurationAt(i64),
+    /// Signed by a key on the revocation list of an approved configuration.
+    Revoked {
+        fingerprint: String,
+    },
+    /// Claims a time before a seal that does not list it.
+    BackDated {
+        seal: String,
+        sealed_at: i64,
+    },
+    /// Claims a time after a seal that lists it, or after now.
+    FutureDated {
+        limit: String,
+    },
+    /// A withdrawal whose tagged commit still holds the document.
+    StillPresent {
+        path: String,
+    },
+    /// Not an approval here, for the reason given.
+    NotAnApproval(String),
     Trailers(MalformedTrailers),
     Signature(Rejection),
     RoleNotHeld {
@@ -85,6 +108,33 @@ impl fmt::Display for Invalid {
                 f,
                 "no approved aims.toml names the signers and roles to verify it against"
             ),
+            Invalid::NoConfigurationAt(t) => write!(
+                f,
+                "no approved configuration was in force when it was signed ({})",
+                crate::date::Date::from_unix(*t)
+            ),
+            Invalid::Revoked { fingerprint } => write!(
+                f,
+                "signed by {fingerprint}, a key on the revocation list of an approved configuration: \
+                 everything it signed is void"
+            ),
+            Invalid::BackDated { seal, sealed_at } => write!(
+                f,
+                "it claims a time before seal {seal} ({}), which does not list it: it was made \
+                 after the seal and back-dated",
+                crate::date::Date::from_unix(*sealed_at)
+            ),
+            Invalid::FutureDated { limit } => {
+                write!(
+                    f,
+                    "it claims a time after {limit}: it is dated in the future"
+                )
+            }
+            Invalid::StillPresent { path } => write!(
+                f,
+                "a withdrawal must tag a commit without the document, but {path} still holds it there"
+            ),
+            Invalid::NotAnApproval(what) => write!(f, "{what}"),
             Invalid::Trailers(e) => write!(f, "{e}"),
             Invalid::Signature(r) => write!(f, "{r}"),
             Invalid::RoleNotHeld { email, role } => {
@@ -124,6 +174,8 @@ pub struct TagReport {
 #[derive(Clone, Debug)]
 pub struct TagRecord {
     pub name: String,
+    /// The id of the object the ref names: the tag object (what seals list).
+    pub id: String,
     /// The tag object as stored, or why it is not an approval claim at all.
     parsed: Result<Parsed, Invalid>,
 }
@@ -134,21 +186,29 @@ struct Parsed {
     payload_len: usize,
     signature: Option<SignatureKind>,
     tag: tag::TagObject,
-    claim: Result<Claim, MalformedTrailers>,
+    statement: Result<Statement, MalformedTrailers>,
 }
 
 impl TagRecord {
     /// The document the tag claims to approve, when its trailers name one.
     pub fn document(&self) -> Option<&str> {
-        match &self.parsed {
-            Ok(p) => p.claim.as_ref().ok().map(|c| c.document.as_str()),
-            Err(_) => None,
-        }
+        self.claim().map(|c| c.document.as_str())
     }
 
     /// The claim, when the trailers form one.
     pub fn claim(&self) -> Option<&Claim> {
-        self.parsed.as_ref().ok()?.claim.as_ref().ok()
+        match self.parsed.as_ref().ok()?.statement.as_ref().ok()? {
+            Statement::Claim(c) => Some(c),
+            Statement::Seal(_) => None,
+        }
+    }
+
+    /// The seal, when the tag is one.
+    pub fn seal(&self) -> Option<&Seal> {
+        match self.parsed.as_ref().ok()?.statement.as_ref().ok()? {
+            Statement::Seal(s) => Some(s),
+            Statement::Claim(_) => None,
+        }
     }
 
     /// The tagger's email and time, when the tag object could be read.
@@ -204,10 +264,12 @@ pub fn read(repo: &Repository) -> Result<Vec<TagRecord>, git2::Error> {
         let Some(oid) = reference.target() else {
             continue;
         };
+        let id = oid.to_string();
         let object = odb.read(oid)?;
         if object.kind() != ObjectType::Tag {
             records.push(TagRecord {
                 name,
+                id,
                 parsed: Err(Invalid::Lightweight),
             });
             continue;
@@ -218,18 +280,18 @@ pub fn read(repo: &Repository) -> Result<Vec<TagRecord>, git2::Error> {
         let signature = split.signature.map(|(kind, _)| kind);
         let parsed = match tag::parse_tag(split.payload) {
             Ok(tag) => {
-                let claim = tag::parse_claim(&tag.message);
+                let statement = tag::parse_statement(&tag.message);
                 Ok(Parsed {
                     raw,
                     payload_len,
                     signature,
                     tag,
-                    claim,
+                    statement,
                 })
             }
             Err(e) => Err(Invalid::Unreadable(e)),
         };
-        records.push(TagRecord { name, parsed });
+        records.push(TagRecord { name, id, parsed });
     }
     records.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(records)
@@ -245,7 +307,8 @@ pub fn scan(repo: &Repository, trust: &TrustRoot) -> Result<Vec<TagReport>, git2
 
 /// Judges one tag: an approval when it is signed, the signature verifies
 /// for the tagger against `trust`, the tagger holds the claimed role, and
-/// the claimed blob is the tagged commit's content at the claimed path.
+/// the claimed blob is the tagged commit's content at the claimed path (for
+/// a withdrawal: the tagged commit no longer holds the document there).
 pub fn evaluate(
     repo: &Repository,
     record: &TagRecord,
@@ -259,19 +322,16 @@ pub fn evaluate(
     if parsed.tag.target_type != "commit" {
         return fail(Invalid::NotACommit(parsed.tag.target_type.clone()));
     }
-    let claim = match &parsed.claim {
-        Ok(c) => c,
+    let claim = match &parsed.statement {
+        Ok(Statement::Claim(c)) => c,
+        Ok(Statement::Seal(_)) => {
+            return fail(Invalid::NotAnApproval(
+                "a seal is not an approval of a document".into(),
+            ));
+        }
         Err(e) => return fail(Invalid::Trailers(e.clone())),
     };
-    let payload = &parsed.raw[..parsed.payload_len];
-    let armored = &parsed.raw[parsed.payload_len..];
-    let signature = match verify(
-        payload,
-        parsed.signature.map(|k| (k, armored)),
-        trust,
-        &parsed.tag.tagger_email,
-        parsed.tag.time,
-    )? {
+    let signature = match record.verify_signature(trust)? {
         Ok(v) => v,
         Err(r) => return fail(Invalid::Signature(r)),
     };
@@ -283,11 +343,11 @@ pub fn evaluate(
     }
     // A tag naming an object that is not a readable commit is this tag's
     // defect, not a reason to stop reading the others.
-    let tree = match git2::Oid::from_str(&parsed.tag.object)
+    let (commit_time, tree) = match git2::Oid::from_str(&parsed.tag.object)
         .and_then(|oid| repo.find_commit(oid))
-        .and_then(|c| c.tree())
+        .and_then(|c| Ok((c.time().seconds(), c.tree()?)))
     {
-        Ok(tree) => tree,
+        Ok(found) => found,
         Err(e) => {
             return fail(Invalid::Unreadable(format!(
                 "tagged commit {}: {}",
@@ -297,26 +357,46 @@ pub fn evaluate(
         }
     };
     let entry = match tree.get_path(Path::new(&claim.path)) {
-        Ok(e) => e,
-        Err(e) if e.code() == git2::ErrorCode::NotFound => {
+        Ok(e) => Some(e),
+        Err(e) if e.code() == git2::ErrorCode::NotFound => None,
+        Err(e) => return Err(e),
+    };
+    match (claim.decision, entry) {
+        (Decision::Withdrawn, None) => {}
+        (Decision::Withdrawn, Some(e)) => {
+            // Still there, and still this document: nothing was withdrawn.
+            let blob = repo.find_blob(e.id())?;
+            let still = match crate::docs::load(&claim.path, blob.content(), false) {
+                crate::docs::Loaded::Document(d) => d.id() == Some(claim.document.as_str()),
+                crate::docs::Loaded::Problem { .. } => false,
+            };
+            if still {
+                return fail(Invalid::StillPresent {
+                    path: claim.path.clone(),
+                });
+            }
+        }
+        (_, None) => {
             return fail(Invalid::PathMissing {
                 path: claim.path.clone(),
             });
         }
-        Err(e) => return Err(e),
-    };
-    let actual = entry.id().to_string();
-    if actual != claim.blob {
-        return fail(Invalid::BlobMismatch {
-            path: claim.path.clone(),
-            claimed: claim.blob.clone(),
-            actual,
-        });
+        (_, Some(e)) => {
+            let actual = e.id().to_string();
+            if actual != claim.blob {
+                return fail(Invalid::BlobMismatch {
+                    path: claim.path.clone(),
+                    claimed: claim.blob.clone(),
+                    actual,
+                });
+            }
+        }
     }
     Ok(TagReport {
         outcome: Ok(Approval {
             tag: record.name.clone(),
             commit: parsed.tag.object.clone(),
+            commit_time,
             signer_name: parsed.tag.tagger_name.clone(),
             signer_email: parsed.tag.tagger_email.clone(),
             time: parsed.tag.time,
@@ -325,6 +405,45 @@ pub fn evaluate(
         }),
         ..record.report()
     })
+}
+
+impl TagRecord {
+    /// Verifies the tag's signature for its tagger, at its own time,
+    /// against `trust`: the signature alone, not what the tag claims.
+    pub fn verify_signature(
+        &self,
+        trust: &TrustRoot,
+    ) -> Result<Result<Verified, Rejection>, git2::Error> {
+        let parsed = match &self.parsed {
+            Ok(p) => p,
+            Err(_) => return Ok(Err(Rejection::Unsigned)),
+        };
+        let payload = &parsed.raw[..parsed.payload_len];
+        let armored = &parsed.raw[parsed.payload_len..];
+        verify(
+            payload,
+            parsed.signature.map(|k| (k, armored)),
+            trust,
+            &parsed.tag.tagger_email,
+            parsed.tag.time,
+        )
+    }
+
+    /// What is wrong with the tag before any trust root is consulted: not
+    /// readable, not annotated, not about a commit, malformed trailers.
+    pub fn defect(&self) -> Option<Invalid> {
+        let parsed = match &self.parsed {
+            Ok(p) => p,
+            Err(invalid) => return Some(invalid.clone()),
+        };
+        if parsed.tag.target_type != "commit" {
+            return Some(Invalid::NotACommit(parsed.tag.target_type.clone()));
+        }
+        match &parsed.statement {
+            Ok(_) => None,
+            Err(e) => Some(Invalid::Trailers(e.clone())),
+        }
+    }
 }
 
 /// Verifies a signature (SSH in process, OpenPGP through gpgv) made by
@@ -345,7 +464,7 @@ pub fn verify(
             None => Err(Rejection::UnknownKey {
                 fingerprint: "an OpenPGP key (no gpg-keyring configured)".into(),
             }),
-            Some(keyring) => super::openpgp::verify(payload, armored, keyring, principal)
+            Some(keyring) => super::openpgp::verify(payload, armored, keyring, principal, time)
                 .map_err(|e| git2::Error::from_str(&format!("running gpgv: {e}")))?,
         },
     })

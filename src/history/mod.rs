@@ -11,6 +11,7 @@ pub mod allowed_signers;
 pub mod approvals;
 pub mod openpgp;
 pub mod revisions;
+pub mod revoked;
 pub mod signature;
 pub mod signoffs;
 pub mod state;
@@ -61,4 +62,9 @@ pub fn ident_email(root: &std::path::Path, which: &str) -> Result<String, String
 /// always hex).
 pub fn short_id(id: &str) -> &str {
     id.char_indices().nth(12).map_or(id, |(i, _)| &id[..i])
+}
+
+/// A commit id shortened for people.
+pub fn short_id_of(oid: &git2::Oid) -> String {
+    short_id(&oid.to_string()).to_owned()
 }

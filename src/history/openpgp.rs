@@ -19,6 +19,8 @@ pub struct Status {
     pub no_pubkey: bool,
     pub expired_key: bool,
     pub revoked_key: bool,
+    /// When the signing key expired (`KEYEXPIRED <timestamp>`).
+    pub key_expired_at: Option<i64>,
 }
 
 /// Parses `--status-fd` output (`[GNUPG:] KEYWORD args…` lines).
@@ -37,7 +39,15 @@ pub fn parse_status(text: &str) -> Status {
             }
             (Some("BADSIG"), _, _) => s.bad = true,
             (Some("ERRSIG" | "NO_PUBKEY"), _, _) => s.no_pubkey = true,
-            (Some("EXPKEYSIG"), _, _) => s.expired_key = true,
+            (Some("EXPKEYSIG"), Some(_keyid), uid) => {
+                // A good signature by a key that has expired since (gpgv
+                // judges expiry now, not at signing time).
+                s.expired_key = true;
+                s.good = uid.map(str::to_owned);
+            }
+            (Some("KEYEXPIRED"), Some(ts), _) => {
+                s.key_expired_at = s.key_expired_at.or(ts.parse().ok());
+            }
             (Some("REVKEYSIG"), _, _) => s.revoked_key = true,
             _ => {}
         }
@@ -61,6 +71,7 @@ pub fn verify(
     armored: &[u8],
     keyring: &Path,
     principal: &str,
+    time: i64,
 ) -> std::io::Result<Result<Verified, Rejection>> {
     // gpgv looks a keyring name without a slash up in ~/.gnupg: pass an
     // absolute path so only the repository's keyring is ever trusted.
@@ -97,9 +108,16 @@ pub fn verify(
     let fingerprint = status.fingerprint.clone().unwrap_or_default();
     Ok(if status.bad {
         Err(Rejection::BadSignature)
-    } else if status.expired_key || status.revoked_key {
-        Err(Rejection::KeyExpiredOrRevoked)
-    } else if let (Some(uid), true) = (&status.good, out.status.success()) {
+    } else if status.revoked_key {
+        Err(Rejection::KeyRevoked)
+    } else if status.expired_key && status.key_expired_at.is_none_or(|at| at <= time) {
+        // Expired when it signed; a key that expired later signed validly
+        // (leaving is not compromise).
+        Err(Rejection::KeyExpired)
+    } else if let (Some(uid), true) = (
+        &status.good,
+        out.status.success() || (status.expired_key && status.fingerprint.is_some()),
+    ) {
         if uid_email(uid).eq_ignore_ascii_case(principal) {
             Ok(Verified {
                 fingerprint,
@@ -150,5 +168,12 @@ mod tests {
         assert!(parse_status("[GNUPG:] BADSIG 01 x <y>\n").bad);
         assert!(parse_status("[GNUPG:] ERRSIG 01 22 10 00 1 9\n[GNUPG:] NO_PUBKEY 01\n").no_pubkey);
         assert_eq!(uid_email("Dana <dana@acme.example>"), "dana@acme.example");
+        let expired = parse_status(
+            "[GNUPG:] KEYEXPIRED 1767225600\n[GNUPG:] EXPKEYSIG 01 Dana <dana@acme.example>\n\
+             [GNUPG:] VALIDSIG AAAA 2026-01-15 1768471200 0 4 0 22 10 00 BBBB\n",
+        );
+        assert!(expired.expired_key);
+        assert_eq!(expired.key_expired_at, Some(1_767_225_600));
+        assert_eq!(expired.good.as_deref(), Some("Dana <dana@acme.example>"));
     }
 }

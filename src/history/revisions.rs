@@ -15,7 +15,7 @@ pub const SHALLOW: &str = "this is a shallow clone, so document history is incom
     cannot be derived; fetch the full history (`git fetch --unshallow --tags`, or \
     `fetch-depth: 0` in actions/checkout)";
 
-/// One change to a document's content or location.
+/// One change to a document's content or location, or its removal.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Revision {
     pub commit: String,
@@ -24,10 +24,24 @@ pub struct Revision {
     pub committer_email: String,
     /// Commit time, Unix seconds.
     pub time: i64,
-    /// Blob id of the document's content at this revision.
+    /// Blob id of the document's content at this revision;
+    /// [`NO_CONTENT`] when the commit removed the document (deleted the
+    /// file, or left it without a readable frontmatter or without this id).
     pub blob: String,
+    /// Where the document was (for a removal: where it was last).
     pub path: String,
+    /// The `kind` the content declares (None for a removal, or none given).
+    pub kind: Option<String>,
 }
+
+impl Revision {
+    /// Whether this revision removed the document.
+    pub fn is_removal(&self) -> bool {
+        self.blob == NO_CONTENT
+    }
+}
+
+pub use super::tag::NO_CONTENT;
 
 /// Document id → revisions, oldest first.
 #[derive(Debug, Default)]
@@ -44,8 +58,11 @@ pub struct Revisions {
 }
 
 /// Walks every commit reachable from `head`, oldest first, and records each
-/// commit that adds, changes or moves a controlled document (compared with
-/// its first parent), and each change to one of the `files` (paths).
+/// commit that adds, changes, moves or removes a controlled document
+/// (compared with its first parent), and each change to one of the `files`
+/// (paths). A document is removed when its id leaves the path it was at
+/// and the commit does not carry it elsewhere: the file is deleted, or its
+/// frontmatter no longer reads, or it now holds another id.
 ///
 /// A shallow clone is refused: its history is cut, so versions and approvals
 /// derived from it would be wrong, and wrong evidence is worse than none.
@@ -61,8 +78,8 @@ pub fn walk(
     let mut walk = repo.revwalk()?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
     walk.push(head)?;
-    // A blob's id decides its document id: parse each blob once.
-    let mut ids: HashMap<Oid, Option<String>> = HashMap::new();
+    // A blob's content decides its document id and kind: parse each once.
+    let mut ids: HashMap<Oid, Option<(String, Option<String>)>> = HashMap::new();
     // Only directories a glob or a tracked file can reach are descended:
     // everything below and above a glob's literal prefix, and only the
     // directories above a tracked file (aims.toml at the top needs none).
@@ -102,36 +119,75 @@ pub fn walk(
         changed_blobs(
             repo,
             parent_tree.as_ref(),
-            &tree,
+            Some(&tree),
             "",
             &could_hold,
             &mut changes,
         )?;
-        for (path, blob_id) in &changes {
-            let (path, blob_id) = (path.as_str(), *blob_id);
+        let mut gone: Vec<(String, String)> = Vec::new();
+        for change in &changes {
+            let path = change.path.as_str();
             if files.contains(&path) {
                 let revisions = out.files.entry(path.to_owned()).or_default();
-                push(revisions, &commit, blob_id, path);
+                let blob = change.new.map_or(NO_CONTENT.to_owned(), |b| b.to_string());
+                push(revisions, &commit, blob, path, None);
                 continue;
             }
             let Some(is_prd) = config.classify_path(path) else {
                 continue;
             };
-            let id = match ids.get(&blob_id) {
-                Some(id) => id.clone(),
-                None => {
-                    let blob = repo.find_blob(blob_id)?;
-                    let id = match docs::load(path, blob.content(), is_prd) {
-                        Loaded::Document(d) => d.id().map(str::to_owned),
+            let mut identify =
+                |blob: Oid| -> Result<Option<(String, Option<String>)>, git2::Error> {
+                    if let Some(known) = ids.get(&blob) {
+                        return Ok(known.clone());
+                    }
+                    let content = repo.find_blob(blob)?;
+                    let found = match docs::load(path, content.content(), is_prd) {
+                        Loaded::Document(d) => d
+                            .id()
+                            .map(|id| (id.to_owned(), d.kind_name().map(str::to_owned))),
                         Loaded::Problem { .. } => None,
                     };
-                    ids.insert(blob_id, id.clone());
-                    id
-                }
+                    ids.insert(blob, found.clone());
+                    Ok(found)
+                };
+            let new = match change.new {
+                Some(b) => identify(b)?,
+                None => None,
             };
-            let Some(id) = id else { continue };
-            touched.push((id.clone(), path.to_owned(), blob_id.to_string()));
-            push(out.by_id.entry(id).or_default(), &commit, blob_id, path);
+            let old = match change.old {
+                Some(b) => identify(b)?.map(|(id, _)| id),
+                None => None,
+            };
+            if let (Some(old), Some((new_id, _))) = (&old, &new)
+                && old == new_id
+            {
+                // Changed in place: the new content below is the revision.
+            } else if let Some(old) = old {
+                gone.push((old, path.to_owned()));
+            }
+            let (Some((id, kind)), Some(blob)) = (new, change.new) else {
+                continue;
+            };
+            touched.push((id.clone(), path.to_owned(), blob.to_string()));
+            push(
+                out.by_id.entry(id).or_default(),
+                &commit,
+                blob.to_string(),
+                path,
+                kind,
+            );
+        }
+        // An id that left its path and reached no other in this commit.
+        for (id, path) in gone {
+            if touched.iter().any(|(t, _, _)| *t == id) {
+                continue; // moved
+            }
+            let revisions = out.by_id.entry(id).or_default();
+            // A removal matters once the document had content on the branch.
+            if revisions.last().is_some_and(|r| !r.is_removal()) {
+                push(revisions, &commit, NO_CONTENT.to_owned(), &path, None);
+            }
         }
         if !touched.is_empty() {
             out.signoffs
@@ -141,50 +197,99 @@ pub fn walk(
     Ok(out)
 }
 
-/// The blobs `new` adds or changes relative to `old` (paths under `prefix`),
+/// One path whose blob differs between two trees.
+#[derive(Debug)]
+struct Change {
+    path: String,
+    /// The blob before (None: no file there).
+    old: Option<Oid>,
+    /// The blob after (None: removed).
+    new: Option<Oid>,
+}
+
+/// The blobs that differ between `old` and `new` (paths under `prefix`),
 /// descending only into subtrees whose id differs and that `could_hold`
 /// admits: the same pruning git's own tree diff does, without libgit2's
-/// full-tree iteration.
+/// full-tree iteration. A missing tree stands for an empty one.
 fn changed_blobs(
     repo: &Repository,
     old: Option<&git2::Tree<'_>>,
-    new: &git2::Tree<'_>,
+    new: Option<&git2::Tree<'_>>,
     prefix: &str,
     could_hold: &dyn Fn(&str) -> bool,
-    out: &mut Vec<(String, Oid)>,
+    out: &mut Vec<Change>,
 ) -> Result<(), git2::Error> {
-    for entry in new.iter() {
-        // A name that is not UTF-8 matches no glob.
-        let Ok(name) = entry.name() else { continue };
-        let before = old.and_then(|t| t.get_name(name));
-        if before
-            .as_ref()
-            .is_some_and(|b| b.id() == entry.id() && b.kind() == entry.kind())
-        {
-            continue;
-        }
-        let path = if prefix.is_empty() {
+    let join = |name: &str| {
+        if prefix.is_empty() {
             name.to_owned()
         } else {
             format!("{prefix}/{name}")
-        };
-        match entry.kind() {
-            Some(git2::ObjectType::Tree) => {
-                if !could_hold(&path) {
-                    continue;
-                }
-                let subtree = repo.find_tree(entry.id())?;
-                let old_subtree = match &before {
-                    Some(b) if b.kind() == Some(git2::ObjectType::Tree) => {
-                        Some(repo.find_tree(b.id())?)
-                    }
-                    _ => None,
-                };
-                changed_blobs(repo, old_subtree.as_ref(), &subtree, &path, could_hold, out)?;
+        }
+    };
+    let blob = |e: &git2::TreeEntry<'_>| (e.kind() == Some(git2::ObjectType::Blob)).then(|| e.id());
+    let subtree = |e: &git2::TreeEntry<'_>| -> Result<Option<git2::Tree<'_>>, git2::Error> {
+        match e.kind() {
+            Some(git2::ObjectType::Tree) => repo.find_tree(e.id()).map(Some),
+            _ => Ok(None),
+        }
+    };
+    if let Some(new) = new {
+        for entry in new.iter() {
+            // A name that is not UTF-8 matches no glob.
+            let Ok(name) = entry.name() else { continue };
+            let before = old.and_then(|t| t.get_name(name));
+            if before
+                .as_ref()
+                .is_some_and(|b| b.id() == entry.id() && b.kind() == entry.kind())
+            {
+                continue;
             }
-            Some(git2::ObjectType::Blob) => out.push((path, entry.id())),
-            // Submodules (commits) hold no documents.
-            _ => {}
+            let path = join(name);
+            let (old_blob, new_blob) = (before.as_ref().and_then(blob), blob(&entry));
+            if old_blob.is_some() || new_blob.is_some() {
+                out.push(Change {
+                    path: path.clone(),
+                    old: old_blob,
+                    new: new_blob,
+                });
+            }
+            let before_tree = match &before {
+                Some(b) => subtree(b)?,
+                None => None,
+            };
+            let after_tree = subtree(&entry)?;
+            if (before_tree.is_some() || after_tree.is_some()) && could_hold(&path) {
+                // Submodules (commits) hold no documents and are skipped.
+                changed_blobs(
+                    repo,
+                    before_tree.as_ref(),
+                    after_tree.as_ref(),
+                    &path,
+                    could_hold,
+                    out,
+                )?;
+            }
+        }
+    }
+    // What `old` had and `new` has not at all.
+    if let Some(old) = old {
+        for entry in old.iter() {
+            let Ok(name) = entry.name() else { continue };
+            if new.is_some_and(|t| t.get_name(name).is_some()) {
+                continue;
+            }
+            let path = join(name);
+            if let Some(id) = blob(&entry) {
+                out.push(Change {
+                    path,
+                    old: Some(id),
+                    new: None,
+                });
+            } else if let Some(tree) = subtree(&entry)?
+                && could_hold(&path)
+            {
+                changed_blobs(repo, Some(&tree), None, &path, could_hold, out)?;
+            }
         }
     }
     Ok(())
@@ -192,8 +297,13 @@ fn changed_blobs(
 
 /// Records a revision unless it repeats the last one (a merge bringing in
 /// content the branch already had).
-fn push(revisions: &mut Vec<Revision>, commit: &git2::Commit<'_>, blob: Oid, path: &str) {
-    let blob = blob.to_string();
+fn push(
+    revisions: &mut Vec<Revision>,
+    commit: &git2::Commit<'_>,
+    blob: String,
+    path: &str,
+    kind: Option<String>,
+) {
     if revisions
         .last()
         .is_some_and(|r| r.blob == blob && r.path == path)
@@ -209,5 +319,6 @@ fn push(revisions: &mut Vec<Revision>, commit: &git2::Commit<'_>, blob: Oid, pat
         time: commit.time().seconds(),
         blob,
         path: path.to_owned(),
+        kind,
     });
 }

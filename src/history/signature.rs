@@ -81,8 +81,10 @@ pub enum Rejection {
     Expired {
         line: usize,
     },
-    /// An OpenPGP key that gpgv reports expired or revoked.
-    KeyExpiredOrRevoked,
+    /// An OpenPGP key that had expired when it signed.
+    KeyExpired,
+    /// An OpenPGP key its keyring revokes.
+    KeyRevoked,
     /// `gpgv` is not installed, so OpenPGP signatures cannot be checked.
     VerifierMissing,
 }
@@ -117,7 +119,8 @@ impl fmt::Display for Rejection {
                 f,
                 "the key had expired at signing time (allowed signers line {line})"
             ),
-            Rejection::KeyExpiredOrRevoked => write!(f, "the OpenPGP key is expired or revoked"),
+            Rejection::KeyExpired => write!(f, "the OpenPGP key had expired when it signed"),
+            Rejection::KeyRevoked => write!(f, "the OpenPGP key is revoked in the keyring"),
             Rejection::VerifierMissing => write!(
                 f,
                 "gpgv is not installed, so the OpenPGP signature cannot be verified"

@@ -1,21 +1,39 @@
 //! A document's derived control state: version, approvals that count,
 //! unapproved changes, review due date, all as of a moment. A pure function
-//! of the revisions, the verified approvals and the kind's policy, so the
-//! same inputs always give the same register.
+//! of the revisions, the verified approvals and the rules each approval is
+//! judged by, so the same inputs always give the same register.
+//!
+//! Rules are not retroactive: each approval is judged by the [`Judge`]'s
+//! policy for its own signature time (who could approve then, and whether
+//! segregation of duties applied), and by the kind of the content in force
+//! when it was given, so that editing an approved document's `kind` is a
+//! change the old kind's approvers approve.
 
 use crate::date::{Date, Interval};
 
 use super::approvals::Approval;
 use super::revisions::Revision;
-use super::tag::Decision;
+use super::tag::{Decision, NO_CONTENT};
 
-/// What decides whether an approval counts for a document.
-pub struct Policy<'a> {
-    /// Roles that may approve this kind of document.
-    pub approver_roles: &'a [String],
-    pub review_interval: Interval,
+/// What decides whether one approval counts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Policy {
+    /// Roles that may approve the governing kind of document.
+    pub approver_roles: Vec<String>,
     /// The author of a change may not approve it.
     pub require_distinct_approver: bool,
+}
+
+/// The rules in force: for an approval, those of the configuration in force
+/// when it was signed; for review dates, those in force now.
+pub trait Judge {
+    /// The policy `approval` is judged by, for documents of `kind` (the
+    /// kind of the content in force when it was given, or of the content it
+    /// approves when none was in force).
+    fn policy(&self, approval: &Approval, kind: Option<&str>) -> Policy;
+    /// The review interval of `kind`, under the rules in force at the moment
+    /// described.
+    fn review_interval(&self, kind: Option<&str>) -> Interval;
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,6 +42,11 @@ pub enum State {
     ChangedSinceApproval,
     NeverApproved,
     ReviewOverdue,
+    /// Removed after approval, and the removal itself approved.
+    Withdrawn,
+    /// Not on this branch yet: only approvals of content waiting on
+    /// another branch name it.
+    Pending,
 }
 
 impl State {
@@ -33,6 +56,8 @@ impl State {
             State::ChangedSinceApproval => "changed-since-approval",
             State::NeverApproved => "never-approved",
             State::ReviewOverdue => "review-overdue",
+            State::Withdrawn => "withdrawn",
+            State::Pending => "pending",
         }
     }
 }
@@ -40,12 +65,22 @@ impl State {
 /// An approval that was verified but does not count for this document.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NotCounted {
-    /// The role is not among the kind's approvers.
-    RoleMayNotApprove { role: String },
+    /// The role is not among the kind's approvers (under the rules in force
+    /// when it was signed).
+    RoleMayNotApprove { role: String, kind: Option<String> },
     /// The signer authored the approved change.
     SelfApproval { author: String },
-    /// The approved blob was never a revision of this document.
+    /// The approved blob was never a revision of this document on the branch.
     UnknownContent,
+    /// A review (or withdrawal) of content that was never approved.
+    NothingApproved,
+    /// Signed before the approved content existed, as far as git records
+    /// it (on the branch, or in the tagged commit): back-dated.
+    BeforeContent { arrived: i64 },
+    /// A withdrawal given while the document is still on the branch.
+    StillPresent,
+    /// A configuration approval that cannot count: the text says why.
+    Configuration(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,15 +88,21 @@ pub struct ControlState {
     /// Number of distinct approved contents (None when never approved).
     pub version: Option<u32>,
     pub state: State,
-    /// Approvals that count, oldest first, with the version each gave.
+    /// Approvals that count, oldest first, with the version each gave (a
+    /// withdrawal: the version it withdrew).
     pub counted: Vec<(Approval, u32)>,
     /// Verified approvals that do not count, with the reason.
     pub not_counted: Vec<(Approval, NotCounted)>,
+    /// Verified approvals of content that is not on this branch yet: they
+    /// will count (if they still verify) once it is merged.
+    pub pending: Vec<Approval>,
     /// Changes after the last approved content: revisions, plus one for an
     /// uncommitted change.
     pub unapproved_changes: usize,
     /// The working tree differs from the last committed revision.
     pub uncommitted: bool,
+    /// The document is no longer on the branch (removed, or unreadable).
+    pub removed: bool,
     pub review_due: Option<Date>,
 }
 
@@ -77,6 +118,41 @@ impl ControlState {
     pub fn in_force_version(&self) -> Option<u32> {
         self.counted.last().map(|(_, v)| *v)
     }
+
+    /// The last approved content (a withdrawal names what it withdrew).
+    pub fn last_approved_blob(&self) -> Option<&str> {
+        self.last_approval().map(|a| a.claim.blob.as_str())
+    }
+
+    /// A state for a document only approvals on other branches name.
+    pub fn pending(pending: Vec<Approval>) -> ControlState {
+        ControlState {
+            version: None,
+            state: State::Pending,
+            counted: Vec::new(),
+            not_counted: Vec::new(),
+            pending,
+            unapproved_changes: 0,
+            uncommitted: false,
+            removed: false,
+            review_due: None,
+        }
+    }
+}
+
+/// The revision an approval is about: the first holding the approved
+/// content, or for a withdrawal, the first removal of that content.
+fn subject<'r>(revisions: &[&'r Revision], a: &Approval) -> Option<&'r Revision> {
+    match a.claim.decision {
+        Decision::Withdrawn => revisions
+            .windows(2)
+            .find(|w| w[0].blob == a.claim.blob && w[1].is_removal())
+            .map(|w| w[1]),
+        _ => revisions
+            .iter()
+            .find(|r| !r.is_removal() && r.blob == a.claim.blob)
+            .copied(),
+    }
 }
 
 /// Derives a document's state from its revisions (oldest first) and the
@@ -86,80 +162,120 @@ impl ControlState {
 pub fn derive(
     revisions: &[Revision],
     approvals: &[Approval],
-    policy: &Policy<'_>,
+    judge: &dyn Judge,
     as_of: i64,
     uncommitted: bool,
 ) -> ControlState {
     let revisions: Vec<&Revision> = revisions.iter().filter(|r| r.time <= as_of).collect();
     let mut approvals: Vec<&Approval> = approvals.iter().filter(|a| a.time <= as_of).collect();
     approvals.sort_by_key(|a| (a.time, a.tag.clone()));
+    let kind_of = |blob: &str| {
+        revisions
+            .iter()
+            .find(|r| r.blob == blob)
+            .and_then(|r| r.kind.as_deref())
+    };
 
-    let mut counted = Vec::new();
+    let mut counted: Vec<(Approval, u32)> = Vec::new();
     let mut not_counted = Vec::new();
     let mut approved_blobs: Vec<&str> = Vec::new();
     let mut last_approval_or_review: Option<i64> = None;
     for a in approvals {
-        if !policy.approver_roles.contains(&a.claim.role) {
-            not_counted.push((
-                a.clone(),
-                NotCounted::RoleMayNotApprove {
-                    role: a.claim.role.clone(),
-                },
-            ));
-            continue;
-        }
-        // The change approved is the first revision holding that content.
-        let Some(introduced) = revisions.iter().find(|r| r.blob == a.claim.blob) else {
-            not_counted.push((a.clone(), NotCounted::UnknownContent));
+        let refuse = |why| (a.clone(), why);
+        let Some(introduced) = subject(&revisions, a) else {
+            let why = match a.claim.decision {
+                Decision::Withdrawn if approved_blobs.contains(&a.claim.blob.as_str()) => {
+                    NotCounted::StillPresent
+                }
+                _ => NotCounted::UnknownContent,
+            };
+            not_counted.push(refuse(why));
             continue;
         };
+        // The kind whose approvers count: that of the content in force,
+        // else that of the content approved.
+        let in_force = counted
+            .last()
+            .filter(|(c, _)| c.claim.decision != Decision::Withdrawn)
+            .map(|(c, _)| c.claim.blob.as_str());
+        let kind = in_force.map_or(introduced.kind.as_deref(), kind_of);
+        let policy = judge.policy(a, kind);
+        if !policy.approver_roles.contains(&a.claim.role) {
+            not_counted.push(refuse(NotCounted::RoleMayNotApprove {
+                role: a.claim.role.clone(),
+                kind: kind.map(str::to_owned),
+            }));
+            continue;
+        }
+        // Content cannot be approved before it existed: the earliest
+        // record of it is its first commit on the branch, or the tagged
+        // commit (an approval given on a pull request before a squash).
+        let arrived = introduced.time.min(a.commit_time);
+        if a.time < arrived {
+            not_counted.push(refuse(NotCounted::BeforeContent { arrived }));
+            continue;
+        }
         if policy.require_distinct_approver
             && introduced
                 .author_email
                 .eq_ignore_ascii_case(&a.signer_email)
         {
-            not_counted.push((
-                a.clone(),
-                NotCounted::SelfApproval {
-                    author: introduced.author_email.clone(),
-                },
-            ));
+            not_counted.push(refuse(NotCounted::SelfApproval {
+                author: introduced.author_email.clone(),
+            }));
             continue;
         }
-        if !approved_blobs.contains(&a.claim.blob.as_str()) {
-            // A review of content never approved is not an approval.
-            if a.claim.decision == Decision::Reviewed {
-                not_counted.push((a.clone(), NotCounted::UnknownContent));
+        let known = approved_blobs.contains(&a.claim.blob.as_str());
+        match a.claim.decision {
+            // A review or withdrawal of content never approved is not an approval.
+            Decision::Reviewed | Decision::Withdrawn if !known => {
+                not_counted.push(refuse(NotCounted::NothingApproved));
                 continue;
             }
-            approved_blobs.push(&a.claim.blob);
+            Decision::Approved if !known => approved_blobs.push(&a.claim.blob),
+            _ => {}
         }
         let version = approved_blobs
             .iter()
             .position(|b| *b == a.claim.blob)
             .map_or(0, |i| i as u32 + 1);
-        last_approval_or_review =
-            Some(last_approval_or_review.map_or(a.time, |t: i64| t.max(a.time)));
+        if a.claim.decision != Decision::Withdrawn {
+            last_approval_or_review =
+                Some(last_approval_or_review.map_or(a.time, |t: i64| t.max(a.time)));
+        }
         counted.push((a.clone(), version));
     }
 
     let version = (!approved_blobs.is_empty()).then_some(approved_blobs.len() as u32);
     let current = revisions.last().map(|r| r.blob.as_str());
-    let last_approved = counted.last().map(|(a, _)| a.claim.blob.as_str());
-    let committed_changes = match last_approved {
-        None => revisions.len(),
+    let removed = current == Some(NO_CONTENT);
+    let last = counted.last().map(|(a, _)| a);
+    let withdrawn = last.is_some_and(|a| a.claim.decision == Decision::Withdrawn);
+    // The content in force: what was approved last, or nothing once withdrawn.
+    let in_force = last.map(|a| {
+        if withdrawn {
+            NO_CONTENT
+        } else {
+            a.claim.blob.as_str()
+        }
+    });
+    let committed_changes = match in_force {
+        None => revisions.iter().filter(|r| !r.is_removal()).count(),
         Some(blob) => match revisions.iter().rposition(|r| r.blob == blob) {
             Some(i) => revisions.len() - 1 - i,
             None => revisions.len(),
         },
     };
     let unapproved_changes = committed_changes + usize::from(uncommitted);
-    let review_due =
-        last_approval_or_review.map(|t| Date::from_unix(t).plus(policy.review_interval));
+    let governing = in_force.and_then(kind_of);
+    let review_due = last_approval_or_review
+        .filter(|_| !withdrawn)
+        .map(|t| Date::from_unix(t).plus(judge.review_interval(governing)));
     let today = Date::from_unix(as_of);
-    let state = match (last_approved, current) {
+    let state = match (in_force, current) {
         (None, _) => State::NeverApproved,
         (Some(a), Some(c)) if a != c || uncommitted => State::ChangedSinceApproval,
+        (Some(NO_CONTENT), _) => State::Withdrawn,
         _ if review_due.is_some_and(|d| d < today) => State::ReviewOverdue,
         _ => State::Approved,
     };
@@ -168,8 +284,10 @@ pub fn derive(
         state,
         counted,
         not_counted,
+        pending: Vec::new(),
         unapproved_changes,
         uncommitted,
+        removed,
         review_due,
     }
 }
@@ -191,6 +309,7 @@ mod tests {
             time: n * DAY,
             blob: blob.into(),
             path: "aims/p.md".into(),
+            kind: Some("policy".into()),
         }
     }
 
@@ -198,6 +317,7 @@ mod tests {
         Approval {
             tag: format!("aims/t{n}"),
             commit: format!("c{n}"),
+            commit_time: 0,
             claim: Claim {
                 document: "POL-001".into(),
                 path: "aims/p.md".into(),
@@ -215,12 +335,23 @@ mod tests {
         }
     }
 
-    fn policy(roles: &[String]) -> Policy<'_> {
-        Policy {
-            approver_roles: roles,
-            review_interval: "30 days".parse().unwrap(),
-            require_distinct_approver: true,
+    /// The same rules for every approval.
+    struct Fixed(Policy);
+
+    impl Judge for Fixed {
+        fn policy(&self, _: &Approval, _: Option<&str>) -> Policy {
+            self.0.clone()
         }
+        fn review_interval(&self, _: Option<&str>) -> Interval {
+            "30 days".parse().unwrap()
+        }
+    }
+
+    fn policy(roles: &[String]) -> Fixed {
+        Fixed(Policy {
+            approver_roles: roles.to_vec(),
+            require_distinct_approver: true,
+        })
     }
 
     #[test]
@@ -285,13 +416,90 @@ mod tests {
         assert!(matches!(reasons[1], NotCounted::RoleMayNotApprove { .. }));
         assert!(matches!(reasons[2], NotCounted::UnknownContent));
         assert!(
-            matches!(reasons[3], NotCounted::UnknownContent),
+            matches!(reasons[3], NotCounted::NothingApproved),
             "a review of never-approved content"
         );
         assert_eq!((s.version, s.state), (None, State::NeverApproved));
         // Without segregation of duties the author's approval counts.
         let mut p = policy(&roles);
-        p.require_distinct_approver = false;
+        p.0.require_distinct_approver = false;
         assert_eq!(derive(&revs, &apps, &p, 9 * DAY, false).version, Some(1));
+    }
+
+    #[test]
+    fn withdrawal_of_approved_content() {
+        let roles = vec!["top".to_owned()];
+        let mut gone = rev(3, NO_CONTENT, "alice");
+        gone.kind = None;
+        let revs = [rev(1, "b1", "alice"), gone];
+        let apps = [
+            approval(2, "b1", "dana", "top", Decision::Approved),
+            approval(4, "b1", "dana", "top", Decision::Withdrawn),
+        ];
+        // Removed, the removal not yet approved: a change, and removed.
+        let s = derive(&revs, &apps, &policy(&roles), 3 * DAY, false);
+        assert_eq!((s.state, s.removed), (State::ChangedSinceApproval, true));
+        let s = derive(&revs, &apps, &policy(&roles), 5 * DAY, false);
+        assert_eq!((s.state, s.version), (State::Withdrawn, Some(1)));
+        assert_eq!((s.unapproved_changes, s.review_due), (0, None));
+        // A withdrawal while the document is still there does not count.
+        let s = derive(&revs[..1], &apps, &policy(&roles), 5 * DAY, false);
+        assert_eq!(s.state, State::Approved);
+        assert!(matches!(s.not_counted[0].1, NotCounted::StillPresent));
+    }
+
+    #[test]
+    fn approvals_before_their_content_existed_do_not_count() {
+        let roles = vec!["top".to_owned()];
+        let revs = [rev(5, "b1", "alice")];
+        let mut early = approval(2, "b1", "dana", "top", Decision::Approved);
+        early.commit_time = 5 * DAY;
+        let s = derive(&revs, &[early.clone()], &policy(&roles), 9 * DAY, false);
+        assert_eq!(s.state, State::NeverApproved);
+        assert_eq!(
+            s.not_counted[0].1,
+            NotCounted::BeforeContent { arrived: 5 * DAY }
+        );
+        // Approved on a branch (its commit older) before the squash reached
+        // this one: counts.
+        early.commit_time = DAY;
+        let s = derive(&revs, &[early], &policy(&roles), 9 * DAY, false);
+        assert_eq!(s.state, State::Approved);
+    }
+
+    /// Record approvers may approve records, policy approvers policies.
+    struct ByKind;
+
+    impl Judge for ByKind {
+        fn policy(&self, _: &Approval, kind: Option<&str>) -> Policy {
+            Policy {
+                approver_roles: vec![kind.unwrap_or("none").to_owned()],
+                require_distinct_approver: true,
+            }
+        }
+        fn review_interval(&self, _: Option<&str>) -> Interval {
+            "1 year".parse().unwrap()
+        }
+    }
+
+    #[test]
+    fn a_kind_change_is_approved_by_the_old_kinds_approvers() {
+        let mut as_record = rev(3, "b2", "alice");
+        as_record.kind = Some("record".into());
+        let revs = [rev(1, "b1", "alice"), as_record];
+        let apps = [
+            approval(2, "b1", "dana", "policy", Decision::Approved),
+            approval(4, "b2", "rita", "record", Decision::Approved),
+            approval(5, "b2", "dana", "policy", Decision::Approved),
+        ];
+        let s = derive(&revs, &apps[..2], &ByKind, 9 * DAY, false);
+        assert_eq!((s.state, s.version), (State::ChangedSinceApproval, Some(1)));
+        assert!(matches!(
+            &s.not_counted[0].1,
+            NotCounted::RoleMayNotApprove { kind: Some(k), .. } if k == "policy"
+        ));
+        // The policy approver approves the change; from then on records'.
+        let s = derive(&revs, &apps, &ByKind, 9 * DAY, false);
+        assert_eq!((s.state, s.version), (State::Approved, Some(2)));
     }
 }

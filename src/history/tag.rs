@@ -65,6 +65,40 @@ pub enum Decision {
     Approved,
     /// A periodic review that changed nothing.
     Reviewed,
+    /// The document's removal is approved: `Aims-Blob` names the content
+    /// withdrawn, and the tagged commit no longer holds the document.
+    Withdrawn,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Approved => "approved",
+            Decision::Reviewed => "reviewed",
+            Decision::Withdrawn => "withdrawn",
+        }
+    }
+}
+
+/// The object id git writes for "no content" (a removed file).
+pub const NO_CONTENT: &str = "0000000000000000000000000000000000000000";
+
+/// What a tag under `aims/` states: an approval claim about one document,
+/// or a seal over the approval records that existed when it was made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Statement {
+    Claim(Claim),
+    Seal(Seal),
+}
+
+/// A seal (`Aims-Decision: sealed`): the tag objects under `refs/tags/aims/`
+/// that existed when it was signed. A record claiming an earlier time that
+/// the seal does not list was made after it: back-dated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Seal {
+    pub role: String,
+    /// Tag object ids (lower-case hex), sorted.
+    pub sealed: Vec<String>,
 }
 
 /// What an approval tag claims.
@@ -95,9 +129,77 @@ const KEYS: [&str; 5] = [
     "Aims-Decision",
 ];
 
+/// Reads a tag message's statement: a seal when `Aims-Decision: sealed`,
+/// else an approval claim.
+pub fn parse_statement(message: &str) -> Result<Statement, MalformedTrailers> {
+    let last = last_paragraph(message);
+    let sealed = last.lines().any(|l| {
+        l.split_once(':').is_some_and(|(k, v)| {
+            k.trim().eq_ignore_ascii_case("Aims-Decision") && v.trim() == "sealed"
+        })
+    });
+    if sealed {
+        parse_seal(last).map(Statement::Seal)
+    } else {
+        parse_claim(message).map(Statement::Claim)
+    }
+}
+
+/// The trailers of a message: its last paragraph, as git reads them.
+fn last_paragraph(message: &str) -> &str {
+    message.trim_end().rsplit("\n\n").next().unwrap_or("")
+}
+
+fn is_object_id(s: &str) -> bool {
+    matches!(s.len(), 40 | 64) && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// `Aims-Role` once, `Aims-Decision: sealed`, and any number of
+/// `Aims-Sealed: <tag object id>`; no document trailers.
+fn parse_seal(trailers: &str) -> Result<Seal, MalformedTrailers> {
+    let mut roles = Vec::new();
+    let mut sealed = Vec::new();
+    let mut problems = Vec::new();
+    for line in trailers.lines() {
+        let Some((key, value)) = line.split_once(':') else {
+            continue;
+        };
+        let (key, value) = (key.trim(), value.trim());
+        if key.eq_ignore_ascii_case("Aims-Role") {
+            roles.push(value.to_owned());
+        } else if key.eq_ignore_ascii_case("Aims-Sealed") {
+            if is_object_id(value) {
+                sealed.push(value.to_ascii_lowercase());
+            } else {
+                problems.push(format!("Aims-Sealed `{value}` is not a git object id"));
+            }
+        } else if ["Aims-Document", "Aims-Path", "Aims-Blob"]
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(key))
+        {
+            problems.push(format!("a seal carries no {key} trailer"));
+        }
+    }
+    match roles.as_slice() {
+        [r] if !r.is_empty() => {}
+        [] => problems.push("no Aims-Role trailer".to_owned()),
+        [_] => problems.push("Aims-Role is empty".to_owned()),
+        _ => problems.push("Aims-Role appears more than once".to_owned()),
+    }
+    if !problems.is_empty() {
+        return Err(MalformedTrailers(problems));
+    }
+    sealed.sort();
+    sealed.dedup();
+    Ok(Seal {
+        role: roles.remove(0),
+        sealed,
+    })
+}
+
 /// Reads the `Aims-*` trailers from the last paragraph of the message.
 pub fn parse_claim(message: &str) -> Result<Claim, MalformedTrailers> {
-    let last = message.trim_end().rsplit("\n\n").next().unwrap_or("");
+    let last = last_paragraph(message);
     let mut values: [Vec<&str>; 5] = Default::default();
     for line in last.lines() {
         let Some((key, value)) = line.split_once(':') else {
@@ -133,16 +235,16 @@ pub fn parse_claim(message: &str) -> Result<Claim, MalformedTrailers> {
     let decision = match decision.as_str() {
         "approved" => Some(Decision::Approved),
         "reviewed" => Some(Decision::Reviewed),
+        "withdrawn" => Some(Decision::Withdrawn),
         "" => None,
         other => {
             problems.push(format!(
-                "Aims-Decision is `{other}`, not approved or reviewed"
+                "Aims-Decision is `{other}`, not approved, reviewed, withdrawn or sealed"
             ));
             None
         }
     };
-    let is_object_id = matches!(blob.len(), 40 | 64) && blob.bytes().all(|b| b.is_ascii_hexdigit());
-    if !blob.is_empty() && !is_object_id {
+    if !blob.is_empty() && !is_object_id(&blob) {
         problems.push(format!("Aims-Blob `{blob}` is not a git object id"));
     }
     if path.starts_with('/') || path.split('/').any(|c| c == "..") {
@@ -215,7 +317,7 @@ mod tests {
             "leaves the repository",
             "not a git object id",
             "no Aims-Role",
-            "not approved or reviewed",
+            "not approved, reviewed, withdrawn or sealed",
         ] {
             assert!(e.iter().any(|p| p.contains(needle)), "{needle}: {e:?}");
         }
@@ -224,5 +326,34 @@ mod tests {
             "Approve\n\nAims-Document: POL-001\nAims-Path: a.md\nAims-Blob: {BLOB}\nAims-Role: r\nAims-Decision: approved\n\nSigned off.\n"
         );
         assert!(parse_claim(&buried).is_err());
+    }
+
+    #[test]
+    fn seals_list_tag_objects() {
+        let other = "a".repeat(40);
+        let m = format!(
+            "Seal 2 approval records\n\nAims-Role: top-management\nAims-Decision: sealed\nAims-Sealed: {}\nAims-Sealed: {BLOB}\n",
+            other.to_uppercase()
+        );
+        let Ok(Statement::Seal(seal)) = parse_statement(&m) else {
+            panic!("a seal: {:?}", parse_statement(&m));
+        };
+        assert_eq!(seal.role, "top-management");
+        assert_eq!(seal.sealed, [BLOB.to_owned(), other]);
+        let bad = "Seal\n\nAims-Decision: sealed\nAims-Sealed: xyz\nAims-Document: POL-001\n";
+        let e = parse_statement(bad).unwrap_err().0;
+        for needle in ["not a git object id", "no Aims-Role", "no Aims-Document"] {
+            assert!(e.iter().any(|p| p.contains(needle)), "{needle}: {e:?}");
+        }
+        let claim = message(&format!(
+            "Aims-Document: POL-001\nAims-Path: a.md\nAims-Blob: {BLOB}\nAims-Role: r\nAims-Decision: withdrawn"
+        ));
+        assert!(matches!(
+            parse_statement(&claim),
+            Ok(Statement::Claim(Claim {
+                decision: Decision::Withdrawn,
+                ..
+            }))
+        ));
     }
 }

@@ -9,7 +9,6 @@ use crate::control::{Entry, Register, not_counted_reason};
 use crate::date::Date;
 use crate::history::approvals::{Approval, TagReport};
 use crate::history::state::State;
-use crate::history::tag::Decision;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum StatusFormat {
@@ -112,10 +111,7 @@ fn verified(a: &Approval, version: Option<u32>, reason: Option<String>) -> Appro
         signer: Some(a.signer_email.clone()),
         role: Some(a.claim.role.clone()),
         date: Some(Date::from_unix(a.time).to_string()),
-        decision: Some(match a.claim.decision {
-            Decision::Approved => "approved",
-            Decision::Reviewed => "reviewed",
-        }),
+        decision: Some(a.claim.decision.as_str()),
         verified: true,
         counts: reason.is_none(),
         version,
@@ -295,9 +291,18 @@ fn state_label(e: &Entry) -> String {
         State::Approved => "approved".to_owned(),
         State::ReviewOverdue => "review overdue".to_owned(),
         State::NeverApproved => "never approved".to_owned(),
+        State::ChangedSinceApproval if s.removed => "removed (unapproved)".to_owned(),
         State::ChangedSinceApproval if s.uncommitted => "changed (uncommitted)".to_owned(),
         State::ChangedSinceApproval => "changed".to_owned(),
+        State::Withdrawn => "withdrawn".to_owned(),
+        State::Pending => "pending (approved, waiting for merge)".to_owned(),
     }
+    .to_owned()
+        + if !s.pending.is_empty() && s.state != State::Pending {
+            "; approval pending merge"
+        } else {
+            ""
+        }
 }
 
 fn render_human(register: &Register, out: &mut dyn Write) -> io::Result<()> {

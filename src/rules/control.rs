@@ -201,6 +201,24 @@ fn state(
             format!("an approver runs `aims approve {id}`; `aims status` shows who may"),
             out,
         ),
+        State::ChangedSinceApproval if s.removed => {
+            let by = s.last_approval().map_or(String::new(), |a| {
+                format!(" by {} on {}", a.signer_email, Date::from_unix(a.time))
+            });
+            push(
+                &CHANGED_SINCE_APPROVAL,
+                format!(
+                    "{id} was approved as v{}{by} and then removed from the branch (or left without \
+                     its id) without an approved withdrawal",
+                    s.version.unwrap_or(0)
+                ),
+                format!(
+                    "restore it, or have an approver record the withdrawal: `aims approve {id}` on the \
+                     commit that removes it"
+                ),
+                out,
+            )
+        }
         State::ChangedSinceApproval => {
             let last = s.last_approval();
             let by = last.map_or(String::new(), |a| {
@@ -229,7 +247,8 @@ fn state(
             format!("review it; if nothing changes, `aims approve {id} --review`"),
             out,
         ),
-        State::Approved => {}
+        // Withdrawn with an approval; pending on another branch: no gap.
+        State::Approved | State::Withdrawn | State::Pending => {}
     }
     for (approval, reason) in &s.not_counted {
         let rule = rule_for(reason);
@@ -412,7 +431,11 @@ fn rule_for(reason: &NotCounted) -> &'static Rule {
     match reason {
         NotCounted::SelfApproval { .. } => &SELF_APPROVAL,
         NotCounted::RoleMayNotApprove { .. } => &APPROVER_LACKS_ROLE,
-        NotCounted::UnknownContent => &APPROVAL_INVALID,
+        NotCounted::UnknownContent
+        | NotCounted::NothingApproved
+        | NotCounted::BeforeContent { .. }
+        | NotCounted::StillPresent
+        | NotCounted::Configuration(_) => &APPROVAL_INVALID,
     }
 }
 
