@@ -1,21 +1,33 @@
-//! `aims approve`: writes the approval trailers for a document's committed
-//! content and has `git tag -s` sign them, so the user's own signing set-up
-//! (SSH or OpenPGP) is used. The tag is then read back and verified exactly
-//! as every other approval; one that would not count is deleted again and
-//! the reason given.
+//! `aims approve` and `aims seal`: write the approval (or seal) trailers and
+//! have `git tag -s` sign them, so the user's own signing set-up (SSH or
+//! OpenPGP) is used. Each tag is then read back and verified exactly as
+//! every other; one that would not count is deleted again and the reason
+//! given.
+//!
+//! What is approved follows from the register: a document's committed
+//! content; its withdrawal when the commit no longer holds it; the
+//! configuration's files (aims.toml with its signers, keyring and
+//! revocation list) as HEAD holds them, or the first version on the branch
+//! while nothing is in force (the bootstrap).
 
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use git2::Repository;
+use git2::{Oid, Repository};
 
-use crate::control::{self, AsOf, CONFIG_ID, Register, not_counted_reason, trust};
+use crate::control::trust::{self, Root};
+use crate::control::{self, AsOf, CONFIG_ID, Entry, Register, not_counted_reason};
 use crate::date::Date;
 use crate::docs::Kind;
+use crate::history::state::State;
+use crate::history::tag::Decision;
 
 pub struct ApproveOptions {
-    pub id: String,
+    /// Document ids (or aims.toml).
+    pub ids: Vec<String>,
+    /// Also every document whose working content is not approved.
+    pub all_changed: bool,
     pub role: Option<String>,
     /// Record a periodic review of approved content instead of an approval.
     pub review: bool,
@@ -29,20 +41,164 @@ pub struct Approved {
     pub version: u32,
     pub role: String,
     pub fingerprint: String,
-    pub review: bool,
+    pub decision: Decision,
+    /// For the configuration: the commit approved, when it is not HEAD's.
+    pub commit_note: Option<String>,
+    /// The seal made after a configuration approval, if it counted.
+    pub seal: Option<String>,
 }
 
-pub fn approve(root: &Path, opts: &ApproveOptions) -> miette::Result<Approved> {
+/// A tag about to be signed.
+struct Planned {
+    id: String,
+    name: String,
+    message: String,
+    commit: Oid,
+    role: String,
+    decision: Decision,
+    commit_note: Option<String>,
+}
+
+pub fn approve(root: &Path, opts: &ApproveOptions) -> miette::Result<Vec<Approved>> {
     let repo = control::require_repository(root)?;
     let (_ws, register) = Register::open(root, &repo, &AsOf::Now)?;
-    let id = opts.id.as_str();
-    let entry = register.find(id)?;
     let Some(head) = control::head_commit(&repo)? else {
         miette::bail!(
             help = "commit the documents first: `git add -A && git commit`",
             "the repository has no commit yet: an approval signs committed content"
         );
     };
+    let mut ids: Vec<String> = Vec::new();
+    for id in &opts.ids {
+        let entry = register.find(id)?;
+        if !ids.contains(&entry.id) {
+            ids.push(entry.id.clone());
+        }
+    }
+    if opts.all_changed {
+        for e in register.entries.iter().filter(|e| waiting(e)) {
+            if !ids.contains(&e.id) {
+                ids.push(e.id.clone());
+            }
+        }
+    }
+    if ids.is_empty() {
+        if opts.all_changed {
+            miette::bail!(
+                help = "`aims status` shows every document's state",
+                "every document's content is already approved: nothing to approve"
+            );
+        }
+        miette::bail!(
+            help = "e.g. `aims approve POL-001`, or `aims approve --all-changed`",
+            "name what to approve"
+        );
+    }
+    let email = tagger_email(root)?;
+    let mut planned = Vec::new();
+    let mut taken = Vec::new();
+    for id in &ids {
+        let entry = register.find(id)?;
+        let p = plan(&repo, &register, entry, head, &email, opts, &taken)?;
+        taken.push(p.name.clone());
+        planned.push(p);
+    }
+    for p in &planned {
+        if let Err(e) = sign_tag(root, &p.name, &p.message, &p.commit.to_string()) {
+            // Keep what was signed before the failure: each tag stands alone.
+            let done = planned
+                .iter()
+                .take_while(|q| q.name != p.name)
+                .map(|q| q.name.as_str())
+                .collect::<Vec<_>>();
+            if done.is_empty() {
+                return Err(e);
+            }
+            return Err(e.wrap_err(format!(
+                "signed {} tag(s) before this one failed: {}",
+                done.len(),
+                done.join(", ")
+            )));
+        }
+    }
+
+    // Read them back and judge them like any other tag.
+    let (_, after) = Register::open(root, &repo, &AsOf::Now)?;
+    let mut out = Vec::new();
+    let mut refused = Vec::new();
+    for p in planned {
+        match verdict(&after, &p) {
+            Ok((version, fingerprint)) => out.push(Approved {
+                tag: p.name,
+                id: p.id,
+                version,
+                role: p.role,
+                fingerprint,
+                decision: p.decision,
+                commit_note: p.commit_note,
+                seal: None,
+            }),
+            Err(reason) => {
+                let deleted = delete_tag(root, &p.name);
+                let what = if deleted {
+                    "and was deleted again"
+                } else {
+                    "— delete it with `git tag -d`"
+                };
+                refused.push(format!(
+                    "git signed tag {}, but it does not count as an approval of {} ({reason}) {what}",
+                    p.name, p.id
+                ));
+            }
+        }
+    }
+    if !refused.is_empty() {
+        let kept = if out.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; kept the {} that count: {}",
+                out.len(),
+                out.iter()
+                    .map(|a| a.tag.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        miette::bail!(
+            help = "the signing key must be in the approved allowed-signers file (or keyring) for \
+                    your git user.email; add it there and have aims.toml approved (README: \"Set up \
+                    signing\")",
+            "{}{kept}",
+            refused.join("\n")
+        );
+    }
+    // A configuration approval is sealed at once: every approval record
+    // that exists now is listed, so none can be back-dated before it.
+    if let Some(i) = out.iter().position(|a| a.id == CONFIG_ID) {
+        out[i].seal = seal_now(root, &repo)?.ok();
+    }
+    Ok(out)
+}
+
+/// Whether a document's working content waits for an approval.
+fn waiting(e: &Entry) -> bool {
+    e.state.state == State::NeverApproved
+        || (e.state.state == State::ChangedSinceApproval && !e.state.uncommitted)
+}
+
+/// The tag that approves `entry` as it stands, or why it cannot be made.
+fn plan(
+    repo: &Repository,
+    register: &Register,
+    entry: &Entry,
+    head: Oid,
+    email: &str,
+    opts: &ApproveOptions,
+    taken: &[String],
+) -> miette::Result<Planned> {
+    let id = entry.id.as_str();
+    let git = control::git_error;
     if entry.state.uncommitted {
         miette::bail!(
             help =
@@ -51,53 +207,176 @@ pub fn approve(root: &Path, opts: &ApproveOptions) -> miette::Result<Approved> {
             entry.path
         );
     }
-    let tree = repo
-        .find_commit(head)
-        .and_then(|c| c.tree())
-        .map_err(|e| miette::miette!("{}", e.message()))?;
-    let Some((blob, _)) = crate::history::blob_at(&repo, &tree, &entry.path)
-        .map_err(|e| miette::miette!("{}", e.message()))?
-    else {
-        miette::bail!(
-            help = "commit it first: `git add` and `git commit`",
-            "{} is not committed",
-            entry.path
-        );
-    };
-    let blob = blob.to_string();
-
-    // The trust root the approval will be checked against: the approved
-    // configuration, or for the very first approval of aims.toml, the
-    // configuration it approves (the bootstrap).
+    // What is approved, in which commit, under which trust root.
     let bootstrap;
-    let root_in_force = match (&register.trust, id == CONFIG_ID) {
-        (Some(t), _) => &t.root,
-        (None, true) => {
-            bootstrap = trust::root_at(&repo, head)
-                .map_err(|e| miette::miette!("{}", e.message()))?
-                .map_err(|why| miette::miette!("{why}"))?;
-            &bootstrap
+    let (commit, blob, path, decision, judge, commit_note): (
+        Oid,
+        String,
+        String,
+        Decision,
+        &Root,
+        _,
+    ) = if id == CONFIG_ID {
+        let (commit, note, judge) = match register.chain.in_force() {
+            Some(v) => (
+                head,
+                None,
+                v.root.as_ref().map_err(|e| miette::miette!("{e}"))?,
+            ),
+            None => {
+                // The bootstrap: the first version that names a key,
+                // approved against itself.
+                let Some(first) = register
+                    .chain
+                    .versions
+                    .iter()
+                    .find(|v| v.root.as_ref().is_ok_and(Root::names_a_key))
+                else {
+                    miette::bail!(
+                        help = "add the approvers' public keys to the allowed-signers file \
+                                    (README: \"Set up signing\") and commit it",
+                        "no committed configuration names a signer key, so nobody can approve it"
+                    );
+                };
+                let commit = Oid::from_str(&first.commit).map_err(git)?;
+                bootstrap = first
+                    .root
+                    .as_ref()
+                    .map_err(|e| miette::miette!("{e}"))?
+                    .clone();
+                let note = (commit != head).then(|| {
+                        format!(
+                            "the first configuration on the branch (commit {}, {}) is the bootstrap \
+                             and is approved first; run `aims approve aims.toml` again for the current one",
+                            crate::history::short_id(&first.commit),
+                            Date::from_unix(first.time)
+                        )
+                    });
+                (commit, note, &bootstrap)
+            }
+        };
+        let files = trust::files_of_commit(repo, commit).map_err(git)?;
+        let blob = files.config.clone().unwrap_or_default();
+        let in_force = register.chain.in_force().map(|v| &v.files);
+        let decision = if opts.review {
+            Decision::Reviewed
+        } else {
+            Decision::Approved
+        };
+        match (opts.review, in_force == Some(&files)) {
+            (true, false) => miette::bail!(
+                help = "approve it first: `aims approve aims.toml`",
+                "the committed configuration is not the one in force, so there is nothing to review"
+            ),
+            (false, true) => miette::bail!(
+                help = "to record a periodic review: `aims approve aims.toml --review`",
+                "the committed configuration (aims.toml and its trust files) is already approved \
+                     and in force as v{}",
+                entry.state.version.unwrap_or(0)
+            ),
+            _ => {}
         }
-        (None, false) => miette::bail!(
-            help = "top management approves the configuration first: `aims approve aims.toml` \
-                    (see \"Trust root\" in the README)",
-            "aims.toml has never been approved, so no role can approve {id} yet"
-        ),
+        if !register.trust_changes.is_empty() && note.is_none() {
+            let dirty: Vec<&str> = register
+                .trust_changes
+                .iter()
+                .filter(|c| c.uncommitted)
+                .map(|c| c.path.as_str())
+                .collect();
+            if !dirty.is_empty() {
+                miette::bail!(
+                    help = "commit them first: an approval signs committed content",
+                    "trust files have uncommitted changes: {}",
+                    dirty.join(", ")
+                );
+            }
+        }
+        (commit, blob, CONFIG_ID.to_owned(), decision, judge, note)
+    } else {
+        let judge = match register.chain.in_force().and_then(|v| v.root.as_ref().ok()) {
+            Some(r) => r,
+            None => miette::bail!(
+                help = "top management approves the configuration first: `aims approve aims.toml` \
+                            (see \"Trust root\" in the README)",
+                "aims.toml has never been approved, so no role can approve {id} yet"
+            ),
+        };
+        let withdrawing = entry.state.removed && entry.state.version.is_some();
+        let tree = repo.find_commit(head).and_then(|c| c.tree()).map_err(git)?;
+        let (blob, decision) = if withdrawing {
+            if opts.review {
+                miette::bail!("{id} is removed from the branch: there is nothing to review");
+            }
+            let last = entry
+                .revisions
+                .iter()
+                .rev()
+                .find(|r| !r.is_removal())
+                .map(|r| r.blob.clone())
+                .unwrap_or_default();
+            (last, Decision::Withdrawn)
+        } else {
+            let Some((blob, _)) = crate::history::blob_at(repo, &tree, &entry.path).map_err(git)?
+            else {
+                miette::bail!(
+                    help = "commit it first: `git add` and `git commit`",
+                    "{} is not committed",
+                    entry.path
+                );
+            };
+            let d = if opts.review {
+                Decision::Reviewed
+            } else {
+                Decision::Approved
+            };
+            (blob.to_string(), d)
+        };
+        if entry.state.state == State::Withdrawn {
+            miette::bail!("{id} is already withdrawn");
+        }
+        let approved = entry
+            .state
+            .counted
+            .iter()
+            .find(|(a, _)| a.claim.blob == blob && a.claim.decision != Decision::Withdrawn)
+            .map(|(_, v)| *v);
+        match (decision, approved) {
+            (Decision::Reviewed, None) => miette::bail!(
+                help = format!("approve it first: `aims approve {id}`"),
+                "{id}'s current content has not been approved, so there is nothing to review"
+            ),
+            (Decision::Approved, Some(v)) => miette::bail!(
+                help = format!("to record a periodic review: `aims approve {id} --review`"),
+                "{id}'s current content is already approved as v{v}"
+            ),
+            (Decision::Withdrawn, None) => miette::bail!(
+                "{id}'s last content was never approved: a withdrawal needs no approval"
+            ),
+            _ => {}
+        }
+        (head, blob, entry.path.clone(), decision, judge, None)
     };
-    let config = &root_in_force.config;
+
+    // The role: the one asked for, or the first the signer holds that may
+    // approve this. The kind is that of the content in force.
+    let config = &judge.config;
     let kind = if id == CONFIG_ID {
         Kind::Policy
     } else {
-        Kind::parse(&entry.kind).ok_or_else(|| {
+        let in_force_kind = entry
+            .state
+            .last_approved_blob()
+            .and_then(|b| entry.revisions.iter().find(|r| r.blob == b))
+            .and_then(|r| r.kind.clone())
+            .unwrap_or_else(|| entry.kind.clone());
+        Kind::parse(&in_force_kind).ok_or_else(|| {
             miette::miette!(
                 "{id} has no valid kind, so nobody may approve it; `aims check` says what is wrong"
             )
         })?
     };
     let approvers = &config.kind_policy(kind).approvers;
-
-    let email = tagger_email(root)?;
-    let holds = |role: &str| root_in_force.trust.holds(&email, role);
+    let holds = |role: &str| judge.trust.holds(email, role);
     let members = || {
         approvers
             .iter()
@@ -109,6 +388,20 @@ pub fn approve(root: &Path, opts: &ApproveOptions) -> miette::Result<Approved> {
             .join("; ")
     };
     let role = match &opts.role {
+        Some(r) if !config.has_role(r) => {
+            let names: Vec<&str> = config.roles.keys().map(String::as_str).collect();
+            let help = match crate::rules::document::closest(r, &names) {
+                Some(c) => format!(
+                    "did you mean {c}? Roles in the approved aims.toml: {}",
+                    names.join(", ")
+                ),
+                None => format!("roles in the approved aims.toml: {}", names.join(", ")),
+            };
+            miette::bail!(
+                help = help,
+                "there is no role `{r}` in the approved aims.toml"
+            )
+        }
         Some(r) if !approvers.contains(r) => miette::bail!(
             help = format!("roles that may approve it: {}", approvers.join(", ")),
             "the role `{r}` may not approve {id}"
@@ -130,99 +423,162 @@ pub fn approve(root: &Path, opts: &ApproveOptions) -> miette::Result<Approved> {
                 )
             })?,
     };
-    let introduced = entry.revisions.iter().find(|r| r.blob == blob);
-    if config.require_distinct_approver
-        && let Some(rev) = introduced
-        && rev.author_email.eq_ignore_ascii_case(&email)
-    {
-        miette::bail!(
-            help = format!(
-                "ask another member of an approver role — {}; a sole practitioner may set \
-                 `require-distinct-approver = false` in aims.toml (and have that approved)",
-                members()
-            ),
-            "you authored this content of {id} (commit {}), and require-distinct-approver forbids approving your own change",
-            crate::history::short_id(&rev.commit)
-        );
-    }
-    let approved = entry
-        .state
-        .counted
-        .iter()
-        .find(|(a, _)| a.claim.blob == blob)
-        .map(|(_, v)| *v);
-    match (opts.review, approved) {
-        (true, None) => miette::bail!(
-            help = format!("approve it first: `aims approve {id}`"),
-            "{id}'s current content has not been approved, so there is nothing to review"
-        ),
-        (false, Some(v)) => miette::bail!(
-            help = format!("to record a periodic review: `aims approve {id} --review`"),
-            "{id}'s current content is already approved as v{v}"
-        ),
-        _ => {}
+    if config.require_distinct_approver && id != CONFIG_ID {
+        let introduced = match decision {
+            Decision::Withdrawn => entry.revisions.iter().rev().find(|r| r.is_removal()),
+            _ => entry.revisions.iter().find(|r| r.blob == blob),
+        };
+        if let Some(rev) = introduced
+            && rev.author_email.eq_ignore_ascii_case(email)
+        {
+            miette::bail!(
+                help = format!(
+                    "ask another member of an approver role — {}; a sole practitioner may set \
+                     `require-distinct-approver = false` in aims.toml (and have that approved)",
+                    members()
+                ),
+                "you authored this change of {id} (commit {}), and require-distinct-approver forbids approving your own change",
+                crate::history::short_id(&rev.commit)
+            );
+        }
     }
 
-    let decision = if opts.review { "reviewed" } else { "approved" };
-    let name = tag_name(&repo, id, &blob, decision, Date::today());
-    let verb = if opts.review { "Review" } else { "Approve" };
+    let name = tag_name(repo, id, &blob, decision.as_str(), Date::today(), taken);
+    let verb = match decision {
+        Decision::Approved => "Approve",
+        Decision::Reviewed => "Review",
+        Decision::Withdrawn => "Withdraw",
+    };
     let mut message = format!("{verb} {id} {}\n\n", entry.title.trim());
     if let Some(m) = &opts.message {
         message.push_str(m.trim());
         message.push_str("\n\n");
     }
     message.push_str(&format!(
-        "Aims-Document: {id}\nAims-Path: {}\nAims-Blob: {blob}\nAims-Role: {role}\nAims-Decision: {decision}\n",
-        entry.path
+        "Aims-Document: {id}\nAims-Path: {path}\nAims-Blob: {blob}\nAims-Role: {role}\nAims-Decision: {}\n",
+        decision.as_str()
     ));
-    sign_tag(root, &name, &message, &head.to_string())?;
+    Ok(Planned {
+        id: id.to_owned(),
+        name,
+        message,
+        commit,
+        role,
+        decision,
+        commit_note,
+    })
+}
 
-    // Read it back and judge it like any other tag.
-    let (_, after) = Register::open(root, &repo, &AsOf::Now)?;
-    let entry = after.entry(id).expect("the document is still there");
-    if let Some((a, v)) = entry.state.counted.iter().find(|(a, _)| a.tag == name) {
-        return Ok(Approved {
-            tag: name,
-            id: id.to_owned(),
-            version: *v,
-            role,
-            fingerprint: a.signature.fingerprint.clone(),
-            review: opts.review,
-        });
+/// How a signed tag fared when read back: the version it made or
+/// confirmed and the key's fingerprint, or why it does not count.
+fn verdict(after: &Register, p: &Planned) -> Result<(u32, String), String> {
+    let entry = after.entry(&p.id).ok_or("the document is gone")?;
+    if let Some((a, v)) = entry.state.counted.iter().find(|(a, _)| a.tag == p.name) {
+        return Ok((*v, a.signature.fingerprint.clone()));
     }
-    let reason = after
+    if let Some(a) = entry.state.pending.iter().find(|a| a.tag == p.name) {
+        // Content on this branch only (approved before a merge elsewhere):
+        // it counts where the content lands.
+        return Ok((0, a.signature.fingerprint.clone()));
+    }
+    Err(after
         .refused
         .iter()
-        .find(|r| r.name == name)
+        .find(|r| r.name == p.name)
         .and_then(|r| r.outcome.as_ref().err().map(|e| e.to_string()))
         .or_else(|| {
             entry
                 .state
                 .not_counted
                 .iter()
-                .find(|(a, _)| a.tag == name)
+                .find(|(a, _)| a.tag == p.name)
                 .map(|(_, why)| not_counted_reason(why))
         })
-        .unwrap_or_else(|| "it was not found among the approvals".to_owned());
-    let deleted = Command::new("git")
-        .current_dir(root)
-        .args(["tag", "-d", &name])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    let what = if deleted {
-        "and was deleted again"
-    } else {
-        "— delete it with `git tag -d`"
-    };
-    miette::bail!(
-        help = "the signing key must be in the approved allowed-signers file (or keyring) for your \
-                git user.email; add it there and have aims.toml approved (README: \"Set up signing\")",
-        "git signed tag {name}, but it does not count as an approval ({reason}) {what}"
-    )
+        .unwrap_or_else(|| "it was not found among the approvals".to_owned()))
 }
 
-/// A fresh tag name under `aims/`: the id, the content and the day.
-fn tag_name(repo: &Repository, id: &str, blob: &str, decision: &str, today: Date) -> String {
+/// `aims seal`: signs a seal listing every tag object under
+/// `refs/tags/aims/`, so that no approval can later be back-dated before
+/// it. Returns the seal's tag name.
+pub fn seal(root: &Path) -> miette::Result<String> {
+    let repo = control::require_repository(root)?;
+    match seal_now(root, &repo)? {
+        Ok(name) => Ok(name),
+        Err(why) => miette::bail!(
+            help = "a seal is signed by a member of a role that approves the configuration \
+                    (by default top-management), with a key in the approved allowed signers",
+            "{why}"
+        ),
+    }
+}
+
+/// Signs a seal and checks it counts; Ok(Err(why)) when it was signed but
+/// does not count (it is deleted again).
+fn seal_now(root: &Path, repo: &Repository) -> miette::Result<Result<String, String>> {
+    let git = control::git_error;
+    let (_, register) = Register::open(root, repo, &AsOf::Now)?;
+    let Some(head) = control::head_commit(repo)? else {
+        miette::bail!("the repository has no commit yet");
+    };
+    let Some(in_force) = register.chain.in_force().and_then(|v| v.root.as_ref().ok()) else {
+        miette::bail!(
+            help = "`aims approve aims.toml` first",
+            "no configuration is in force, so nobody can sign a seal"
+        );
+    };
+    let email = tagger_email(root)?;
+    let Some(role) = in_force
+        .configuration_approvers()
+        .iter()
+        .find(|r| in_force.trust.holds(&email, r))
+        .cloned()
+    else {
+        return Ok(Err(format!(
+            "{email} holds none of the roles that approve the configuration ({})",
+            in_force.configuration_approvers().join(", ")
+        )));
+    };
+    let records = crate::history::approvals::read(repo).map_err(git)?;
+    let mut ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+    ids.sort();
+    let mut message = format!(
+        "Seal {} approval record{}\n\nAims-Role: {role}\nAims-Decision: sealed\n",
+        ids.len(),
+        if ids.len() == 1 { "" } else { "s" }
+    );
+    for id in &ids {
+        message.push_str(&format!("Aims-Sealed: {id}\n"));
+    }
+    let day = Date::today().to_string().replace('-', "");
+    let base = format!("aims/seal/{day}-{}", crate::history::short_id_of(&head));
+    let name = free_name(repo, &base, &[]);
+    sign_tag(root, &name, &message, &head.to_string())?;
+    let (_, after) = Register::open(root, repo, &AsOf::Now)?;
+    if after.seals.iter().any(|s| s.name == name) {
+        return Ok(Ok(name));
+    }
+    let why = after
+        .refused
+        .iter()
+        .find(|r| r.name == name)
+        .and_then(|r| r.outcome.as_ref().err().map(|e| e.to_string()))
+        .unwrap_or_else(|| "it was not found among the seals".to_owned());
+    delete_tag(root, &name);
+    Ok(Err(format!(
+        "the seal {name} does not count ({why}) and was deleted again"
+    )))
+}
+
+/// A fresh tag name under `aims/`: the id, the decision, the day and the
+/// content.
+fn tag_name(
+    repo: &Repository,
+    id: &str,
+    blob: &str,
+    decision: &str,
+    today: Date,
+    taken: &[String],
+) -> String {
     let safe: String = id
         .chars()
         .map(|c| {
@@ -234,15 +590,34 @@ fn tag_name(repo: &Repository, id: &str, blob: &str, decision: &str, today: Date
         })
         .collect();
     let day = today.to_string().replace('-', "");
-    let base = format!("aims/{safe}/{decision}-{day}-{}", &blob[..10]);
-    let exists = |n: &str| repo.find_reference(&format!("refs/tags/{n}")).is_ok();
-    if !exists(&base) {
-        return base;
+    let short = blob.get(..10).unwrap_or(blob);
+    free_name(
+        repo,
+        &format!("aims/{safe}/{decision}-{day}-{short}"),
+        taken,
+    )
+}
+
+/// `base`, or `base-N` for the first N that names no tag yet.
+fn free_name(repo: &Repository, base: &str, taken: &[String]) -> String {
+    let exists = |n: &str| {
+        taken.iter().any(|t| t == n) || repo.find_reference(&format!("refs/tags/{n}")).is_ok()
+    };
+    if !exists(base) {
+        return base.to_owned();
     }
     (2..)
         .map(|i| format!("{base}-{i}"))
         .find(|n| !exists(n))
         .expect("some suffix is free")
+}
+
+fn delete_tag(root: &Path, name: &str) -> bool {
+    Command::new("git")
+        .current_dir(root)
+        .args(["tag", "-d", name])
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 /// Runs `git tag -s` with the user's own signing configuration.
@@ -264,15 +639,40 @@ fn sign_tag(root: &Path, name: &str, message: &str, commit: &str) -> miette::Res
         .wait_with_output()
         .map_err(|e| miette::miette!("git tag failed: {e}"))?;
     if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+        if needs_passphrase(&stderr) {
+            miette::bail!(
+                help = "add the key to an agent once per session (`eval \"$(ssh-agent)\"` and \
+                        `ssh-add ~/.ssh/aims_ed25519`; for OpenPGP, gpg-agent with a pinentry), \
+                        or run aims from a terminal",
+                "signing needs your key's passphrase, but there is no terminal or agent to ask for it \
+                 (git tag -s: {stderr})"
+            );
+        }
         miette::bail!(
             help = "set up signing: `git config gpg.format ssh` and `git config user.signingkey \
                     ~/.ssh/id_ed25519.pub` (or an OpenPGP key); the README's \"Set up signing\" \
                     section shows every step",
-            "git tag -s failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
+            "git tag -s failed: {stderr}"
         );
     }
     Ok(())
+}
+
+/// Whether git's signing failed for want of a passphrase prompt: ssh-keygen
+/// without a terminal or agent, or gpg without a pinentry.
+fn needs_passphrase(stderr: &str) -> bool {
+    let s = stderr.to_ascii_lowercase();
+    [
+        "passphrase",
+        "/dev/tty",
+        "inappropriate ioctl",
+        "no pinentry",
+        "pinentry",
+        "no agent running",
+    ]
+    .iter()
+    .any(|k| s.contains(k))
 }
 
 /// The email git will write as the tagger.
@@ -283,4 +683,20 @@ fn tagger_email(root: &Path) -> miette::Result<String> {
             "git has no user.email: the approver is the tagger, named by email ({why})"
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passphrase_failures_are_recognised() {
+        assert!(needs_passphrase(
+            "error: Load key \"/home/d/.ssh/k\": incorrect passphrase supplied to decrypt private key"
+        ));
+        assert!(needs_passphrase(
+            "gpg: signing failed: Inappropriate ioctl for device"
+        ));
+        assert!(!needs_passphrase("fatal: tag 'aims/x' already exists"));
+    }
 }

@@ -459,18 +459,46 @@ pub fn approve(
     opts: &ApproveOptions,
     out: &mut dyn Write,
 ) -> miette::Result<Outcome> {
+    use crate::history::tag::Decision;
     let root = workspace::discover(start)?;
     let done = approve::approve(&root, opts)?;
-    let what = if done.review {
-        format!("Recorded the review of {} v{}", done.id, done.version)
-    } else {
-        format!("Approved {} as v{}", done.id, done.version)
-    };
+    let mut text = String::new();
+    for d in &done {
+        let what = match (d.decision, d.version) {
+            (_, 0) => format!(
+                "Approved {} on this branch; it counts where the content is merged",
+                d.id
+            ),
+            (Decision::Reviewed, v) => format!("Recorded the review of {} v{v}", d.id),
+            (Decision::Withdrawn, v) => format!("Approved the withdrawal of {} (last v{v})", d.id),
+            (Decision::Approved, v) => format!("Approved {} as v{v}", d.id),
+        };
+        text.push_str(&format!(
+            "{what} (role {}): tag {} is signed and verified ({}).\n",
+            d.role, d.tag, d.fingerprint
+        ));
+        if let Some(note) = &d.commit_note {
+            text.push_str(&format!("Note: {note}.\n"));
+        }
+        if let Some(seal) = &d.seal {
+            text.push_str(&format!(
+                "Sealed every approval record made so far: tag {seal}.\n"
+            ));
+        }
+    }
+    text.push_str("Share them: git push origin 'refs/tags/aims/*'\n");
+    out.write_all(text.as_bytes()).into_diagnostic()?;
+    Ok(Outcome::Clean)
+}
+
+/// `aims seal`.
+pub fn seal(start: &Path, out: &mut dyn Write) -> miette::Result<Outcome> {
+    let root = workspace::discover(start)?;
+    let name = approve::seal(&root)?;
     writeln!(
         out,
-        "{what} (role {}): tag {} is signed and verified ({}).\n\
-         Share it: git push origin {}",
-        done.role, done.tag, done.fingerprint, done.tag
+        "Sealed every approval record made so far: tag {name} is signed and verified.\n\
+         Share it: git push origin {name}"
     )
     .into_diagnostic()?;
     Ok(Outcome::Clean)

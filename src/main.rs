@@ -37,6 +37,13 @@ struct Cli {
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     color: ColorChoice,
 
+    /// Pin the key fingerprints (SHA256:… or OpenPGP) that must have
+    /// approved the first configuration (the bootstrap); history rewritten
+    /// from another bootstrap then stops the run with exit 2. Comma-separated;
+    /// AIMS_TRUST_ANCHOR in the environment does the same.
+    #[arg(long, value_name = "FINGERPRINT[,…]", global = true)]
+    trust_anchor: Option<String>,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -242,25 +249,38 @@ enum Command {
         #[arg(long, short = 'f', value_enum, default_value_t = RedlineFormat::Human)]
         format: RedlineFormat,
     },
-    /// Approve a document's committed content with a signed tag.
+    /// Approve documents' committed content with signed tags.
     ///
-    /// Writes the Aims-* trailers for the content of ID in HEAD and runs
-    /// `git tag -s`, so your own signing set-up (SSH or OpenPGP) signs it.
-    /// The tag is then verified like any other; one that would not count is
-    /// deleted again and the reason given. Refuses when the working tree
-    /// differs from the committed document, when you hold none of the roles
-    /// that may approve it, or when you authored the change and
+    /// Writes the Aims-* trailers for the content of each ID in HEAD and
+    /// runs `git tag -s`, so your own signing set-up (SSH or OpenPGP) signs
+    /// it. Each tag is then verified like any other; one that would not
+    /// count is deleted again and the reason given. Refuses when the working
+    /// tree differs from the committed document, when you hold none of the
+    /// roles that may approve it, or when you authored the change and
     /// require-distinct-approver is set.
+    ///
+    /// A document HEAD no longer holds (removed, or left without its id)
+    /// gets a withdrawal (Aims-Decision: withdrawn). aims.toml approves the
+    /// configuration as HEAD holds it, with its allowed signers, keyring and
+    /// revocation list; while none is in force, the first configuration on
+    /// the branch (the bootstrap). Approving the configuration also seals
+    /// every approval record made so far (see `aims seal`).
     ///
     /// Examples:
     ///   aims approve POL-001
+    ///   aims approve POL-001 PRO-002 RSK-004
+    ///   aims approve --all-changed           # everything waiting for approval
     ///   aims approve RSK-004 --role risk-owner -m "Residual risk accepted"
     ///   aims approve POL-001 --review        # periodic review, no change
     ///   aims approve aims.toml               # the configuration itself
     #[command(verbatim_doc_comment)]
     Approve {
-        /// The document's id (or aims.toml).
-        id: String,
+        /// Document ids (or aims.toml), case-insensitive.
+        #[arg(value_name = "ID", required_unless_present = "all_changed")]
+        ids: Vec<String>,
+        /// Also approve every document whose committed content is not approved.
+        #[arg(long)]
+        all_changed: bool,
         /// The role you approve as [default: the first of yours that may].
         #[arg(long)]
         role: Option<String>,
@@ -271,6 +291,18 @@ enum Command {
         #[arg(long, short = 'm')]
         message: Option<String>,
     },
+    /// Seal every approval record made so far against back-dating.
+    ///
+    /// Signs a tag (Aims-Decision: sealed) that lists every tag object
+    /// under refs/tags/aims/. From then on, a tag that claims a time before
+    /// the seal but is not in its list was made later and back-dated: it is
+    /// refused, naming the seal. Signed by a member of a role that approves
+    /// the configuration. `aims approve aims.toml` seals too; a scheduled
+    /// job (weekly, after each merge) keeps the window for back-dating short.
+    ///
+    /// Example: aims seal && git push origin 'refs/tags/aims/*'
+    #[command(verbatim_doc_comment)]
+    Seal,
     /// Markdown for the pull-request bot: what a PR does to the AIMS.
     ///
     /// Compares the AIMS where the PR's branch left BASE with HEAD: the
@@ -412,6 +444,11 @@ fn under(chdir: &Option<PathBuf>, path: PathBuf) -> PathBuf {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(anchor) = &cli.trust_anchor {
+        // Read by the register wherever it is built (as AIMS_TODAY is).
+        // SAFETY: set once, before any thread is started.
+        unsafe { std::env::set_var("AIMS_TRUST_ANCHOR", anchor) };
+    }
     let start = cli.chdir.clone().unwrap_or_else(|| PathBuf::from("."));
     let stdout_color = use_color(cli.color, std::io::stdout().is_terminal());
     // Output is produced whole, then written: a closed pipe (`aims rules |
@@ -492,20 +529,23 @@ fn main() -> ExitCode {
             &mut out,
         ),
         Command::Approve {
-            id,
+            ids,
+            all_changed,
             role,
             review,
             message,
         } => commands::approve(
             &start,
             &ApproveOptions {
-                id,
+                ids,
+                all_changed,
                 role,
                 review,
                 message,
             },
             &mut out,
         ),
+        Command::Seal => commands::seal(&start, &mut out),
         Command::PrComment {
             base,
             head,

@@ -177,6 +177,22 @@ pub struct TrustChange {
     pub uncommitted: bool,
 }
 
+/// A line of a trust file (allowed signers, revocation list) that deserves
+/// a finding: it does not read (so it allows, or revokes, nothing), or it
+/// lets one key sign as any matching address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrustLine {
+    pub path: String,
+    pub line: usize,
+    pub problem: TrustLineProblem,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TrustLineProblem {
+    Unreadable(String),
+    Wildcard(String),
+}
+
 /// The document-control register as of a moment.
 #[derive(Debug)]
 pub struct Register {
@@ -201,6 +217,11 @@ pub struct Register {
     pub signoffs: Vec<crate::history::signoffs::SignOff>,
     /// Seals that count, newest first.
     pub seals: Vec<seal::Seal>,
+    /// Tags outside `refs/tags/aims/` that carry approval trailers (and so
+    /// approve nothing).
+    pub stray_tags: Vec<String>,
+    /// Lines of the described trust files that deserve a finding.
+    pub trust_lines: Vec<TrustLine>,
     /// Commits walked.
     pub commits: usize,
     /// Every configuration version of the branch and when each was in force.
@@ -647,6 +668,14 @@ impl Register {
         let policy = in_force
             .as_ref()
             .map_or_else(|| ws.config.clone(), |a| a.root.config.clone());
+        let (stray_tags, trust_lines) = if only.is_none() {
+            (
+                approvals::outside_namespace(repo).map_err(git)?,
+                trust_lines(repo, head, working_tree, &ws.root, &ws.config).map_err(git)?,
+            )
+        } else {
+            Default::default()
+        };
         Ok(Register {
             as_of: Date::from_unix(as_of_time),
             as_of_time,
@@ -659,6 +688,8 @@ impl Register {
             refused,
             signoffs,
             seals,
+            stray_tags,
+            trust_lines,
             commits: revs.commits,
             policy,
             chain,
@@ -902,6 +933,62 @@ fn openpgp_revoked(
         }
         _ => None,
     })
+}
+
+/// The lines of the allowed signers and revocation list (as the working
+/// tree holds them, or the described commit) that deserve a finding.
+fn trust_lines(
+    repo: &Repository,
+    head: Option<Oid>,
+    working_tree: bool,
+    root: &Path,
+    config: &Config,
+) -> Result<Vec<TrustLine>, git2::Error> {
+    let tree = match head {
+        Some(h) if !working_tree => Some(repo.find_commit(h)?.tree()?),
+        _ => None,
+    };
+    let read = |path: &str| -> Result<Option<String>, git2::Error> {
+        Ok(match &tree {
+            Some(t) => crate::history::blob_at(repo, t, path)?
+                .map(|(_, b)| String::from_utf8_lossy(&b).into_owned()),
+            None => std::fs::read(root.join(path))
+                .ok()
+                .map(|b| String::from_utf8_lossy(&b).into_owned()),
+        })
+    };
+    let mut out = Vec::new();
+    if let Some(text) = read(&config.allowed_signers)? {
+        let (signers, errors) = crate::history::allowed_signers::parse(&text);
+        for e in errors {
+            out.push(TrustLine {
+                path: config.allowed_signers.clone(),
+                line: e.line,
+                problem: TrustLineProblem::Unreadable(e.message),
+            });
+        }
+        for s in signers {
+            if s.principals.contains(['*', '?']) && !s.cert_authority {
+                out.push(TrustLine {
+                    path: config.allowed_signers.clone(),
+                    line: s.line,
+                    problem: TrustLineProblem::Wildcard(s.principals.clone()),
+                });
+            }
+        }
+    }
+    if let Some(path) = &config.revoked_keys
+        && let Some(text) = read(path)?
+    {
+        for e in crate::history::revoked::parse(&text).1 {
+            out.push(TrustLine {
+                path: path.clone(),
+                line: e.line,
+                problem: TrustLineProblem::Unreadable(e.message),
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// The title, kind and owner of a document's content by blob, for a

@@ -297,6 +297,41 @@ pub fn read(repo: &Repository) -> Result<Vec<TagRecord>, git2::Error> {
     Ok(records)
 }
 
+/// Tags outside `refs/tags/aims/` whose message carries `Aims-Document:`
+/// trailers: approvals made in the wrong place, which count for nothing.
+pub fn outside_namespace(repo: &Repository) -> Result<Vec<String>, git2::Error> {
+    let odb = repo.odb()?;
+    let mut out = Vec::new();
+    for reference in repo.references_glob("refs/tags/*")? {
+        let reference = reference?;
+        let Ok(name) = reference.name().map(|n| n.trim_start_matches("refs/tags/")) else {
+            continue;
+        };
+        if name.starts_with("aims/") {
+            continue;
+        }
+        let Some(oid) = reference.target() else {
+            continue;
+        };
+        // Only annotated tags carry a message; a header read is cheap.
+        if odb.read_header(oid)?.1 != ObjectType::Tag {
+            continue;
+        }
+        let object = odb.read(oid)?;
+        let payload = signature::split(object.data()).payload;
+        if let Ok(tag) = tag::parse_tag(payload)
+            && tag.message.lines().any(|l| {
+                l.split_once(':')
+                    .is_some_and(|(k, _)| k.trim().eq_ignore_ascii_case("Aims-Document"))
+            })
+        {
+            out.push(name.to_owned());
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
 /// Reads every tag under `refs/tags/aims/` and judges each against `trust`.
 pub fn scan(repo: &Repository, trust: &TrustRoot) -> Result<Vec<TagReport>, git2::Error> {
     read(repo)?

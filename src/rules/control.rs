@@ -126,7 +126,86 @@ pub static DERIVED_CONTRADICTED: Rule = Rule {
     classification: Classification::Minor,
 };
 
+pub static TAG_OUTSIDE_NAMESPACE: Rule = Rule {
+    code: "CTL010",
+    name: "approval-tag-outside-namespace",
+    summary: "A tag outside refs/tags/aims/ carries approval trailers and approves nothing",
+    what: "Only annotated, signed tags under `refs/tags/aims/` are read as approvals. A tag elsewhere (`refs/tags/pol-001-v2`, say) whose message carries `Aims-Document:` trailers looks like an approval to a person and counts for nothing.",
+    why: "Someone meant to approve something (7.5.2), and the record of it is not where the document-control system reads it. An auditor comparing what people believe was approved with what the register shows would find the gap.",
+    fix: "Have the approver sign the approval again under `aims/` (`aims approve ID`, or `git tag -s aims/…`), then delete the stray tag (`git tag -d NAME` and `git push --delete origin NAME`).",
+    clause: Some("7.5.2"),
+    control: None,
+    classification: Classification::Observation,
+};
+
+pub static SIGNER_LINE_UNREADABLE: Rule = Rule {
+    code: "CTL011",
+    name: "trust-file-line-unreadable",
+    summary: "A line of the allowed-signers file or revocation list does not read, so it allows or revokes nothing",
+    what: "Each line of the allowed-signers file (git's `allowed_signers` format) and of the revocation list named by `revoked-keys` must read. A line that does not is ignored: an approver whose line is mistyped cannot approve, and a compromised key on a mistyped revocation line is not revoked.",
+    why: "The trust files decide whose signatures are evidence (5.3, 7.5.3). A revocation that silently fails leaves a compromised key able to approve; an auditor expects the controls over approval keys to work as written.",
+    fix: "Correct the line (the message says what is wrong; `ssh-keygen -l -f FILE` checks a public key), commit it, and have the configuration approved again (`aims approve aims.toml`).",
+    clause: Some("5.3"),
+    control: None,
+    classification: Classification::Minor,
+};
+
+pub static WILDCARD_SIGNER: Rule = Rule {
+    code: "CTL012",
+    name: "wildcard-signer",
+    summary: "An allowed-signers line lets one key sign as any matching address",
+    what: "A principal pattern with `*` or `?` (e.g. `*@acme.example`) in the allowed-signers file lets the one key on that line sign tags as any matching email, so its holder can approve as any role member of that domain.",
+    why: "Approvals are evidence of who decided (5.3, A.3.2 segregation of duties). A key that may speak for everyone makes every approval signed with it attributable to nobody in particular; auditors ask for one key per person.",
+    fix: "List each approver's email with their own key, one line per person, and have the configuration approved again. A certificate authority (`cert-authority`) is the way to delegate signing safely.",
+    clause: Some("5.3"),
+    control: Some("A.3.2"),
+    classification: Classification::Observation,
+};
+
 pub fn check(ws: &Workspace, register: &Register, out: &mut Vec<Finding>) {
+    for name in &register.stray_tags {
+        out.push(
+            Finding::new(
+                &TAG_OUTSIDE_NAMESPACE,
+                format!(
+                    "tag {name} carries approval trailers but is not under refs/tags/aims/, so it approves nothing"
+                ),
+            )
+            .help(format!(
+                "approve again under aims/ (`aims approve ID`), then `git tag -d {name}`"
+            )),
+        );
+    }
+    for t in &register.trust_lines {
+        let f = match &t.problem {
+            crate::control::TrustLineProblem::Unreadable(why) => Finding::new(
+                &SIGNER_LINE_UNREADABLE,
+                format!(
+                    "{} line {} does not read ({why}), so it allows or revokes nothing",
+                    t.path, t.line
+                ),
+            ),
+            crate::control::TrustLineProblem::Wildcard(pattern) => Finding::new(
+                &WILDCARD_SIGNER,
+                format!(
+                    "{} line {} lets one key sign as any address matching `{pattern}`",
+                    t.path, t.line
+                ),
+            ),
+        };
+        out.push(
+            f.document(Some(CONFIG_ID))
+                .at_line(&t.path, t.line)
+                .help(format!(
+                    "`aims explain {}`",
+                    match t.problem {
+                        crate::control::TrustLineProblem::Unreadable(_) =>
+                            SIGNER_LINE_UNREADABLE.code,
+                        crate::control::TrustLineProblem::Wildcard(_) => WILDCARD_SIGNER.code,
+                    }
+                )),
+        );
+    }
     let index = ws.index();
     config(register, out);
     for entry in &register.entries {
