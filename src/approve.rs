@@ -68,6 +68,19 @@ pub fn approve(root: &Path, opts: &ApproveOptions) -> miette::Result<Vec<Approve
             "the repository has no commit yet: an approval signs committed content"
         );
     };
+    if let Some(r) = &opts.role
+        && !register.policy.has_role(r)
+    {
+        let names: Vec<&str> = register.policy.roles.keys().map(String::as_str).collect();
+        let help = match crate::rules::document::closest(r, &names) {
+            Some(c) => format!("did you mean {c}? Roles: {}", names.join(", ")),
+            None => format!("roles in the approved aims.toml: {}", names.join(", ")),
+        };
+        miette::bail!(
+            help = help,
+            "there is no role `{r}` in the approved aims.toml"
+        );
+    }
     let mut ids: Vec<String> = Vec::new();
     for id in &opts.ids {
         let entry = register.find(id)?;
@@ -388,20 +401,6 @@ fn plan(
             .join("; ")
     };
     let role = match &opts.role {
-        Some(r) if !config.has_role(r) => {
-            let names: Vec<&str> = config.roles.keys().map(String::as_str).collect();
-            let help = match crate::rules::document::closest(r, &names) {
-                Some(c) => format!(
-                    "did you mean {c}? Roles in the approved aims.toml: {}",
-                    names.join(", ")
-                ),
-                None => format!("roles in the approved aims.toml: {}", names.join(", ")),
-            };
-            miette::bail!(
-                help = help,
-                "there is no role `{r}` in the approved aims.toml"
-            )
-        }
         Some(r) if !approvers.contains(r) => miette::bail!(
             help = format!("roles that may approve it: {}", approvers.join(", ")),
             "the role `{r}` may not approve {id}"

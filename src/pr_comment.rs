@@ -202,8 +202,12 @@ pub fn build(root: &Path, opts: &Options) -> miette::Result<Comment> {
         let base_blob = before
             .and_then(|e| e.revisions.last())
             .map(|r| r.blob.as_str());
+        let gone = |b: Option<&str>| b.is_none_or(|b| b == crate::history::revisions::NO_CONTENT);
         let change = match before {
+            None if gone(head_blob) => continue,
             None => "added",
+            Some(_) if gone(head_blob) && gone(base_blob) => continue,
+            Some(_) if gone(head_blob) => "removed",
             Some(_) if head_blob != base_blob => "modified",
             Some(b) if b.path != entry.path => "moved",
             Some(_) => continue,
@@ -224,7 +228,10 @@ pub fn build(root: &Path, opts: &Options) -> miette::Result<Comment> {
             .filter(|r| pr_commits.contains(&r.commit))
             .map(|r| r.author_email.to_lowercase())
             .collect();
-        let needs = !matches!(entry.state.state, State::Approved | State::ReviewOverdue);
+        let needs = !matches!(
+            entry.state.state,
+            State::Approved | State::ReviewOverdue | State::Withdrawn | State::Pending
+        );
         let missing = if needs {
             missing(&roles, config, &authors)
         } else {
@@ -451,11 +458,21 @@ fn markdown(c: &Comment, cap: usize) -> String {
                 Some(link) => format!("[{name}]({link})"),
                 None => name,
             };
-            let approval = if d.change == "removed" {
-                "removed: an approved document's withdrawal is a change too".to_owned()
+            let approval = if d.change == "removed" && d.state == Some("withdrawn") {
+                match &d.approved_by {
+                    Some(a) => format!(
+                        "✅ withdrawal approved by {} ({}) on {}",
+                        cell(&a.signer),
+                        cell(&a.role),
+                        a.date
+                    ),
+                    None => "✅ withdrawal approved".to_owned(),
+                }
+            } else if d.change == "removed" && d.missing.is_empty() {
+                "removed (never approved: nothing to withdraw)".to_owned()
             } else if let Some(a) = &d.approved_by {
                 format!(
-                    "✅ v{} approved by {} ({}) on {}",
+                    "✅ v{} approved by {} ({}) on {}, waiting for merge",
                     d.version.unwrap_or(0),
                     cell(&a.signer),
                     cell(&a.role),

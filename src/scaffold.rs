@@ -109,6 +109,22 @@ pub fn init(opts: &InitOptions) -> miette::Result<Initialised> {
             existing.join(", ")
         );
     }
+    // Not even --force replaces a configuration that has been approved:
+    // roles and keys change by an edit that is itself approved.
+    let protected = approved_trust_files(&root);
+    let clash: Vec<&str> = existing
+        .iter()
+        .copied()
+        .filter(|p| protected.iter().any(|q| q == p))
+        .collect();
+    if !clash.is_empty() {
+        miette::bail!(
+            help = "nothing was written. Edit the configuration and have the change approved \
+                    (`aims approve aims.toml`), or run `aims init` in a new directory",
+            "aims init --force would overwrite the approved configuration: {}",
+            clash.join(", ")
+        );
+    }
     let mut written = Vec::new();
     for (rel, template) in files {
         let text = fill(template, &values).map_err(|e| miette::miette!("template {rel}: {e}"))?;
@@ -121,6 +137,33 @@ pub fn init(opts: &InitOptions) -> miette::Result<Initialised> {
         email,
         email_is_placeholder,
     })
+}
+
+/// aims.toml and the trust files it names, when the repository at `root`
+/// holds an approval of the configuration (any tag naming aims.toml under
+/// refs/tags/aims/, whether or not it counts: in doubt, keep the files).
+fn approved_trust_files(root: &Path) -> Vec<String> {
+    let Ok(repo) = git2::Repository::open(root) else {
+        return Vec::new();
+    };
+    let approved = crate::history::approvals::read(&repo).is_ok_and(|records| {
+        records
+            .iter()
+            .any(|r| r.document() == Some(crate::control::CONFIG_ID))
+    });
+    if !approved {
+        return Vec::new();
+    }
+    let mut files = vec![config::FILE_NAME.to_owned()];
+    match config::Config::load(root) {
+        Ok(c) => {
+            files.push(c.allowed_signers);
+            files.extend(c.gpg_keyring);
+            files.extend(c.revoked_keys);
+        }
+        Err(_) => files.push(".aims/allowed_signers".to_owned()),
+    }
+    files
 }
 
 fn write_file(path: &Path, text: &str) -> miette::Result<()> {

@@ -70,6 +70,16 @@ pub fn approvals(entry: &Entry, register: &Register) -> Vec<ApprovalJson> {
     for (a, why) in &s.not_counted {
         out.push((a.time, verified(a, None, Some(not_counted_reason(why)))));
     }
+    for a in &s.pending {
+        out.push((
+            a.time,
+            verified(
+                a,
+                None,
+                Some("approved content waiting for merge: not on this branch yet".to_owned()),
+            ),
+        ));
+    }
     for r in register
         .refused
         .iter()
@@ -497,9 +507,18 @@ pub fn render_log(
             "(working tree)  uncommitted change — not approved".to_owned(),
         ));
     }
-    for r in &entry.revisions {
-        let mark = match version_of(&r.blob) {
+    // The configuration's versions are its files as a whole, numbered by
+    // the chain; a document's, its content.
+    let config_numbers = (entry.id == crate::control::CONFIG_ID).then(|| register.chain.numbers());
+    for (i, r) in entry.revisions.iter().enumerate() {
+        let number = match &config_numbers {
+            Some(numbers) => numbers.get(i).copied().flatten(),
+            None if r.is_removal() => None,
+            None => version_of(&r.blob),
+        };
+        let mark = match number {
             Some(v) => format!("content of v{v}"),
+            None if r.is_removal() => "removed".to_owned(),
             None => "not approved".to_owned(),
         };
         events.push((
