@@ -119,11 +119,16 @@ fn real_openpgp_signed_tags_verify_through_gpgv() {
 
 /// `git tag -s` with OpenPGP, as `email`, in `repo`.
 fn gpg_tag(repo: &Path, home: &Path, email: &str, name: &str, message: &str) {
+    gpg_tag_at(repo, home, email, name, message, "2026-01-20T10:00:00Z");
+}
+
+/// [`gpg_tag`] with the tagger date `date`.
+fn gpg_tag_at(repo: &Path, home: &Path, email: &str, name: &str, message: &str, date: &str) {
     let out = hermetic("git", home)
         .current_dir(repo)
         .env("GNUPGHOME", home)
         .env("GIT_COMMITTER_EMAIL", email)
-        .env("GIT_COMMITTER_DATE", "2026-01-20T10:00:00Z")
+        .env("GIT_COMMITTER_DATE", date)
         .args(["-c", "gpg.format=openpgp", "-c"])
         .arg(format!("user.signingkey={email}"))
         .args(["tag", "-s", name, "-m", message])
@@ -225,6 +230,142 @@ fn openpgp_approvals_count_against_the_approved_keyring() {
     );
 
     for home in [&dana, &mallory] {
+        let _ = hermetic("gpgconf", home)
+            .env("GNUPGHOME", home)
+            .args(["--kill", "gpg-agent"])
+            .output();
+    }
+}
+
+/// A key revoked later in an approved keyring voids everything it signed,
+/// past approvals included; the other approver's stand.
+#[test]
+fn an_openpgp_key_revoked_in_a_later_keyring_voids_its_past_approvals() {
+    if !have_tools(&["gpg", "gpgv", "gpgconf"]) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    std::fs::create_dir_all(repo.join("aims")).unwrap();
+    std::fs::create_dir_all(repo.join(".aims")).unwrap();
+    let dana = new_home(tmp.path(), "dana", "Dana Scully <dana@acme.example>");
+    let erin = new_home(tmp.path(), "erin", "Erin <erin@acme.example>");
+    let keyring = |dana_key: &[u8]| [dana_key, &gpg(&erin, &["--export"])].concat();
+    std::fs::write(
+        repo.join(".aims/approvers.gpg"),
+        keyring(&gpg(&dana, &["--export"])),
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("aims.toml"),
+        "[aims]\ngpg-keyring = \".aims/approvers.gpg\"\n[roles]\n\
+         top-management = [\"dana@acme.example\", \"erin@acme.example\"]\n",
+    )
+    .unwrap();
+    for (id, path) in [("POL-001", "aims/pol.md"), ("POL-002", "aims/pol2.md")] {
+        std::fs::write(
+            repo.join(path),
+            format!("+++\nid = \"{id}\"\nkind = \"policy\"\ntitle = \"Policy\"\nowner = \"dana@acme.example\"\n+++\n# Policy\n"),
+        )
+        .unwrap();
+    }
+    git(&repo, &["init", "-q", "-b", "main"]);
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "AIMS"]);
+    let claim = |id: &str, path: &str| {
+        let blob = git(&repo, &["rev-parse", &format!("HEAD:{path}")]);
+        format!(
+            "Approve {id}\n\nAims-Document: {id}\nAims-Path: {path}\nAims-Blob: {}\nAims-Role: top-management\nAims-Decision: approved",
+            blob.trim()
+        )
+    };
+    gpg_tag_at(
+        &repo,
+        &dana,
+        "dana@acme.example",
+        "aims/config/v1",
+        &claim("aims.toml", "aims.toml"),
+        "2026-01-16T10:00:00Z",
+    );
+    gpg_tag_at(
+        &repo,
+        &dana,
+        "dana@acme.example",
+        "aims/pol-001/dana",
+        &claim("POL-001", "aims/pol.md"),
+        "2026-01-17T10:00:00Z",
+    );
+    gpg_tag_at(
+        &repo,
+        &erin,
+        "erin@acme.example",
+        "aims/pol-002/erin",
+        &claim("POL-002", "aims/pol2.md"),
+        "2026-01-17T10:00:00Z",
+    );
+    let pol = |id: &str| {
+        let out = run(&repo, &["status", "--format", "json"]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        json["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(pol("POL-001")["state"], "approved");
+
+    // Dana's key is compromised: her revocation certificate (which gpg
+    // made with the key) goes into the keyring, approved by Erin.
+    let revs = dana.join("openpgp-revocs.d");
+    let cert = std::fs::read_dir(&revs)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let text = std::fs::read_to_string(cert)
+        .unwrap()
+        .replace(":-----BEGIN", "-----BEGIN");
+    let cert = tmp.path().join("dana.rev");
+    std::fs::write(&cert, text).unwrap();
+    gpg(&dana, &["--import", cert.to_str().unwrap()]);
+    std::fs::write(
+        repo.join(".aims/approvers.gpg"),
+        keyring(&gpg(&dana, &["--export"])),
+    )
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    succeed(
+        hermetic("git", home.path())
+            .current_dir(&repo)
+            .env("GIT_COMMITTER_DATE", "2026-02-01T10:00:00Z")
+            .env("GIT_AUTHOR_DATE", "2026-02-01T10:00:00Z")
+            .args(["commit", "-q", "-am", "revoke Dana's key"]),
+    );
+    gpg_tag_at(
+        &repo,
+        &erin,
+        "erin@acme.example",
+        "aims/config/v2",
+        &claim("aims.toml", "aims.toml"),
+        "2026-02-02T10:00:00Z",
+    );
+
+    let void = pol("POL-001");
+    assert_eq!(void["state"], "never-approved", "{void:#}");
+    let reason = void["approvals"][0]["reason"].as_str().unwrap().to_owned();
+    assert!(
+        reason.contains("revocation") || reason.contains("revoked"),
+        "{reason}"
+    );
+    assert_eq!(pol("POL-002")["state"], "approved");
+    // The configuration itself is at v2, approved by Erin.
+    assert_eq!(pol("POL-002")["version"], 1);
+
+    for home in [&dana, &erin] {
         let _ = hermetic("gpgconf", home)
             .env("GNUPGHOME", home)
             .args(["--kill", "gpg-agent"])

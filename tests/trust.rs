@@ -706,6 +706,9 @@ fn leavers_rotation_and_stricter_rules_keep_past_approvals_and_revocation_voids_
         "{pol:#}"
     );
     assert!(has(&f.control_findings(), "CTL003", "revocation list"));
+    // The register says which key, and that nothing it signed counts.
+    let log = stdout(&f.aims(&["log", "POL-001"]));
+    assert!(log.contains(&fingerprint(&f, "erin")), "{log}");
 }
 
 #[test]
@@ -808,6 +811,10 @@ fn withdrawal_needs_an_approval_in_both_gates_and_keeps_the_record() {
             .any(|l| l.starts_with("PRO-001") && l.contains("withdrawn")),
         "{status}"
     );
+    let audit: Value =
+        serde_json::from_slice(&f.aims(&["audit", "--format", "json"]).stdout).unwrap();
+    let audit = audit.to_string();
+    assert!(audit.contains("v1 withdrawn on 2026-02-03"), "{audit}");
     let out = f.aims(&["export", "--out", "../evidence"]);
     assert_eq!(code(&out), 0, "{}", both(&out));
     let dir = f.repo.parent().unwrap().join("evidence/documents/PRO-001");

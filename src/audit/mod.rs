@@ -309,10 +309,17 @@ pub fn build(ws: &Workspace, register: Option<&Register>, options: &Options) -> 
             .filter(|f| f.clause == Some(c.id))
             .cloned()
             .collect();
-        let evidence: Vec<Evidence> = by_clause
+        let mut evidence: Vec<Evidence> = by_clause
             .get(c.id)
             .map(|docs| docs.iter().map(|d| evidence_of(d)).collect())
             .unwrap_or_default();
+        // Obsolete documented information is retained (7.5.3): withdrawn
+        // documents, with the approval of their withdrawal.
+        if c.id == "7.5.3"
+            && let Some(r) = register
+        {
+            evidence.extend(withdrawn_evidence(r));
+        }
         ClauseVerdict {
             id: c.id,
             title: c.title,
@@ -503,6 +510,42 @@ fn evidence(d: &Document, register: Option<&Register>) -> Evidence {
         version,
         approvals,
     }
+}
+
+/// Withdrawn documents as evidence: the version withdrawn and the
+/// approval of the withdrawal.
+fn withdrawn_evidence(register: &Register) -> Vec<Evidence> {
+    register
+        .entries
+        .iter()
+        .filter(|e| e.state.state == crate::history::state::State::Withdrawn)
+        .map(|e| {
+            let last = e.state.last_approval();
+            Evidence {
+                id: e.id.clone(),
+                title: e.title.clone(),
+                kind: e.kind.clone(),
+                path: e.path.clone(),
+                version: Some(format!(
+                    "v{} withdrawn{}",
+                    e.state.in_force_version().unwrap_or(0),
+                    last.map_or(String::new(), |a| format!(
+                        " on {}",
+                        Date::from_unix(a.time)
+                    ))
+                )),
+                approvals: last
+                    .map(|a| ApprovalRef {
+                        by: a.signer_email.clone(),
+                        role: a.claim.role.clone(),
+                        date: Date::from_unix(a.time),
+                        tag: a.tag.clone(),
+                    })
+                    .into_iter()
+                    .collect(),
+            }
+        })
+        .collect()
 }
 
 fn reference(f: &AuditFinding) -> String {

@@ -115,8 +115,8 @@ impl fmt::Display for Invalid {
             ),
             Invalid::Revoked { fingerprint } => write!(
                 f,
-                "signed by {fingerprint}, a key on the revocation list of an approved configuration: \
-                 everything it signed is void"
+                "signed by {fingerprint}, a key an approved configuration revokes (its revocation \
+                 list, or its OpenPGP keyring): everything it signed is void"
             ),
             Invalid::BackDated { seal, sealed_at } => write!(
                 f,
