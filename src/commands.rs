@@ -124,7 +124,9 @@ fn pushed_updates(root: &Path) -> miette::Result<Vec<gate::Update>> {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ListFormat {
+    /// Plain text for a terminal.
     Text,
+    /// JSON for scripts (`aims.rules/v1`, `aims.log/v1`).
     Json,
 }
 
@@ -629,4 +631,46 @@ pub fn verify_export(start: &Path, package: &Path, out: &mut dyn Write) -> miett
     } else {
         Outcome::Findings
     })
+}
+
+/// `aims completions SHELL`: the completion script, from the command tree.
+pub fn completions(shell: clap_complete::Shell, out: &mut dyn Write) -> miette::Result<Outcome> {
+    use clap::CommandFactory;
+    let mut cmd = crate::cli::Cli::command();
+    clap_complete::generate(shell, &mut cmd, "aims", out);
+    Ok(Outcome::Clean)
+}
+
+/// `aims man --out DIR`: aims.1 and one page per command.
+pub fn man(dir: &Path, out: &mut dyn Write) -> miette::Result<Outcome> {
+    use clap::CommandFactory;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| miette::miette!("cannot create {}: {e}", dir.display()))?;
+    let cmd = crate::cli::Cli::command();
+    let mut written = Vec::new();
+    let mut write_page = |name: String, cmd: clap::Command| -> miette::Result<()> {
+        let mut page = Vec::new();
+        clap_mangen::Man::new(cmd)
+            .render(&mut page)
+            .into_diagnostic()?;
+        let path = dir.join(format!("{name}.1"));
+        std::fs::write(&path, page)
+            .map_err(|e| miette::miette!("cannot write {}: {e}", path.display()))?;
+        written.push(path);
+        Ok(())
+    };
+    for sub in cmd.get_subcommands().filter(|c| c.get_name() != "help") {
+        let name = format!("aims-{}", sub.get_name());
+        write_page(name.clone(), sub.clone().name(name))?;
+    }
+    write_page("aims".to_owned(), cmd)?;
+    writeln!(
+        out,
+        "Wrote {} man pages to {}; read one with `man -l {}`.",
+        written.len(),
+        dir.display(),
+        dir.join("aims-check.1").display()
+    )
+    .into_diagnostic()?;
+    Ok(Outcome::Clean)
 }

@@ -7,6 +7,7 @@
 pub mod approve;
 pub mod audit;
 pub mod catalog;
+pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod control;

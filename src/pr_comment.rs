@@ -36,7 +36,9 @@ const REVIEW_WINDOW_DAYS: i64 = 30;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum PrFormat {
+    /// The comment itself, as the bot posts it.
     Markdown,
+    /// `aims.pr-comment/v1` JSON, for a bot of your own.
     Json,
 }
 

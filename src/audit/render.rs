@@ -11,9 +11,13 @@ use crate::report::markdown::cell;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum AuditFormat {
+    /// The report for a terminal.
     Human,
+    /// Markdown, for a job summary or a wiki.
     Markdown,
+    /// One self-contained page that prints cleanly.
     Html,
+    /// `aims.audit/v1` JSON, for scripts.
     Json,
 }
 

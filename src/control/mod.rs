@@ -243,8 +243,20 @@ impl Register {
             .map(|i| &self.entries[i])
     }
 
-    /// The entry for `id`, or an error that suggests the closest id.
+    /// The entry for `id` (exactly, else ignoring case: `pol-001` finds
+    /// POL-001 when no other id differs only in case), or an error that
+    /// suggests the closest id.
     pub fn find(&self, id: &str) -> miette::Result<&Entry> {
+        if let Some(e) = self.entry(id) {
+            return Ok(e);
+        }
+        let folded: Vec<&Entry> = std::iter::once(&self.config)
+            .chain(&self.entries)
+            .filter(|e| e.id.eq_ignore_ascii_case(id))
+            .collect();
+        if let [one] = folded[..] {
+            return Ok(one);
+        }
         self.entry(id).ok_or_else(|| {
             let ids: Vec<&str> = std::iter::once(CONFIG_ID)
                 .chain(self.entries.iter().map(|e| e.id.as_str()))

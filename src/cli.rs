@@ -1,0 +1,490 @@
+//! The command line's shape: every command, option and help text, as clap
+//! reads it. `main` dispatches on it; `aims completions` and `aims man`
+//! generate from it; a test walks it so no help text is left empty.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::audit::crosswalk::Framework;
+use crate::audit::render::AuditFormat;
+use crate::commands::ListFormat;
+use crate::finding::Classification;
+use crate::pr_comment::PrFormat;
+use crate::redline::RedlineFormat;
+use crate::report::Format;
+use crate::report::register::StatusFormat;
+
+/// Document control and audit readiness for ISO/IEC 42001 AI management
+/// systems, straight from a git repository of Markdown documents.
+#[derive(Parser)]
+#[command(name = "aims", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    after_help = "Exit codes: 0 no findings at or above --fail-on, 1 findings, 2 the tool could not run.\n\
+Start with `aims init` in a new repository, then `aims check`."
+)]
+pub struct Cli {
+    /// Run as if started in DIR (like `git -C`).
+    #[arg(short = 'C', id = "chdir", value_name = "DIR", global = true)]
+    pub chdir: Option<PathBuf>,
+
+    /// When to use colours in terminal output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+
+    /// Pin the key fingerprints (SHA256:… or OpenPGP) that must have
+    /// approved the first configuration (the bootstrap); history rewritten
+    /// from another bootstrap then stops the run with exit 2. Comma-separated;
+    /// AIMS_TRUST_ANCHOR in the environment does the same.
+    #[arg(long, value_name = "FINGERPRINT[,…]", global = true)]
+    pub trust_anchor: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum HookAction {
+    /// Install the pre-commit and pre-push hooks, running this aims binary.
+    Install,
+    /// Remove the hooks `aims hook install` wrote (and only those).
+    Uninstall,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// Colour on a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Check every controlled document against the rules
+    ///
+    /// Reads aims.toml (in this directory or a parent) and every file its
+    /// `documents` and `prds` globs match, then reports each finding with its
+    /// audit classification, the clause or Annex A control it concerns, and
+    /// how to fix it.
+    ///
+    /// Examples:
+    ///   aims check
+    ///   aims check --format sarif > aims.sarif
+    ///   aims check --format json --fail-on major
+    ///   aims check --staged                  # what the pre-commit hook runs
+    ///
+    /// --staged reads the index (what `git commit` will record), checks the
+    /// staged documents, and on a protected branch refuses a change to an
+    /// approved document or aims.toml whose new content has no approval.
+    /// Drafts and other branches get the document rules only.
+    ///
+    /// --pre-push reads git's pre-push lines on stdin (or the pre-commit
+    /// framework's PRE_COMMIT_FROM_REF/TO_REF/REMOTE_BRANCH) and refuses a
+    /// push to a protected branch that changes a document not approved at
+    /// the pushed content.
+    #[command(verbatim_doc_comment)]
+    Check {
+        /// Output format.
+        #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Exit 1 when a finding of this classification or worse exists.
+        #[arg(long, value_enum, default_value_t = FailOn::Minor)]
+        fail_on: FailOn,
+        /// Check the staged content (the index), for a pre-commit hook.
+        #[arg(long, conflicts_with = "pre_push")]
+        staged: bool,
+        /// Check the refs being pushed, for a pre-push hook.
+        #[arg(long)]
+        pre_push: bool,
+    },
+    /// Show the document-control register: version, state, approver, review due
+    ///
+    /// Every fact is derived from git: versions and approvals from signed
+    /// tags under refs/tags/aims/ (verified against the approved
+    /// allowed-signers file), changes from commit history. aims.toml comes
+    /// first: roles and keys are read from its last approved revision.
+    ///
+    /// Examples:
+    ///   aims status
+    ///   aims status --as-of 2026-06-30
+    ///   aims status --as-of v2.0 --format json
+    #[command(verbatim_doc_comment)]
+    Status {
+        /// Describe the AIMS as it was at the end of DATE (YYYY-MM-DD, UTC)
+        /// or at COMMIT (any revision git understands) [default: now, with
+        /// the working tree].
+        #[arg(long, value_name = "DATE|COMMIT")]
+        as_of: Option<String>,
+        /// Output format.
+        #[arg(long, short = 'f', value_enum, default_value_t = StatusFormat::Human)]
+        format: StatusFormat,
+    },
+    /// Run a mock certification audit and report it like an auditor would
+    ///
+    /// Every rule runs; each finding is filed under its clause (4-10) and
+    /// Annex A control. Each clause and control gets a verdict (conformity,
+    /// observation, minor or major nonconformity, not applicable) with the
+    /// evidence it rests on: documents, versions, verified approvals. Then a
+    /// readiness summary ("certificate would be withheld" while any major
+    /// nonconformity remains), a gap matrix and a corrective-action plan
+    /// ordered by severity, then remediation time, each action with an owner
+    /// taken from the documents.
+    ///
+    /// Outside a git repository the approval-based checks cannot run; the
+    /// report says so at the top.
+    ///
+    /// Examples:
+    ///   aims audit
+    ///   aims audit --format html > audit.html
+    ///   aims audit --as-of 2026-06-30 --format json
+    ///   aims audit --crosswalk eu-ai-act --format markdown
+    #[command(verbatim_doc_comment)]
+    Audit {
+        /// Audit the AIMS as it was at the end of DATE (YYYY-MM-DD, UTC) or
+        /// at COMMIT [default: now, with the working tree].
+        #[arg(long, value_name = "DATE|COMMIT")]
+        as_of: Option<String>,
+        /// Output format.
+        #[arg(long, short = 'f', value_enum, default_value_t = AuditFormat::Human)]
+        format: AuditFormat,
+        /// Also show how the Annex A verdicts cover another framework (our
+        /// own indicative mapping).
+        #[arg(long, value_enum, value_name = "FRAMEWORK")]
+        crosswalk: Option<Framework>,
+        /// Exit 1 when a finding is at least this severe.
+        #[arg(long, value_enum, default_value_t = FailOn::Minor)]
+        fail_on: FailOn,
+    },
+    /// Write the auditor's evidence package: what was in force, approved, changed
+    ///
+    /// One folder that shows what was in force, who approved it and how it
+    /// changed, and proves it was not altered afterwards.
+    ///
+    /// The package holds a front page (index.html), the document-control
+    /// register (HTML, CSV, JSON), every controlled document rendered as in
+    /// force on the as-of date (its last approved version; an unapproved
+    /// change is flagged and kept apart, never shown as approved) with its
+    /// Markdown source, each document's revision history with redlines
+    /// between approved versions, every approval's raw signed tag with its
+    /// verification result and key fingerprint (re-verifiable with plain
+    /// ssh-keygen or gpgv), the SoA traceability matrix, the mock audit,
+    /// and manifest.json with the SHA-256 of every file, itself hashed in
+    /// manifest.sha256. Pages work offline and print cleanly.
+    ///
+    /// The package is written to a temporary folder and moved into place,
+    /// so an interrupted export leaves nothing half-written. A non-empty
+    /// --out is refused unless --force.
+    ///
+    /// Examples:
+    ///   aims export --out evidence
+    ///   aims export --out evidence-2026-06-30 --as-of 2026-06-30 --zip evidence-2026-06-30.zip
+    ///   aims verify-export evidence
+    #[command(verbatim_doc_comment)]
+    Export {
+        /// The package folder (new, or empty; relative to -C's DIR).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Describe the AIMS as it was at the end of DATE (YYYY-MM-DD, UTC)
+        /// or at COMMIT [default: now, with the working tree].
+        #[arg(long, value_name = "DATE|COMMIT")]
+        as_of: Option<String>,
+        /// Also write the package as a zip.
+        #[arg(long, value_name = "FILE")]
+        zip: Option<PathBuf>,
+        /// Replace the package already in --out (and the zip).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Check an evidence package against its manifest
+    ///
+    /// Re-hashes every file and reports each one missing, added or altered
+    /// (exit 1). Run inside the repository, it also checks that the commits
+    /// and approval tags the package names still exist unchanged (history
+    /// not rewritten, tags not moved).
+    ///
+    /// Examples:
+    ///   aims verify-export evidence
+    ///   aims verify-export evidence-2026-06-30.zip
+    #[command(verbatim_doc_comment)]
+    VerifyExport {
+        /// The package folder or zip.
+        #[arg(value_name = "DIR|ZIP")]
+        package: PathBuf,
+    },
+    /// Show a document's revisions and approvals, newest first
+    ///
+    /// Each approval says whether its signature verified and whether it
+    /// counts, and if not, why.
+    ///
+    /// Examples:
+    ///   aims log POL-001
+    ///   aims log aims.toml --format json
+    #[command(verbatim_doc_comment)]
+    Log {
+        /// The document's id (or aims.toml).
+        id: String,
+        /// Show the history as it stood at the end of DATE (YYYY-MM-DD, UTC)
+        /// or at COMMIT [default: now, with the working tree].
+        #[arg(long, value_name = "DATE|COMMIT")]
+        as_of: Option<String>,
+        /// Output format.
+        #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Redline a document between two versions: lines, with changed words marked
+    ///
+    /// FROM and TO are a version (v1, v2), `approved` (the last approved
+    /// content), `working` (the working tree), or any commit git understands.
+    /// Defaults: the last approved version against the working tree.
+    ///
+    /// Examples:
+    ///   aims diff POL-001
+    ///   aims diff POL-001 v1 v2 --format html > redline.html
+    #[command(verbatim_doc_comment)]
+    Diff {
+        /// The document's id (or aims.toml).
+        id: String,
+        /// The older side: v1, v2…, `approved`, `working`, or a commit
+        /// [default: the last approved version].
+        from: Option<String>,
+        /// The newer side, as FROM [default: `working`, the working tree].
+        to: Option<String>,
+        /// Output format.
+        #[arg(long, short = 'f', value_enum, default_value_t = RedlineFormat::Human)]
+        format: RedlineFormat,
+    },
+    /// Approve documents' committed content with signed tags
+    ///
+    /// Writes the Aims-* trailers for the content of each ID in HEAD and
+    /// runs `git tag -s`, so your own signing set-up (SSH or OpenPGP) signs
+    /// it. Each tag is then verified like any other; one that would not
+    /// count is deleted again and the reason given. Refuses when the working
+    /// tree differs from the committed document, when you hold none of the
+    /// roles that may approve it, or when you authored the change and
+    /// require-distinct-approver is set.
+    ///
+    /// A document HEAD no longer holds (removed, or left without its id)
+    /// gets a withdrawal (Aims-Decision: withdrawn). aims.toml approves the
+    /// configuration as HEAD holds it, with its allowed signers, keyring and
+    /// revocation list; while none is in force, the first configuration on
+    /// the branch (the bootstrap). Approving the configuration also seals
+    /// every approval record made so far (see `aims seal`).
+    ///
+    /// Examples:
+    ///   aims approve POL-001
+    ///   aims approve POL-001 PRO-002 RSK-004
+    ///   aims approve --all-changed           # everything waiting for approval
+    ///   aims approve RSK-004 --role risk-owner -m "Residual risk accepted"
+    ///   aims approve POL-001 --review        # periodic review, no change
+    ///   aims approve aims.toml               # the configuration itself
+    #[command(verbatim_doc_comment)]
+    Approve {
+        /// Document ids (or aims.toml), case-insensitive.
+        #[arg(value_name = "ID", required_unless_present = "all_changed")]
+        ids: Vec<String>,
+        /// Also approve every document whose committed content is not approved.
+        #[arg(long)]
+        all_changed: bool,
+        /// The role you approve as [default: the first of yours that may].
+        #[arg(long)]
+        role: Option<String>,
+        /// Record a periodic review of the approved content (no new version).
+        #[arg(long)]
+        review: bool,
+        /// A note for the tag message.
+        #[arg(long, short = 'm')]
+        message: Option<String>,
+    },
+    /// Seal every approval record made so far against back-dating
+    ///
+    /// Signs a tag (Aims-Decision: sealed) that lists every tag object
+    /// under refs/tags/aims/. From then on, a tag that claims a time before
+    /// the seal but is not in its list was made later and back-dated: it is
+    /// refused, naming the seal. Signed by a member of a role that approves
+    /// the configuration. `aims approve aims.toml` seals too; a scheduled
+    /// job (weekly, after each merge) keeps the window for back-dating short.
+    ///
+    /// Example: aims seal && git push origin 'refs/tags/aims/*'
+    #[command(verbatim_doc_comment)]
+    Seal,
+    /// Markdown for the pull-request bot: what a PR does to the AIMS
+    ///
+    /// Compares the AIMS where the PR's branch left BASE with HEAD: the
+    /// controlled documents it changes (+/- lines, who must still approve,
+    /// by role and name), findings it introduces and resolves, reviews
+    /// falling due in 30 days, and a one-line verdict. The first line is a
+    /// hidden marker so a bot can update its one comment. Long lists are
+    /// cut to stay under GitHub's comment limit. Exits 0 either way: the
+    /// verdict is in the text (and `ready` in JSON).
+    ///
+    /// Examples:
+    ///   aims pr-comment --base origin/main --head HEAD
+    ///   aims pr-comment --base origin/main --head HEAD --url "$PR_URL" > comment.md
+    ///   aims pr-comment --base main --head change/POL-001 --format json
+    #[command(verbatim_doc_comment)]
+    PrComment {
+        /// The branch the pull request merges into.
+        #[arg(long)]
+        base: String,
+        /// The pull request's head commit.
+        #[arg(long, default_value = "HEAD")]
+        head: String,
+        /// The pull request's web address, to link each document to its diff.
+        #[arg(long)]
+        url: Option<String>,
+        /// Output format.
+        #[arg(long, short = 'f', value_enum, default_value_t = PrFormat::Markdown)]
+        format: PrFormat,
+    },
+    /// Install or remove the git hooks that guard protected branches
+    ///
+    /// pre-commit runs `aims check --staged`; pre-push runs `aims check
+    /// --pre-push`. They go where git looks for hooks (honouring
+    /// core.hooksPath and linked worktrees). A hook already there is kept as
+    /// NAME.pre-aims and run first; uninstall removes only aims's hooks and
+    /// puts it back. Teams on the pre-commit framework use
+    /// .pre-commit-hooks.yaml instead (see the README).
+    ///
+    /// Examples:
+    ///   aims hook install
+    ///   aims hook uninstall
+    #[command(verbatim_doc_comment)]
+    Hook {
+        #[command(subcommand)]
+        action: HookAction,
+    },
+    /// List every rule: code, classification, clause or control, summary.
+    Rules {
+        /// Output format.
+        #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Explain one rule: what it checks, why an auditor cares, how to fix it
+    ///
+    /// Example: aims explain DOC005
+    Explain {
+        /// A rule code (DOC005) or name (missing-field).
+        code: String,
+    },
+    /// Scaffold a complete AIMS: aims.toml and every core document
+    ///
+    /// Writes aims.toml, the scope, AI policy, AI-system inventory entry, risk
+    /// method and register, impact assessment, Statement of Applicability
+    /// (all 38 Annex A controls), procedures, records, objectives,
+    /// competence matrix, internal audit programme, management review,
+    /// nonconformity log and a PRD template. Refuses to overwrite existing
+    /// files unless --force.
+    ///
+    /// Example: aims init --organisation "Acme Health" --email dana@acme.example
+    #[command(verbatim_doc_comment)]
+    Init {
+        /// Directory to initialise (created if missing).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Overwrite files that already exist.
+        #[arg(long)]
+        force: bool,
+        /// Organisation name written into aims.toml [default: the directory's name].
+        #[arg(long)]
+        organisation: Option<String>,
+        /// Email listed as the first member of every role [default: git user.email].
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// Create a document of KIND from its template, with the next free id
+    ///
+    /// Kinds: policy, procedure, scope, ai-system, risk, risk-assessment,
+    /// impact-assessment, soa, objective, competence, management-review,
+    /// internal-audit, nonconformity, prd, record.
+    ///
+    /// Example: aims new risk --title "Drift in credit scores"
+    #[command(verbatim_doc_comment)]
+    New {
+        /// The kind of document.
+        kind: String,
+        /// Its title.
+        #[arg(long, short = 't')]
+        title: Option<String>,
+        /// Its owner: an email or a role from aims.toml [default: you, or ai-governance-lead].
+        #[arg(long)]
+        owner: Option<String>,
+    },
+    /// Print a shell completion script for SHELL
+    ///
+    /// Examples:
+    ///   aims completions bash > ~/.local/share/bash-completion/completions/aims
+    ///   aims completions zsh > "${fpath[1]}/_aims"
+    ///   aims completions fish > ~/.config/fish/completions/aims.fish
+    #[command(verbatim_doc_comment)]
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
+    /// Write a man page for aims and for each command into DIR
+    ///
+    /// Writes aims.1 and aims-COMMAND.1 (roff); read one with `man -l`.
+    ///
+    /// Examples:
+    ///   aims man --out ~/.local/share/man/man1
+    ///   aims man --out target/man && man -l target/man/aims-check.1
+    #[command(verbatim_doc_comment)]
+    Man {
+        /// The directory to write the pages to (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// Fail on major nonconformities only.
+    Major,
+    /// Fail on minor nonconformities or worse.
+    Minor,
+    /// Fail on observations or worse.
+    Observation,
+    /// Fail on any finding at all.
+    Improvement,
+}
+
+/// The shells `aims completions` writes for.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompletionShell {
+    /// Bash (bash-completion).
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
+    /// PowerShell.
+    Powershell,
+    /// Elvish.
+    Elvish,
+}
+
+impl From<CompletionShell> for clap_complete::Shell {
+    fn from(s: CompletionShell) -> clap_complete::Shell {
+        match s {
+            CompletionShell::Bash => clap_complete::Shell::Bash,
+            CompletionShell::Zsh => clap_complete::Shell::Zsh,
+            CompletionShell::Fish => clap_complete::Shell::Fish,
+            CompletionShell::Powershell => clap_complete::Shell::PowerShell,
+            CompletionShell::Elvish => clap_complete::Shell::Elvish,
+        }
+    }
+}
+
+impl From<FailOn> for Classification {
+    fn from(f: FailOn) -> Classification {
+        match f {
+            FailOn::Major => Classification::Major,
+            FailOn::Minor => Classification::Minor,
+            FailOn::Observation => Classification::Observation,
+            FailOn::Improvement => Classification::Improvement,
+        }
+    }
+}
