@@ -134,7 +134,10 @@ pub fn list_rules(format: ListFormat, out: &mut dyn Write) -> miette::Result<Out
     match format {
         ListFormat::Json => {
             let rules: Vec<RuleJson> = rules::ALL.iter().map(|r| RuleJson::from(*r)).collect();
-            let doc = serde_json::json!({ "schema": "aims.rules/v1", "rules": rules });
+            let doc = crate::rules::RulesJson {
+                schema: "aims.rules/v1",
+                rules,
+            };
             serde_json::to_writer_pretty(&mut *out, &doc).into_diagnostic()?;
             writeln!(out).into_diagnostic()?;
         }

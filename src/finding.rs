@@ -10,7 +10,9 @@ use serde::Serialize;
 use crate::rules::Rule;
 
 /// Audit classification, most severe first (so `Ord` sorts by severity).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Classification {
     /// Major nonconformity: a requirement is not met at all, or the system
@@ -248,7 +250,7 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 }
 
 /// Counts by classification.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Summary {
     pub major: usize,
     pub minor: usize,

@@ -51,8 +51,10 @@ pub struct Options {
     pub format: PrFormat,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct Comment {
+    #[schemars(extend("const" = "aims.pr-comment/v1"))]
     pub schema: &'static str,
     pub base: String,
     pub head: String,
@@ -67,7 +69,8 @@ pub struct Comment {
 }
 
 /// A controlled document the pull request adds, changes, moves or removes.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct Changed {
     pub id: String,
     pub title: String,
@@ -88,14 +91,16 @@ pub struct Changed {
     pub link: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct ApprovedBy {
     pub signer: String,
     pub role: String,
     pub date: Date,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct Missing {
     pub role: String,
     /// Members of the role who may approve (not the change's authors when
@@ -114,7 +119,17 @@ impl Serialize for Judged {
     }
 }
 
-#[derive(Serialize)]
+impl schemars::JsonSchema for Judged {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        FindingJson::schema_name()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        FindingJson::json_schema(generator)
+    }
+}
+
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct ReviewDue {
     pub id: String,
     pub title: String,

@@ -203,7 +203,7 @@ fn the_defective_aims_gets_each_planted_gap_with_the_articles_classification() {
     assert_eq!(soa["classification"], "major");
     assert_eq!(soa["remediation"], "4-8 weeks");
     assert!(
-        soa["certification_impact"]
+        soa["certification-impact"]
             .as_str()
             .unwrap()
             .contains("withheld")
@@ -409,7 +409,7 @@ fn html_is_one_self_contained_page_and_json_follows_the_schema() {
     let (_, audit) = audit_json(&fixture("defective"), &["--crosswalk", "nist-ai-rmf"]);
     assert_eq!(audit["schema"], "aims.audit/v1");
     for key in [
-        "as_of",
+        "as-of",
         "readiness",
         "clauses",
         "controls",

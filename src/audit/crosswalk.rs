@@ -49,7 +49,8 @@ impl Framework {
     }
 }
 
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct Part {
     pub id: &'static str,
     pub name: &'static str,

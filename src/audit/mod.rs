@@ -27,7 +27,7 @@ use crate::workspace::Workspace;
 pub const SCHEMA: &str = "aims.audit/v1";
 
 /// What an auditor writes against a clause or a control.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     MajorNonconformity,
@@ -71,7 +71,8 @@ impl Verdict {
 }
 
 /// A finding as the report carries it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct AuditFinding {
     pub code: &'static str,
     pub rule: &'static str,
@@ -85,7 +86,8 @@ pub struct AuditFinding {
 }
 
 /// A document a verdict rests on, with what git proves about it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct Evidence {
     pub id: String,
     pub title: String,
@@ -97,7 +99,8 @@ pub struct Evidence {
     pub approvals: Vec<ApprovalRef>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct ApprovalRef {
     pub by: String,
     pub role: String,
@@ -105,7 +108,8 @@ pub struct ApprovalRef {
     pub tag: String,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct ClauseVerdict {
     pub id: &'static str,
     pub title: &'static str,
@@ -117,7 +121,8 @@ pub struct ClauseVerdict {
     pub clauses: Vec<ClauseVerdict>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct ControlVerdict {
     pub id: &'static str,
     pub group: &'static str,
@@ -133,7 +138,8 @@ pub struct ControlVerdict {
     pub findings: Vec<AuditFinding>,
 }
 
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct Counts {
     pub major: usize,
     pub minor: usize,
@@ -152,7 +158,8 @@ impl Counts {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct Readiness {
     /// `ready`, `corrective-action-plan` or `certificate-withheld`.
     pub status: &'static str,
@@ -166,7 +173,8 @@ pub struct Readiness {
 }
 
 /// One row of the gap matrix: a kind of gap, as the seed article tabulates them.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct Gap {
     pub code: &'static str,
     pub gap: &'static str,
@@ -178,7 +186,8 @@ pub struct Gap {
 }
 
 /// One corrective action.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct Action {
     pub priority: usize,
     pub classification: Classification,
@@ -191,14 +200,16 @@ pub struct Action {
     pub findings: Vec<String>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct Coverage {
     pub framework: &'static str,
     pub name: &'static str,
     pub parts: Vec<PartCoverage>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct PartCoverage {
     pub id: &'static str,
     pub name: &'static str,
@@ -210,8 +221,10 @@ pub struct PartCoverage {
     pub not_applicable: usize,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct Audit {
+    #[schemars(extend("const" = "aims.audit/v1"))]
     pub schema: &'static str,
     pub organisation: Option<String>,
     pub as_of: Date,

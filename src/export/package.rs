@@ -16,7 +16,7 @@ pub const MANIFEST: &str = "manifest.json";
 pub const MANIFEST_HASH: &str = "manifest.sha256";
 
 /// One file of the package, as the manifest lists it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct FileEntry {
     pub path: String,
@@ -26,7 +26,7 @@ pub struct FileEntry {
 
 /// What the package describes in git: verify-export checks these still
 /// exist when it runs inside the repository.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct References {
     /// Every commit the package names: the as-of commit, each document
@@ -36,7 +36,7 @@ pub struct References {
     pub tags: BTreeMap<String, String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Tool {
     pub name: String,
@@ -44,9 +44,10 @@ pub struct Tool {
 }
 
 /// `manifest.json`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Manifest {
+    #[schemars(extend("const" = "aims.export/v1"))]
     pub schema: String,
     pub tool: Tool,
     pub organisation: Option<String>,

@@ -6,14 +6,17 @@ use serde::Serialize;
 
 use crate::finding::{Classification, Finding, Summary};
 
-#[derive(Serialize)]
-struct Check<'a> {
-    schema: &'static str,
-    findings: Vec<FindingJson<'a>>,
-    summary: Summary,
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct Check<'a> {
+    #[schemars(extend("const" = "aims.check/v1"))]
+    pub schema: &'static str,
+    pub findings: Vec<FindingJson<'a>>,
+    pub summary: Summary,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
 pub struct FindingJson<'a> {
     pub code: &'static str,
     pub rule: &'static str,

@@ -8,6 +8,7 @@ pub mod json;
 pub mod markdown;
 pub mod register;
 mod sarif;
+pub mod schemas;
 
 use std::io::{self, Write};
 

@@ -22,13 +22,41 @@ pub enum StatusFormat {
     Markdown,
 }
 
+/// `aims status --format json`.
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct StatusJson<'a> {
+    #[schemars(extend("const" = "aims.status/v1"))]
+    pub schema: &'static str,
+    /// The day described (UTC).
+    pub as_of: Date,
+    /// The commit described (null before the first commit).
+    pub commit: Option<String>,
+    /// Documents were read from the working tree.
+    pub working_tree: bool,
+    /// aims.toml first, then every controlled document by id.
+    pub documents: Vec<DocumentJson<'a>>,
+}
+
+/// `aims log ID --format json`.
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct LogJson<'a> {
+    #[schemars(extend("const" = "aims.log/v1"))]
+    pub schema: &'static str,
+    pub document: DocumentJson<'a>,
+    /// Newest first.
+    pub revisions: Vec<RevisionJson<'a>>,
+}
+
 /// One approval as the register shows it: counted or not, and why.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub struct ApprovalJson {
     pub signer: Option<String>,
     pub role: Option<String>,
     pub date: Option<String>,
+    #[schemars(extend("enum" = ["approved", "reviewed", "withdrawn", null]))]
     pub decision: Option<&'static str>,
     /// The signature verified for the signer against the approved trust root.
     pub verified: bool,
@@ -43,7 +71,7 @@ pub struct ApprovalJson {
     pub reason: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub struct DocumentJson<'a> {
     pub id: &'a str,
@@ -52,6 +80,7 @@ pub struct DocumentJson<'a> {
     pub owner: &'a str,
     pub path: &'a str,
     pub version: Option<u32>,
+    #[schemars(extend("enum" = ["approved", "changed-since-approval", "never-approved", "review-overdue", "withdrawn", "pending"]))]
     pub state: &'static str,
     pub approvals: Vec<ApprovalJson>,
     pub review_due: Option<String>,
@@ -162,13 +191,13 @@ pub fn render_status(
         StatusFormat::Json => {
             let documents: Vec<DocumentJson> =
                 rows(register).map(|e| document_json(e, register)).collect();
-            let doc = serde_json::json!({
-                "schema": "aims.status/v1",
-                "as-of": register.as_of.to_string(),
-                "commit": register.commit,
-                "working-tree": register.working_tree,
-                "documents": documents,
-            });
+            let doc = StatusJson {
+                schema: "aims.status/v1",
+                as_of: register.as_of,
+                commit: register.commit.clone(),
+                working_tree: register.working_tree,
+                documents,
+            };
             serde_json::to_writer_pretty(&mut *out, &doc)?;
             writeln!(out)
         }
@@ -431,17 +460,19 @@ pub fn csv_field(s: &str) -> String {
 }
 
 /// One line of a document's history.
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
-struct RevisionJson<'a> {
-    commit: &'a str,
-    date: String,
-    author: &'a str,
-    author_email: &'a str,
-    path: &'a str,
-    blob: &'a str,
+pub struct RevisionJson<'a> {
+    pub commit: &'a str,
+    pub date: String,
+    pub author: &'a str,
+    pub author_email: &'a str,
+    /// Where the document was (for aims.toml: the trust files that changed).
+    pub path: &'a str,
+    /// The content's blob id; 40 zeros for a removal.
+    pub blob: &'a str,
     /// The approved version this content is, if any.
-    version: Option<u32>,
+    pub version: Option<u32>,
 }
 
 pub fn render_log(
@@ -474,11 +505,11 @@ pub fn render_log(
                 version: version_of(&r.blob),
             })
             .collect();
-        let doc = serde_json::json!({
-            "schema": "aims.log/v1",
-            "document": document_json(entry, register),
-            "revisions": revisions,
-        });
+        let doc = LogJson {
+            schema: "aims.log/v1",
+            document: document_json(entry, register),
+            revisions,
+        };
         serde_json::to_writer_pretty(&mut *out, &doc)?;
         return writeln!(out);
     }

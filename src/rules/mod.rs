@@ -162,8 +162,17 @@ fn finish(ws: &Workspace, mut findings: Vec<Finding>) -> Vec<Finding> {
     findings
 }
 
+/// `aims rules --format json`.
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct RulesJson {
+    #[schemars(extend("const" = "aims.rules/v1"))]
+    pub schema: &'static str,
+    pub rules: Vec<RuleJson>,
+}
+
 /// JSON form of a rule (`aims rules --format json`, schema `aims.rules/v1`).
-#[derive(Serialize)]
+#[derive(Serialize, schemars::JsonSchema)]
 pub struct RuleJson {
     pub code: &'static str,
     pub name: &'static str,
