@@ -94,8 +94,15 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
     let committed = crate::history::blob_at(&repo, &head_tree, crate::config::FILE_NAME)
         .map_err(git)?
         .and_then(|(_, bytes)| Config::parse(std::str::from_utf8(&bytes).ok()?).ok());
-    let protected = is_protected(&ws.config, &branch)
+    let mut protected = is_protected(&ws.config, &branch)
         || committed.as_ref().is_some_and(|c| is_protected(c, &branch));
+    if !protected {
+        // Neither protects it; the approved configuration might (an edit
+        // that drops the branch from protected-branches is itself a change
+        // to approve). Its trust chain needs aims.toml's history only.
+        protected =
+            approved_config(root, &repo, &ws, head)?.is_some_and(|c| is_protected(&c, &branch));
+    }
     if !protected {
         return Ok(Checked { ws, findings });
     }
@@ -255,6 +262,32 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok(Checked { ws, findings })
+}
+
+/// The configuration in force at `commit`, from the trust chain alone.
+fn approved_config(
+    root: &Path,
+    repo: &Repository,
+    ws: &Workspace,
+    commit: Oid,
+) -> miette::Result<Option<Config>> {
+    let trust_only = Workspace {
+        root: root.to_path_buf(),
+        config: ws.config.narrowed(&[]),
+        loaded: Vec::new(),
+    };
+    let records = approvals::read(repo).map_err(control::git_error)?;
+    let none = BTreeSet::new();
+    let register = Register::build_for(
+        &trust_only,
+        repo,
+        Some(commit),
+        control::now(),
+        false,
+        &records,
+        Some(&none),
+    )?;
+    Ok(register.trust.map(|a| a.root.config))
 }
 
 /// What a staged change does to a document.
@@ -525,29 +558,11 @@ pub fn pre_push(root: &Path, updates: &[Update]) -> miette::Result<Vec<Checked>>
         let commit = repo.find_commit(local).map_err(git)?;
         let tree = commit.tree().map_err(git)?;
         let ws = Workspace::from_tree(root, &repo, &tree)?;
-        if !is_protected(&ws.config, branch) {
-            // The pushed aims.toml does not protect the branch; the
-            // approved one might. Its trust chain needs aims.toml's
-            // history only, not every document's.
-            let trust_only = Workspace {
-                root: root.to_path_buf(),
-                config: ws.config.narrowed(&[]),
-                loaded: Vec::new(),
-            };
-            let none = BTreeSet::new();
-            let trust = Register::build_for(
-                &trust_only,
-                &repo,
-                Some(local),
-                now,
-                false,
-                &records,
-                Some(&none),
-            )?
-            .trust;
-            if !trust.is_some_and(|a| is_protected(&a.root.config, branch)) {
-                continue;
-            }
+        if !is_protected(&ws.config, branch)
+            && !approved_config(root, &repo, &ws, local)?.is_some_and(|c| is_protected(&c, branch))
+        {
+            // Neither the pushed nor the approved configuration protects it.
+            continue;
         }
         let register = Register::build_for(&ws, &repo, Some(local), now, false, &records, None)?;
         let approved = register.trust.as_ref().map(|a| &a.root.config);

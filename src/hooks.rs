@@ -12,6 +12,10 @@ use std::process::Command;
 /// The scripts, as shipped in `hooks/`.
 pub const HOOKS: &[(&str, &str)] = &[
     ("pre-commit", include_str!("../hooks/pre-commit")),
+    (
+        "pre-merge-commit",
+        include_str!("../hooks/pre-merge-commit"),
+    ),
     ("pre-push", include_str!("../hooks/pre-push")),
 ];
 

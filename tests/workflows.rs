@@ -74,6 +74,7 @@ fn hook_scripts_pass_shellcheck() {
     let out = Command::new("shellcheck")
         .args(["--shell=sh", "--severity=style"])
         .arg(hooks.join("pre-commit"))
+        .arg(hooks.join("pre-merge-commit"))
         .arg(hooks.join("pre-push"))
         .output()
         .unwrap();

@@ -346,32 +346,32 @@ impl Register {
             .filter(|r| r.seal().is_some())
             .collect();
 
-        // The configuration chain; then the seals it puts in force, which
-        // may show configuration tags to be back-dated; and the keys any
-        // approved configuration revokes. Both void signatures, so the
-        // chain is judged again with them.
+        // The configuration chain, and the seals it lets count, which may
+        // show tags (configuration approvals among them) to be back-dated
+        // (see `seal::settle`).
         let versions = match head {
             Some(h) => trust::versions(repo, h, &revs.files).map_err(git)?,
             None => Vec::new(),
         };
-        let anchors = trust_anchors();
-        let judging = |voided| trust::Judging {
-            head: head.unwrap_or(Oid::ZERO_SHA1),
-            anchors: &anchors,
-            voided,
+        let anchors = trust_anchors()?;
+        let chain_with = |voided: &HashMap<String, approvals::Invalid>| {
+            trust::chain(
+                repo,
+                versions.clone(),
+                &config_records,
+                &trust::Judging {
+                    head: head.unwrap_or(Oid::ZERO_SHA1),
+                    anchors: &anchors,
+                    roots_with_config: revs.roots_with_config,
+                    voided,
+                },
+            )
         };
-        let unvoided = trust::Voided::default();
-        let first = trust::chain(repo, versions.clone(), &config_records, &judging(&unvoided))
-            .map_err(git)?;
-        let (seals, seal_refusals) = seal::judge(&seal_records, &first).map_err(git)?;
+        let (chain, seals, seal_refusals, back_dated) =
+            seal::settle(&seal_records, &made, as_of_time, &chain_with).map_err(git)?;
         let voided = trust::Voided {
-            tags: seal::voided(&made, &seals),
-            keys: first.revoked_keys(),
-        };
-        let chain = if voided.tags.is_empty() && voided.keys.is_empty() {
-            first
-        } else {
-            trust::chain(repo, versions, &config_records, &judging(&voided)).map_err(git)?
+            tags: back_dated,
+            keys: chain.revoked_keys(),
         };
         if let Some(failure) = &chain.anchor_failure {
             miette::bail!(
@@ -575,14 +575,48 @@ impl Register {
         // edit cannot loosen them; with none approved, nothing counts.
         let mut entries = Vec::new();
         let mut seen = HashSet::new();
-        let derive = |id: &str, uncommitted: bool| {
+        // What the described tree holds under each id: the committed blob of
+        // every file carrying it (duplicates included); a file not
+        // committed yet, or edited, is an uncommitted change.
+        let tree = match head {
+            Some(h) => Some(repo.find_commit(h).and_then(|c| c.tree()).map_err(git)?),
+            None => None,
+        };
+        let mut current: HashMap<&str, Vec<String>> = HashMap::new();
+        let mut dirty: HashSet<&str> = HashSet::new();
+        for doc in ws.documents() {
+            let Some(id) = doc.id() else { continue };
+            let blob = match &tree {
+                Some(t) => crate::history::blob_id_at(t, &doc.path).map_err(git)?,
+                None => None,
+            };
+            match blob {
+                Some(b) => current.entry(id).or_default().push(b.to_string()),
+                None => {
+                    current.entry(id).or_default();
+                    dirty.insert(id);
+                }
+            }
+            if uncommitted.contains(&doc.path) {
+                dirty.insert(id);
+            }
+        }
+        let derive = |id: &str| {
             let revisions: Vec<Revision> = revs
                 .by_id
                 .get(id)
                 .map(|r| r.iter().filter(|r| r.time <= as_of_time).cloned().collect())
                 .unwrap_or_default();
             let approvals = by_document.get(id).map_or(&[][..], Vec::as_slice);
-            let mut state = state::derive(&revisions, approvals, &judge, as_of_time, uncommitted);
+            let held = current.get(id).map_or(&[][..], Vec::as_slice);
+            let mut state = state::derive(
+                &revisions,
+                approvals,
+                held,
+                &judge,
+                as_of_time,
+                dirty.contains(id),
+            );
             state.pending = pending.get(id).cloned().unwrap_or_default();
             (revisions, state)
         };
@@ -591,7 +625,7 @@ impl Register {
             if !seen.insert(id.to_owned()) {
                 continue; // a duplicate id: the document rules report it
             }
-            let (revisions, state) = derive(id, uncommitted.contains(&doc.path));
+            let (revisions, state) = derive(id);
             entries.push(Entry {
                 id: id.to_owned(),
                 title: doc.title().unwrap_or_default().to_owned(),
@@ -614,7 +648,7 @@ impl Register {
             .filter(|id| only.is_none_or(|o| o.contains(id.as_str())))
             .collect();
         for id in absent {
-            let (revisions, state) = derive(id, false);
+            let (revisions, state) = derive(id);
             let known = !state.counted.is_empty()
                 || (!revisions.is_empty() && !state.not_counted.is_empty());
             let shown = if known {
@@ -721,12 +755,17 @@ impl Register {
             .chain(entry.state.pending.iter().cloned())
             .collect();
         let mut revisions = entry.revisions.clone();
-        revisions.push(extra);
         let judge = RegisterJudge {
             chain: &self.chain,
             fallback: &self.policy,
         };
-        state::derive(&revisions, &approvals, &judge, time, false)
+        let current: Vec<String> = if extra.is_removal() {
+            Vec::new()
+        } else {
+            vec![extra.blob.clone()]
+        };
+        revisions.push(extra);
+        state::derive(&revisions, &approvals, &current, &judge, time, false)
     }
 
     /// Opens the repository at `root` and builds the register as of `as_of`,
@@ -911,15 +950,43 @@ impl Judge for RegisterJudge<'_> {
 /// The key fingerprints pinned as trust anchors (`--trust-anchor`, or
 /// `AIMS_TRUST_ANCHOR`: comma-separated `SHA256:…` or OpenPGP fingerprints).
 /// With anchors, the bootstrap of the configuration chain must be signed by
-/// one of them.
-pub fn trust_anchors() -> Vec<String> {
-    std::env::var("AIMS_TRUST_ANCHOR")
-        .unwrap_or_default()
+/// one of them. Set but naming no fingerprint is an error, never "off".
+pub fn trust_anchors() -> miette::Result<Vec<String>> {
+    let Some(text) = std::env::var_os("AIMS_TRUST_ANCHOR") else {
+        return Ok(Vec::new());
+    };
+    let text = text.to_string_lossy();
+    let anchors: Vec<String> = text
         .split([',', ' ', '\n'])
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
-        .collect()
+        .collect();
+    let bad: Vec<&String> = anchors
+        .iter()
+        .filter(|a| {
+            let ssh = a.strip_prefix("SHA256:").is_some_and(|b| {
+                b.len() >= 40
+                    && b.bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/')
+            });
+            let pgp = a.len() >= 40 && a.bytes().all(|c| c.is_ascii_hexdigit());
+            !ssh && !pgp
+        })
+        .collect();
+    if anchors.is_empty() || !bad.is_empty() {
+        miette::bail!(
+            help = "give the fingerprints `ssh-keygen -lf KEY.pub` prints (SHA256:…), or OpenPGP \
+                    fingerprints (40 hex digits), comma-separated",
+            "--trust-anchor (or AIMS_TRUST_ANCHOR) is set but names {}",
+            if anchors.is_empty() {
+                "no fingerprint".to_owned()
+            } else {
+                format!("something that is not a key fingerprint: {}", bad[0])
+            }
+        );
+    }
+    Ok(anchors)
 }
 
 /// An OpenPGP approval verified with the keyring in force when it was
@@ -1047,13 +1114,13 @@ fn uncommitted_paths(repo: &Repository) -> Result<HashSet<String>, git2::Error> 
 }
 
 /// aims.toml's row: one revision per configuration version of the branch
-/// (a change to any of its trust files), the approvals that counted for
-/// each, and its state.
+/// (a change to any of its trust files), the approvals that counted, and
+/// its state: approved when the configuration in force is the one the
+/// described tree holds.
 fn config_entry(ws: &Workspace, chain: &trust::Chain, as_of_time: i64, uncommitted: bool) -> Entry {
     let numbers = chain.numbers();
     let mut revisions = Vec::new();
-    let mut counted = Vec::new();
-    for (v, number) in chain.versions.iter().zip(&numbers) {
+    for v in &chain.versions {
         revisions.push(Revision {
             commit: v.commit.clone(),
             author_name: String::new(),
@@ -1072,30 +1139,44 @@ fn config_entry(ws: &Workspace, chain: &trust::Chain, as_of_time: i64, uncommitt
             },
             kind: None,
         });
-        if let Some(n) = number {
-            counted.extend(v.approvals.iter().map(|a| (a.clone(), *n)));
-        }
     }
-    counted.sort_by_key(|(a, _)| (a.time, a.tag.clone()));
-    let in_force = chain
-        .versions
+    let counted: Vec<(Approval, u32)> = chain
+        .events
         .iter()
-        .rposition(|v| v.in_force_since.is_some());
+        .filter_map(|e| Some((e.approval.clone(), numbers[e.version]?)))
+        .collect();
+    let in_force = chain.in_force_index();
     let interval = chain
         .in_force()
         .and_then(|v| v.root.as_ref().ok())
         .map_or(&ws.config, |r| &r.config)
         .kind_policy(Kind::Policy)
         .review_interval;
+    // Reviews and approvals of the files in force move the review date.
     let review_due = in_force
-        .and_then(|i| chain.versions[i].approvals.iter().map(|a| a.time).max())
+        .and_then(|i| {
+            chain
+                .events
+                .iter()
+                .filter(|e| chain.versions[e.version].files == chain.versions[i].files)
+                .map(|e| e.approval.time)
+                .max()
+        })
         .map(|t| Date::from_unix(t).plus(interval));
-    let unapproved_changes = in_force
-        .map_or(chain.versions.len(), |i| chain.versions.len() - 1 - i)
-        + usize::from(uncommitted);
-    let state = match in_force {
+    let current = chain.versions.last().map(|v| &v.files);
+    let held = in_force.map(|i| &chain.versions[i].files);
+    // Versions of the branch since the last one holding the files in force.
+    let unapproved_changes = match held {
+        None => chain.versions.len(),
+        Some(files) => chain
+            .versions
+            .iter()
+            .rposition(|v| v.files == *files)
+            .map_or(chain.versions.len(), |i| chain.versions.len() - 1 - i),
+    } + usize::from(uncommitted);
+    let state = match held {
         None => State::NeverApproved,
-        Some(_) if unapproved_changes > 0 => State::ChangedSinceApproval,
+        Some(files) if Some(files) != current || uncommitted => State::ChangedSinceApproval,
         Some(_) if review_due.is_some_and(|d| d < Date::from_unix(as_of_time)) => {
             State::ReviewOverdue
         }
@@ -1107,7 +1188,11 @@ fn config_entry(ws: &Workspace, chain: &trust::Chain, as_of_time: i64, uncommitt
         counted,
         not_counted: chain.not_counted.clone(),
         pending: chain.pending.clone(),
-        unapproved_changes,
+        unapproved_changes: if state == State::ChangedSinceApproval {
+            unapproved_changes.max(1)
+        } else {
+            unapproved_changes
+        },
         uncommitted,
         removed: false,
         review_due,

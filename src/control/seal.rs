@@ -9,8 +9,12 @@
 //!
 //! A seal counts when its signature verifies under the configuration in
 //! force at its time, by a member of a role that approves the configuration
-//! (a seal can refuse approvals, so it needs the highest authority), and
-//! when no later seal shows it was itself back-dated.
+//! (a seal can refuse approvals, so it needs the highest authority), **and**
+//! its signer still holds such a role, with a key that is valid and not
+//! revoked, under the configuration in force at the moment described. A
+//! leaver's seal, back-dated into their old validity, therefore counts for
+//! nothing. Seals do not refuse one another: each counting seal refuses
+//! only the tags it should have listed and did not.
 //!
 //! What a seal cannot do: catch back-dating before the first seal, or
 //! between the last seal and now. `aims approve aims.toml` seals every
@@ -40,92 +44,144 @@ pub struct Seal {
     pub sealed: HashSet<String>,
 }
 
-/// Judges the seal tags (`records`, made by the moment described) against
-/// the configuration chain: the seals that count, newest first, and the
+/// Judges the seal tags (`records`, made by the moment described, `now`)
+/// against the configuration chain: the seals that count, and the
 /// refusals of those that do not.
 pub fn judge(
     records: &[&TagRecord],
     chain: &Chain,
+    now: i64,
 ) -> Result<(Vec<Seal>, Vec<TagReport>), git2::Error> {
-    let revoked = chain.revoked_keys();
     let mut valid = Vec::new();
     let mut refused = Vec::new();
     for &record in records {
-        let (Some(content), Some((email, time))) = (record.seal(), record.tagger()) else {
+        match check(record, chain, now)? {
+            Some(Ok(seal)) => valid.push(seal),
+            Some(Err(report)) => refused.push(report),
+            None => {}
+        }
+    }
+    valid.sort_by(|a, b| (b.time, &b.name).cmp(&(a.time, &a.name)));
+    Ok((valid, refused))
+}
+
+/// One seal judged against `chain`: None when the tag is not a seal.
+pub fn check(
+    record: &TagRecord,
+    chain: &Chain,
+    now: i64,
+) -> Result<Option<Result<Seal, TagReport>>, git2::Error> {
+    let (Some(content), Some((email, time))) = (record.seal(), record.tagger()) else {
+        return Ok(None);
+    };
+    let refuse = |why| Ok(Some(Err(record.refuse(why))));
+    let Some(root) = chain.in_force_at(time).and_then(|v| v.root.as_ref().ok()) else {
+        return refuse(Invalid::NoConfigurationAt(time));
+    };
+    let verified = match record.verify_signature(&root.trust)? {
+        Ok(v) => v,
+        Err(r) => return refuse(Invalid::Signature(r)),
+    };
+    if revoked::is_revoked(&chain.revoked_keys(), &verified.fingerprint) {
+        return refuse(Invalid::Revoked {
+            fingerprint: verified.fingerprint,
+        });
+    }
+    let approver = |r: &super::trust::Root| {
+        r.trust.holds(email, &content.role) && r.configuration_approvers().contains(&content.role)
+    };
+    if !approver(root) {
+        return refuse(Invalid::NotAnApproval(format!(
+            "a seal must be signed by a role that approves the configuration ({}), and {email} \
+             did not sign as one",
+            root.configuration_approvers().join(", ")
+        )));
+    }
+    // Trusted now: the same signer, the same key, still allowed.
+    let current = chain.in_force().and_then(|v| v.root.as_ref().ok());
+    let now_ok = match current {
+        Some(c) if approver(c) => record
+            .verify_signature_at(&c.trust, now)?
+            .is_ok_and(|v| v.fingerprint == verified.fingerprint),
+        _ => false,
+    };
+    if !now_ok {
+        return refuse(Invalid::NotAnApproval(format!(
+            "{email} no longer approves the configuration with this key, so the seal (dated {}) \
+             cannot be trusted as a witness",
+            Date::from_unix(time)
+        )));
+    }
+    Ok(Some(Ok(Seal {
+        name: record.name.clone(),
+        id: record.id.clone(),
+        time,
+        signer: email.to_owned(),
+        fingerprint: verified.fingerprint,
+        sealed: content.sealed.iter().cloned().collect(),
+    })))
+}
+
+/// The seals that count, with the chain they leave and the tags they
+/// void. Each seal is first judged on its own premise (the chain without
+/// the tags it says were back-dated), so that a back-dated tag cannot
+/// disarm the seal that exposes it (by revoking its signer's key, or by
+/// granting a role). The premise-valid seals' voids are then applied
+/// together, and any seal not valid under the result is dropped, until
+/// nothing changes.
+pub fn settle(
+    records: &[&TagRecord],
+    all: &[&TagRecord],
+    now: i64,
+    chain_with: &dyn Fn(&HashMap<String, Invalid>) -> Result<Chain, git2::Error>,
+) -> Result<(Chain, Vec<Seal>, Vec<TagReport>, HashMap<String, Invalid>), git2::Error> {
+    let mut candidates = Vec::new();
+    let mut refused = Vec::new();
+    for &record in records {
+        let Some(content) = record.seal() else {
             continue;
         };
-        let Some(root) = chain.in_force_at(time).and_then(|v| v.root.as_ref().ok()) else {
-            refused.push(record.refuse(Invalid::NoConfigurationAt(time)));
+        let Some((_, time)) = record.tagger() else {
             continue;
         };
-        let verified = match record.verify_signature(&root.trust)? {
-            Ok(v) => v,
-            Err(r) => {
-                refused.push(record.refuse(Invalid::Signature(r)));
-                continue;
-            }
-        };
-        if revoked::is_revoked(&revoked, &verified.fingerprint) {
-            refused.push(record.refuse(Invalid::Revoked {
-                fingerprint: verified.fingerprint,
-            }));
-            continue;
-        }
-        if !root.trust.holds(email, &content.role) {
-            refused.push(record.refuse(Invalid::RoleNotHeld {
-                email: email.to_owned(),
-                role: content.role.clone(),
-            }));
-            continue;
-        }
-        if !root.configuration_approvers().contains(&content.role) {
-            refused.push(record.refuse(Invalid::NotAnApproval(format!(
-                "a seal must be signed by a role that approves the configuration ({}), not `{}`",
-                root.configuration_approvers().join(", "),
-                content.role
-            ))));
-            continue;
-        }
-        valid.push(Seal {
+        // What this seal says was back-dated, were it honest.
+        let probe = Seal {
             name: record.name.clone(),
             id: record.id.clone(),
             time,
-            signer: email.to_owned(),
-            fingerprint: verified.fingerprint,
+            signer: String::new(),
+            fingerprint: String::new(),
             sealed: content.sealed.iter().cloned().collect(),
-        });
-    }
-    // A seal that a later seal does not list, though it claims an earlier
-    // time, was back-dated itself.
-    valid.sort_by(|a, b| (b.time, &b.name).cmp(&(a.time, &a.name)));
-    let mut kept: Vec<Seal> = Vec::new();
-    for seal in valid {
-        match kept
-            .iter()
-            .find(|k| k.time > seal.time && !k.sealed.contains(&seal.id))
-        {
-            Some(k) => refused.push(TagReport {
-                outcome: Err(Invalid::BackDated {
-                    seal: k.name.clone(),
-                    sealed_at: k.time,
-                }),
-                ..report_of(&seal)
-            }),
-            None => kept.push(seal),
+        };
+        let premise = chain_with(&voided(all, std::slice::from_ref(&probe)))?;
+        match check(record, &premise, now)? {
+            Some(Ok(seal)) => candidates.push((record, seal)),
+            Some(Err(report)) => refused.push(report),
+            None => {}
         }
     }
-    Ok((kept, refused))
-}
-
-fn report_of(seal: &Seal) -> TagReport {
-    TagReport {
-        name: seal.name.clone(),
-        document: None,
-        tagger: Some(seal.signer.clone()),
-        time: Some(seal.time),
-        role: None,
-        commit: None,
-        outcome: Err(Invalid::NoTrustRoot),
+    loop {
+        let seals: Vec<Seal> = candidates.iter().map(|(_, s)| s.clone()).collect();
+        let voids = voided(all, &seals);
+        let chain = chain_with(&voids)?;
+        let mut kept = Vec::new();
+        let mut dropped = false;
+        for (record, seal) in std::mem::take(&mut candidates) {
+            match check(record, &chain, now)? {
+                Some(Ok(_)) => kept.push((record, seal)),
+                Some(Err(report)) => {
+                    refused.push(report);
+                    dropped = true;
+                }
+                None => {}
+            }
+        }
+        candidates = kept;
+        if !dropped {
+            let mut seals: Vec<Seal> = candidates.into_iter().map(|(_, s)| s).collect();
+            seals.sort_by(|a, b| (b.time, &b.name).cmp(&(a.time, &a.name)));
+            return Ok((chain, seals, refused, voids));
+        }
     }
 }
 
@@ -141,6 +197,9 @@ pub fn voided(records: &[&TagRecord], seals: &[Seal]) -> HashMap<String, Invalid
         let Some((_, time)) = record.tagger() else {
             continue;
         };
+        if record.seal().is_some() {
+            continue; // seals do not refuse one another
+        }
         for seal in by_time.iter().filter(|s| s.id != record.id) {
             let listed = seal.sealed.contains(&record.id);
             if time < seal.time && !listed {

@@ -1,27 +1,33 @@
 //! The trust root: who may approve, and with which keys. A configuration
 //! version is the set of trust files — `aims.toml`, the allowed signers, the
 //! OpenPGP keyring and the revocation list it names — as it appears on the
-//! checked branch's **first-parent** history, in the order it reached the
-//! branch. Tag dates never order the chain; a tagger chooses them.
+//! checked branch's **first-parent** history.
 //!
 //! An approval of the configuration is a tag naming the reserved document id
-//! `aims.toml`. It counts for a version of the branch only when the tagged
-//! commit holds exactly that version's files (a tag pointing at a commit
-//! elsewhere counts only if that commit's files equal a version on the
-//! branch), so nobody can approve a configuration of their own making that
-//! the branch never held.
+//! `aims.toml`. It counts only for files that are a version of the branch
+//! (its tagged commit holds exactly those files), so nobody can approve a
+//! configuration of their own making that the branch never held.
 //!
 //! Bootstrap: the first version on the branch that names any signer key is
-//! approved against itself (with pinned trust anchors, the first one an
-//! anchored key approved against itself). Every later version must be
-//! approved under the configuration in force when its approval was signed.
-//! A version is in force from its first counted approval (or its arrival on
-//! the branch, if later) until a later version of the branch is.
+//! approved against itself (with pinned trust anchors: any version, approved
+//! against itself by an anchored key). When the branch's history has more
+//! than one first commit carrying a configuration (an unrelated history
+//! merged in), the bootstrap is ambiguous and only anchors settle it.
 //!
-//! Rules are not retroactive: a document approval is judged by the version
-//! in force at its signature time ([`Chain::in_force_at`]). A revocation
-//! list in any approved version voids the listed keys' signatures at every
-//! time; that is for compromise, not for people who leave.
+//! After that, configuration approvals are events in the order of their
+//! signed times, each judged by the configuration in force just before it;
+//! the configuration in force at a moment is the one approved last before
+//! it. Commit dates and the shape of the first-parent line (which any
+//! pusher can bend with a merge) never decide what is in force. A version
+//! the branch returns to (a revert) needs approving again.
+//!
+//! Rules are not retroactive: a document approval is judged by the
+//! configuration in force at its signature time ([`Chain::in_force_at`]). A
+//! key on the revocation list of an approved configuration can approve no
+//! configuration from then on, and every document approval, sign-off and
+//! seal it made is void; configuration approvals it made before stand, so
+//! the trust root does not collapse. That is for compromise, not for people
+//! who leave.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -106,10 +112,6 @@ pub struct Version {
     pub files: TrustFiles,
     /// The trust root it sets, or why it cannot be one.
     pub root: Result<Root, String>,
-    /// Approvals (and reviews) that count for it, in time order.
-    pub approvals: Vec<Approval>,
-    /// When it came into force (None: never).
-    pub in_force_since: Option<i64>,
 }
 
 impl Version {
@@ -118,11 +120,21 @@ impl Version {
     }
 }
 
+/// A configuration approval (or review) that counts: at its signed time,
+/// of the files of `version` (the first version of the branch with them).
+#[derive(Clone, Debug)]
+pub struct Event {
+    pub version: usize,
+    pub approval: Approval,
+}
+
 /// The configuration chain of a branch, as of a moment.
 #[derive(Debug, Default)]
 pub struct Chain {
     /// Every version on the branch, oldest first.
     pub versions: Vec<Version>,
+    /// Approvals that count, in the order of their signed times.
+    pub events: Vec<Event>,
     /// Tags that verified but do not count, with the reason.
     pub not_counted: Vec<(Approval, NotCounted)>,
     /// Tags refused outright.
@@ -131,19 +143,21 @@ pub struct Chain {
     pub pending: Vec<Approval>,
     /// Trust anchors were pinned and no version was approved by one of them.
     pub anchor_failure: Option<String>,
+    /// Why no bootstrap could be chosen, when none could.
+    pub ambiguity: Option<String>,
 }
 
 /// What earlier passes found about tags: back-dated ones (by tag object
-/// id) and revoked keys. Both void signatures whatever the chain says.
-#[derive(Debug, Default)]
+/// id), and the keys any approved configuration revokes.
+#[derive(Debug, Default, PartialEq)]
 pub struct Voided {
     pub tags: HashMap<String, Invalid>,
     pub keys: Vec<String>,
 }
 
 impl Voided {
-    /// Why `report`'s approval is void, if it is: its tag was back-dated
-    /// or its key revoked.
+    /// Why `approval` (from `record`) is void, if it is: its tag was
+    /// back-dated or its key revoked.
     pub fn check(&self, record: &TagRecord, approval: &Approval) -> Option<Invalid> {
         if let Some(why) = self.tags.get(&record.id) {
             return Some(why.clone());
@@ -155,45 +169,46 @@ impl Voided {
 }
 
 impl Chain {
+    /// The event that put the configuration in force at `time`: the last
+    /// approval (not review) signed at or before it.
+    fn event_at(&self, time: i64) -> Option<&Event> {
+        self.events
+            .iter()
+            .rev()
+            .filter(|e| e.approval.claim.decision == Decision::Approved)
+            .find(|e| e.approval.time <= time)
+    }
+
     /// The version in force at `time` (Unix seconds).
     pub fn in_force_at(&self, time: i64) -> Option<&Version> {
-        self.in_force_before(self.versions.len(), time)
-            .map(|(_, v)| v)
+        self.event_at(time).map(|e| &self.versions[e.version])
     }
 
     /// The version in force at the moment described.
     pub fn in_force(&self) -> Option<&Version> {
-        self.versions
-            .iter()
-            .rev()
-            .find(|v| v.in_force_since.is_some())
+        self.event_at(i64::MAX).map(|e| &self.versions[e.version])
     }
 
-    /// The newest of the first `limit` versions in force at `time`.
-    fn in_force_before(&self, limit: usize, time: i64) -> Option<(usize, &Version)> {
-        self.versions[..limit]
-            .iter()
-            .enumerate()
-            .rev()
-            .find(|(_, v)| v.in_force_since.is_some_and(|s| s <= time))
+    /// The index of the version in force at the moment described.
+    pub fn in_force_index(&self) -> Option<usize> {
+        self.event_at(i64::MAX).map(|e| e.version)
     }
 
     /// The configuration in force, with the approval that put it there.
     pub fn approved(&self) -> Option<ApprovedConfig> {
-        let v = self.in_force()?;
+        let e = self.event_at(i64::MAX)?;
         Some(ApprovedConfig {
-            approval: v.approvals.first()?.clone(),
-            root: v.root.as_ref().ok()?.clone(),
+            approval: e.approval.clone(),
+            root: self.versions[e.version].root.as_ref().ok()?.clone(),
         })
     }
 
-    /// Every key a version that was ever in force revokes.
+    /// Every key an approved configuration revokes.
     pub fn revoked_keys(&self) -> Vec<String> {
         let mut keys: Vec<String> = self
-            .versions
+            .events
             .iter()
-            .filter(|v| v.in_force_since.is_some())
-            .filter_map(|v| v.root.as_ref().ok())
+            .filter_map(|e| self.versions[e.version].root.as_ref().ok())
             .flat_map(|r| r.revoked.iter().cloned())
             .collect();
         keys.sort();
@@ -201,19 +216,31 @@ impl Chain {
         keys
     }
 
-    /// The approved versions' numbers: version i of the branch is `vN`
-    /// when it is the Nth that was approved (in branch order).
+    /// The approved configurations' numbers, by version of the branch:
+    /// `vN` for the Nth distinct files approved (in time order).
     pub fn numbers(&self) -> Vec<Option<u32>> {
-        let mut n = 0;
+        let mut order: Vec<&TrustFiles> = Vec::new();
+        for e in &self.events {
+            let files = &self.versions[e.version].files;
+            if !order.contains(&files) {
+                order.push(files);
+            }
+        }
         self.versions
             .iter()
             .map(|v| {
-                (!v.approvals.is_empty()).then(|| {
-                    n += 1;
-                    n
-                })
+                order
+                    .iter()
+                    .position(|f| **f == v.files)
+                    .map(|i| i as u32 + 1)
             })
             .collect()
+    }
+
+    /// The number of the version in force (see [`Chain::numbers`]).
+    pub fn number_in_force(&self) -> Option<u32> {
+        self.in_force_index()
+            .and_then(|i| self.numbers().get(i).copied().flatten())
     }
 }
 
@@ -292,8 +319,6 @@ pub fn versions(
             changed,
             files,
             root,
-            approvals: Vec::new(),
-            in_force_since: None,
         });
     }
     Ok(out)
@@ -307,7 +332,10 @@ fn files_at(
     configs: &mut HashMap<Oid, Option<Config>>,
 ) -> Result<(TrustFiles, [String; 3]), git2::Error> {
     let mut files = TrustFiles::default();
-    let Some(entry) = tree.get_name(config::FILE_NAME) else {
+    let Some(entry) = tree
+        .get_name(config::FILE_NAME)
+        .filter(|e| e.kind() == Some(git2::ObjectType::Blob))
+    else {
         return Ok((files, Default::default()));
     };
     files.config = Some(entry.id().to_string());
@@ -326,11 +354,7 @@ fn files_at(
         return Ok((files, Default::default()));
     };
     let id = |path: &str| -> Result<Option<String>, git2::Error> {
-        match tree.get_path(std::path::Path::new(path)) {
-            Ok(e) => Ok(Some(e.id().to_string())),
-            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
-            Err(e) => Err(e),
-        }
+        Ok(crate::history::blob_id_at(tree, path)?.map(|id| id.to_string()))
     };
     files.signers = id(&config.allowed_signers)?;
     let keyring = config.gpg_keyring.clone().unwrap_or_default();
@@ -421,36 +445,49 @@ fn write_temp(bytes: &[u8]) -> std::io::Result<tempfile::TempPath> {
 }
 
 /// How the chain is judged: the branch head, the pinned anchors (key
-/// fingerprints) and what earlier passes voided.
+/// fingerprints), how many first commits of the history carry a
+/// configuration, and the tags seals showed to be back-dated.
 pub struct Judging<'a> {
     pub head: Oid,
     pub anchors: &'a [String],
-    pub voided: &'a Voided,
+    pub roots_with_config: usize,
+    pub voided: &'a HashMap<String, Invalid>,
 }
 
 /// Judges every configuration approval (`records`, made by the moment
 /// described) against the branch's `versions`.
 pub fn chain(
     repo: &Repository,
-    mut versions: Vec<Version>,
+    versions: Vec<Version>,
     records: &[&TagRecord],
     judging: &Judging<'_>,
 ) -> Result<Chain, git2::Error> {
-    for v in &mut versions {
-        v.approvals.clear();
-        v.in_force_since = None;
-    }
     let mut out = Chain {
         versions,
         ..Chain::default()
     };
+    // The bootstrap: the first version naming a key, unless the history
+    // has several beginnings; anchors choose among any.
+    let first_usable = out.versions.iter().position(|v| v.usable().is_some());
+    let bootstrap = if judging.anchors.is_empty() && judging.roots_with_config > 1 {
+        out.ambiguity = Some(format!(
+            "the branch's history has {} first commits that carry a configuration (an unrelated \
+             history was merged in), so which configuration was approved first is ambiguous; pin \
+             the keys of the real first approval with --trust-anchor",
+            judging.roots_with_config
+        ));
+        None
+    } else {
+        first_usable
+    };
+
     let mut configs = HashMap::new();
-    // Each tag goes to one version: the newest with its files that had
-    // reached the branch when it was signed, else the first that did after
-    // (approved on a pull request before the merge).
-    let mut by_version: Vec<Vec<&TagRecord>> = vec![Vec::new(); out.versions.len()];
-    let mut elsewhere: Vec<&TagRecord> = Vec::new();
+    let mut timed: Vec<(i64, &TagRecord, TrustFiles)> = Vec::new();
     for &record in records {
+        if let Some(why) = judging.voided.get(&record.id) {
+            out.refused.push(record.refuse(why.clone()));
+            continue;
+        }
         if let Some(why) = record.defect() {
             out.refused.push(record.refuse(why));
             continue;
@@ -475,76 +512,124 @@ pub fn chain(
             }
         };
         let (files, _) = files_at(repo, &tree, &mut configs)?;
-        let same: Vec<usize> = (0..out.versions.len())
+        timed.push((time, record, files));
+    }
+    timed.sort_by(|a, b| (a.0, &a.1.name).cmp(&(b.0, &b.1.name)));
+
+    // Keys revoked so far: an approved revocation stops a key approving
+    // any configuration after it.
+    let mut revoked_so_far: Vec<String> = Vec::new();
+    let mut elsewhere: Vec<&TagRecord> = Vec::new();
+    for (time, record, files) in timed {
+        let matching: Vec<usize> = (0..out.versions.len())
             .filter(|&i| out.versions[i].files == files)
             .collect();
-        let chosen = same
-            .iter()
-            .rev()
-            .find(|&&i| out.versions[i].time <= time)
-            .or_else(|| same.first());
-        match chosen {
-            Some(&i) => by_version[i].push(record),
-            None => elsewhere.push(record),
-        }
-    }
-    for list in &mut by_version {
-        list.sort_by_key(|r| (r.tagger().map(|t| t.1), r.name.clone()));
-    }
-
-    // First approvals, version by version in branch order: each under the
-    // configuration in force before it when it was signed.
-    let mut later: Vec<(Option<usize>, &TagRecord)> = Vec::new();
-    let bootstrap = out.versions.iter().position(|v| v.usable().is_some());
-    for (i, records) in by_version.into_iter().enumerate() {
-        for record in records {
-            if out.versions[i].in_force_since.is_some() {
-                later.push((Some(i), record));
-                continue;
-            }
-            let time = record.tagger().map_or(0, |t| t.1);
-            let before = out.in_force_before(i, time).map(|(_, v)| v);
-            // Nothing in force yet: only the bootstrap can count.
-            let not_bootstrap = (before.is_none()
-                && judging.anchors.is_empty()
-                && Some(i) != bootstrap)
-                .then(|| {
-                    let first = &out.versions[bootstrap.unwrap_or(0)];
-                    format!(
-                        "no configuration was in force when it was signed: the first configuration \
-                         on the branch (commit {}, {}) must be approved first, against itself",
-                        crate::history::short_id(&first.commit),
-                        crate::date::Date::from_unix(first.time)
-                    )
-                });
-            let judge = match before {
-                Some(v) => v.root.as_ref().ok().cloned(),
-                None => out.versions[i].usable().cloned(),
-            };
-            let Some(judge) = judge else {
-                let why = match &out.versions[i].root {
-                    Err(e) => format!("this configuration cannot be a trust root: {e}"),
-                    Ok(_) => "this configuration names no signer key, so nobody can approve it \
-                              against itself"
-                        .to_owned(),
+        let Some(&version) = matching.first() else {
+            elsewhere.push(record);
+            continue;
+        };
+        let before = out
+            .in_force_at(time)
+            .and_then(|v| v.root.as_ref().ok())
+            .cloned();
+        let (judge, bootstrapping) = match before {
+            Some(root) => (root, false),
+            None => {
+                let own = out.versions[version].usable().cloned();
+                let allowed = match (&own, judging.anchors.is_empty()) {
+                    (None, _) => Err(match &out.versions[version].root {
+                        Err(e) => format!("this configuration cannot be a trust root: {e}"),
+                        Ok(_) => "this configuration names no signer key, so nobody can approve \
+                                  it against itself"
+                            .to_owned(),
+                    }),
+                    (Some(_), true) if bootstrap.is_none() => Err(out
+                        .ambiguity
+                        .clone()
+                        .unwrap_or_else(|| "no configuration on the branch names a key".into())),
+                    (Some(_), true) if Some(version) != bootstrap => {
+                        let first = &out.versions[bootstrap.unwrap_or(0)];
+                        Err(format!(
+                            "no configuration was in force when it was signed: the first \
+                             configuration on the branch (commit {}, {}) must be approved first, \
+                             against itself",
+                            crate::history::short_id(&first.commit),
+                            crate::date::Date::from_unix(first.time)
+                        ))
+                    }
+                    (Some(root), _) => Ok(root.clone()),
                 };
-                out.refused.push(record.refuse(Invalid::NotAnApproval(why)));
-                continue;
-            };
-            let bootstrapping = before.is_none();
-            let version = &out.versions[i];
-            let (arrival, authors) = (version.time, version.authors.clone());
-            let counted = judge_one(repo, record, &judge, &mut out, judging, |a| {
-                if let Some(why) = &not_bootstrap {
-                    return Err(NotCounted::Configuration(why.clone()));
+                match allowed {
+                    Ok(root) => (root, true),
+                    Err(why) => {
+                        // Verified against its own files, so the refusal
+                        // says what a signature problem would say first.
+                        match out.versions[version].root.as_ref().ok().cloned() {
+                            Some(own) => {
+                                judge_one(repo, record, &own, &mut out, &revoked_so_far, |_| {
+                                    Err(NotCounted::Configuration(why.clone()))
+                                })?;
+                            }
+                            None => out.refused.push(record.refuse(Invalid::NotAnApproval(why))),
+                        }
+                        continue;
+                    }
                 }
-                first_approval(a, &judge, arrival, &authors, bootstrapping, judging.anchors)
-            })?;
-            if let Some(a) = counted {
-                let v = &mut out.versions[i];
-                v.in_force_since = Some(a.time.max(v.time));
-                v.approvals.push(a);
             }
+        };
+        let arrival = matching
+            .iter()
+            .map(|&i| out.versions[i].time)
+            .min()
+            .unwrap_or(i64::MAX);
+        let mut authors: Vec<String> = matching
+            .iter()
+            .flat_map(|&i| out.versions[i].authors.iter().cloned())
+            .collect();
+        authors.dedup();
+        let in_force_files = out.in_force_at(time).map(|v| v.files.clone());
+        let counted = judge_one(repo, record, &judge, &mut out, &revoked_so_far, |a| {
+            later_approval(a, &judge)?;
+            if a.claim.decision == Decision::Reviewed && in_force_files.as_ref() != Some(&files) {
+                return Err(NotCounted::NothingApproved);
+            }
+            let arrived = arrival.min(a.commit_time);
+            if a.time < arrived {
+                return Err(NotCounted::BeforeContent { arrived });
+            }
+            if judge.config.require_distinct_approver
+                && let Some(author) = authors
+                    .iter()
+                    .find(|e| e.eq_ignore_ascii_case(&a.signer_email))
+            {
+                return Err(NotCounted::SelfApproval {
+                    author: author.clone(),
+                });
+            }
+            if bootstrapping
+                && !judging.anchors.is_empty()
+                && !judging
+                    .anchors
+                    .iter()
+                    .any(|f| same_fingerprint(f, &a.signature.fingerprint))
+            {
+                return Err(NotCounted::Configuration(format!(
+                    "the bootstrap must be signed by a pinned trust anchor, and {} is not one",
+                    a.signature.fingerprint
+                )));
+            }
+            Ok(())
+        })?;
+        if let Some(a) = counted {
+            if a.claim.decision == Decision::Approved
+                && let Ok(root) = &out.versions[version].root
+            {
+                revoked_so_far.extend(root.revoked.iter().cloned());
+            }
+            out.events.push(Event {
+                version,
+                approval: a,
+            });
         }
     }
     if !judging.anchors.is_empty() && out.in_force().is_none() {
@@ -555,61 +640,58 @@ pub fn chain(
         ));
     }
 
-    // Reviews and later approvals of versions already in force, and
-    // approvals of configurations this branch never held: under whatever
-    // was in force when they were signed.
-    later.extend(elsewhere.into_iter().map(|r| (None, r)));
-    for (index, record) in later {
+    // Approvals of configurations this branch never held: pending while
+    // their commit is elsewhere, never counted once merged without the
+    // files reaching the first-parent line.
+    for record in elsewhere {
         let time = record.tagger().map_or(0, |t| t.1);
         let Some(judge) = out
             .in_force_at(time)
             .and_then(|v| v.root.as_ref().ok())
             .cloned()
         else {
-            out.refused.push(record.refuse(if out.in_force().is_none() {
+            out.refused.push(record.refuse(if out.events.is_empty() {
                 Invalid::NoTrustRoot
             } else {
                 Invalid::NoConfigurationAt(time)
             }));
             continue;
         };
-        let Some(i) = index else {
-            // Not a version of this branch: pending while its commit is
-            // elsewhere, never counted once merged without reaching the
-            // first-parent line.
-            let reachable = record
-                .target()
-                .and_then(|t| Oid::from_str(t).ok())
-                .is_some_and(|c| {
-                    c == judging.head || repo.graph_descendant_of(judging.head, c).unwrap_or(false)
-                });
-            let verdict = judge_one(repo, record, &judge, &mut out, judging, |_| {
-                if reachable {
-                    Err(NotCounted::Configuration(
-                        "the configuration it approves was never on the branch's first-parent \
-                             history, so it was never in force"
-                            .into(),
-                    ))
-                } else {
-                    Ok(())
-                }
-            })?;
-            if let Some(a) = verdict {
-                out.pending.push(a);
+        let reachable = record
+            .target()
+            .and_then(|t| Oid::from_str(t).ok())
+            .is_some_and(|c| {
+                c == judging.head || repo.graph_descendant_of(judging.head, c).unwrap_or(false)
+            });
+        let verdict = judge_one(repo, record, &judge, &mut out, &revoked_so_far, |a| {
+            later_approval(a, &judge)?;
+            if a.claim.decision != Decision::Approved {
+                return Err(NotCounted::NothingApproved);
             }
-            continue;
-        };
-        let counted = judge_one(repo, record, &judge, &mut out, judging, |a| {
-            later_approval(a, &judge)
+            if reachable {
+                return Err(NotCounted::Configuration(
+                    "the configuration it approves was never on the branch's first-parent \
+                     history, so it was never in force"
+                        .into(),
+                ));
+            }
+            Ok(())
         })?;
-        if let Some(a) = counted {
-            out.versions[i].approvals.push(a);
+        if let Some(a) = verdict {
+            out.pending.push(a);
         }
     }
-    for v in &mut out.versions {
-        v.approvals.sort_by_key(|a| (a.time, a.tag.clone()));
-    }
     Ok(out)
+}
+
+/// Whether two key fingerprints are the same key: SHA256 fingerprints
+/// (base64) exactly, OpenPGP ones (hex) in any case.
+pub fn same_fingerprint(a: &str, b: &str) -> bool {
+    if a.starts_with("SHA256:") || b.starts_with("SHA256:") {
+        a == b
+    } else {
+        a.eq_ignore_ascii_case(b)
+    }
 }
 
 /// Verifies `record` under `judge` and applies `rule` to the verified
@@ -620,7 +702,7 @@ fn judge_one(
     record: &TagRecord,
     judge: &Root,
     out: &mut Chain,
-    judging: &Judging<'_>,
+    revoked_keys: &[String],
     rule: impl FnOnce(&Approval) -> Result<(), NotCounted>,
 ) -> Result<Option<Approval>, git2::Error> {
     let report = approvals::evaluate(repo, record, &judge.trust)?;
@@ -631,8 +713,10 @@ fn judge_one(
             return Ok(None);
         }
     };
-    if let Some(why) = judging.voided.check(record, &approval) {
-        out.refused.push(record.refuse(why));
+    if revoked::is_revoked(revoked_keys, &approval.signature.fingerprint) {
+        out.refused.push(record.refuse(Invalid::Revoked {
+            fingerprint: approval.signature.fingerprint.clone(),
+        }));
         return Ok(None);
     }
     match rule(&approval) {
@@ -642,49 +726,6 @@ fn judge_one(
             Ok(None)
         }
     }
-}
-
-/// The first approval of a version: by a role that approves the
-/// configuration, after the version existed, not by its author where the
-/// configuration judging it requires a distinct approver, and for a
-/// bootstrap with pinned anchors, by an anchored key.
-fn first_approval(
-    a: &Approval,
-    judge: &Root,
-    arrival: i64,
-    authors: &[String],
-    bootstrapping: bool,
-    anchors: &[String],
-) -> Result<(), NotCounted> {
-    later_approval(a, judge)?;
-    if a.claim.decision == Decision::Reviewed {
-        return Err(NotCounted::NothingApproved);
-    }
-    let arrived = arrival.min(a.commit_time);
-    if a.time < arrived {
-        return Err(NotCounted::BeforeContent { arrived });
-    }
-    if judge.config.require_distinct_approver
-        && let Some(author) = authors
-            .iter()
-            .find(|e| e.eq_ignore_ascii_case(&a.signer_email))
-    {
-        return Err(NotCounted::SelfApproval {
-            author: author.clone(),
-        });
-    }
-    if bootstrapping
-        && !anchors.is_empty()
-        && !anchors
-            .iter()
-            .any(|f| f.eq_ignore_ascii_case(&a.signature.fingerprint))
-    {
-        return Err(NotCounted::Configuration(format!(
-            "the bootstrap must be signed by a pinned trust anchor, and {} is not one",
-            a.signature.fingerprint
-        )));
-    }
-    Ok(())
 }
 
 /// Any approval of the configuration: by a role that may approve it under

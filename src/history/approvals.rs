@@ -391,8 +391,10 @@ pub fn evaluate(
             )));
         }
     };
+    // A directory or submodule at the path holds no content.
     let entry = match tree.get_path(Path::new(&claim.path)) {
-        Ok(e) => Some(e),
+        Ok(e) if e.kind() == Some(ObjectType::Blob) => Some(e),
+        Ok(_) => None,
         Err(e) if e.code() == git2::ErrorCode::NotFound => None,
         Err(e) => return Err(e),
     };
@@ -461,6 +463,28 @@ impl TagRecord {
             trust,
             &parsed.tag.tagger_email,
             parsed.tag.time,
+        )
+    }
+
+    /// Verifies the tag's signature as if it were made at `time`: whether
+    /// its key is allowed for its tagger then.
+    pub fn verify_signature_at(
+        &self,
+        trust: &TrustRoot,
+        time: i64,
+    ) -> Result<Result<Verified, Rejection>, git2::Error> {
+        let parsed = match &self.parsed {
+            Ok(p) => p,
+            Err(_) => return Ok(Err(Rejection::Unsigned)),
+        };
+        let payload = &parsed.raw[..parsed.payload_len];
+        let armored = &parsed.raw[parsed.payload_len..];
+        verify(
+            payload,
+            parsed.signature.map(|k| (k, armored)),
+            trust,
+            &parsed.tag.tagger_email,
+            time,
         )
     }
 

@@ -17,17 +17,28 @@ pub mod signoffs;
 pub mod state;
 pub mod tag;
 
-/// A file's blob id and content in a tree, or None when it is absent.
+/// A file's blob id and content in a tree, or None when it is absent (or
+/// not a file: a directory or submodule at that path holds no content).
 pub fn blob_at(
     repo: &git2::Repository,
     tree: &git2::Tree<'_>,
     path: &str,
 ) -> Result<Option<(git2::Oid, Vec<u8>)>, git2::Error> {
-    match tree.get_path(std::path::Path::new(path)) {
-        Ok(entry) => {
-            let blob = repo.find_blob(entry.id())?;
-            Ok(Some((entry.id(), blob.content().to_vec())))
+    match blob_id_at(tree, path)? {
+        Some(id) => {
+            let blob = repo.find_blob(id)?;
+            Ok(Some((id, blob.content().to_vec())))
         }
+        None => Ok(None),
+    }
+}
+
+/// A file's blob id in a tree, without reading it; None when the path is
+/// absent or not a file.
+pub fn blob_id_at(tree: &git2::Tree<'_>, path: &str) -> Result<Option<git2::Oid>, git2::Error> {
+    match tree.get_path(std::path::Path::new(path)) {
+        Ok(entry) if entry.kind() == Some(git2::ObjectType::Blob) => Ok(Some(entry.id())),
+        Ok(_) => Ok(None),
         Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
         Err(e) => Err(e),
     }

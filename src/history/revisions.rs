@@ -55,6 +55,9 @@ pub struct Revisions {
     pub signoffs: Vec<super::signoffs::SignOff>,
     /// Commits walked.
     pub commits: usize,
+    /// First commits (no parent) whose tree has aims.toml: more than one
+    /// means an unrelated history was merged in.
+    pub roots_with_config: usize,
 }
 
 /// Walks every commit reachable from `head`, oldest first, and records each
@@ -111,7 +114,12 @@ pub fn walk(
         let commit = repo.find_commit(oid)?;
         let tree = commit.tree()?;
         let parent_tree = match commit.parent_count() {
-            0 => None,
+            0 => {
+                if tree.get_name(crate::config::FILE_NAME).is_some() {
+                    out.roots_with_config += 1;
+                }
+                None
+            }
             _ => Some(commit.parent(0)?.tree()?),
         };
         changes.clear();

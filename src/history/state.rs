@@ -155,13 +155,37 @@ fn subject<'r>(revisions: &[&'r Revision], a: &Approval) -> Option<&'r Revision>
     }
 }
 
-/// Derives a document's state from its revisions (oldest first) and the
-/// verified approvals naming it, considering only what existed at `as_of`
-/// (Unix seconds). `uncommitted` says the working tree holds a change not
-/// yet committed.
+/// Whether `email` wrote the change an approval is about, by any record:
+/// a commit on the branch that brought the approved content (or, for a
+/// withdrawal, removed it). Authorship in git is typed, not proven, so the
+/// widest reading is the safe one for segregation of duties.
+fn authored(revisions: &[&Revision], a: &Approval, email: &str) -> Option<String> {
+    let by = |r: &&&Revision| r.author_email.eq_ignore_ascii_case(email);
+    match a.claim.decision {
+        Decision::Withdrawn => revisions
+            .windows(2)
+            .filter(|w| w[0].blob == a.claim.blob && w[1].is_removal())
+            .map(|w| &w[1])
+            .find(by),
+        _ => revisions
+            .iter()
+            .filter(|r| !r.is_removal() && r.blob == a.claim.blob)
+            .find(by),
+    }
+    .map(|r| r.author_email.clone())
+}
+
+/// Derives a document's state from its revisions (oldest first), the
+/// verified approvals naming it and `current`, the content the described
+/// tree holds under its id (one blob per file carrying it; none when the
+/// tree no longer has it), considering only what existed at `as_of` (Unix
+/// seconds). `uncommitted` says the working tree holds a change not yet
+/// committed. The state is judged against `current`, never against the
+/// order in which the history walk met the revisions.
 pub fn derive(
     revisions: &[Revision],
     approvals: &[Approval],
+    current: &[String],
     judge: &dyn Judge,
     as_of: i64,
     uncommitted: bool,
@@ -199,7 +223,23 @@ pub fn derive(
             .filter(|(c, _)| c.claim.decision != Decision::Withdrawn)
             .map(|(c, _)| c.claim.blob.as_str());
         let kind = in_force.map_or(introduced.kind.as_deref(), kind_of);
-        let policy = judge.policy(a, kind);
+        let mut policy = judge.policy(a, kind);
+        // A change of kind is approved by a role that may approve both
+        // kinds, so a lower tier cannot promote a procedure to a policy;
+        // when no role may approve both, the old kind's approvers decide.
+        let new_kind = introduced.kind.as_deref();
+        if in_force.is_some() && new_kind.is_some() && new_kind != kind {
+            let other = judge.policy(a, new_kind);
+            let both: Vec<String> = policy
+                .approver_roles
+                .iter()
+                .filter(|r| other.approver_roles.contains(r))
+                .cloned()
+                .collect();
+            if !both.is_empty() {
+                policy.approver_roles = both;
+            }
+        }
         if !policy.approver_roles.contains(&a.claim.role) {
             not_counted.push(refuse(NotCounted::RoleMayNotApprove {
                 role: a.claim.role.clone(),
@@ -216,13 +256,9 @@ pub fn derive(
             continue;
         }
         if policy.require_distinct_approver
-            && introduced
-                .author_email
-                .eq_ignore_ascii_case(&a.signer_email)
+            && let Some(author) = authored(&revisions, a, &a.signer_email)
         {
-            not_counted.push(refuse(NotCounted::SelfApproval {
-                author: introduced.author_email.clone(),
-            }));
+            not_counted.push(refuse(NotCounted::SelfApproval { author }));
             continue;
         }
         let known = approved_blobs.contains(&a.claim.blob.as_str());
@@ -247,8 +283,7 @@ pub fn derive(
     }
 
     let version = (!approved_blobs.is_empty()).then_some(approved_blobs.len() as u32);
-    let current = revisions.last().map(|r| r.blob.as_str());
-    let removed = current == Some(NO_CONTENT);
+    let removed = current.is_empty();
     let last = counted.last().map(|(a, _)| a);
     let withdrawn = last.is_some_and(|a| a.claim.decision == Decision::Withdrawn);
     // The content in force: what was approved last, or nothing once withdrawn.
@@ -266,19 +301,30 @@ pub fn derive(
             None => revisions.len(),
         },
     };
-    let unapproved_changes = committed_changes + usize::from(uncommitted);
     let governing = in_force.and_then(kind_of);
     let review_due = last_approval_or_review
         .filter(|_| !withdrawn)
         .map(|t| Date::from_unix(t).plus(judge.review_interval(governing)));
     let today = Date::from_unix(as_of);
-    let state = match (in_force, current) {
-        (None, _) => State::NeverApproved,
-        (Some(a), Some(c)) if a != c || uncommitted => State::ChangedSinceApproval,
-        (Some(NO_CONTENT), _) => State::Withdrawn,
+    // What the tree holds against what is in force: absent is "no
+    // content", and every file carrying the id must hold the approved one.
+    let holds_in_force = |blob: &str| {
+        if current.is_empty() {
+            blob == NO_CONTENT
+        } else {
+            current.iter().all(|c| c == blob)
+        }
+    };
+    let state = match in_force {
+        None => State::NeverApproved,
+        Some(a) if !holds_in_force(a) || uncommitted => State::ChangedSinceApproval,
+        Some(NO_CONTENT) => State::Withdrawn,
         _ if review_due.is_some_and(|d| d < today) => State::ReviewOverdue,
         _ => State::Approved,
     };
+    let changed = state == State::ChangedSinceApproval;
+    let unapproved_changes =
+        (committed_changes + usize::from(uncommitted)).max(usize::from(changed));
     ControlState {
         version,
         state,
@@ -335,6 +381,16 @@ mod tests {
         }
     }
 
+    /// The content the tree held at `as_of`: the last revision's (none
+    /// after a removal).
+    fn cur(revs: &[Revision], as_of: i64) -> Vec<String> {
+        revs.iter()
+            .rfind(|r| r.time <= as_of)
+            .filter(|r| !r.is_removal())
+            .map(|r| vec![r.blob.clone()])
+            .unwrap_or_default()
+    }
+
     /// The same rules for every approval.
     struct Fixed(Policy);
 
@@ -369,23 +425,44 @@ mod tests {
             approval(10, "b2", "dana", "top", Decision::Reviewed),
         ];
         // Before any approval.
-        let s = derive(&revs, &apps, &policy(&roles), DAY, false);
+        let s = derive(&revs, &apps, &cur(&revs, DAY), &policy(&roles), DAY, false);
         assert_eq!(
             (s.version, s.state, s.unapproved_changes),
             (None, State::NeverApproved, 1)
         );
         // After the first approval: v1, approved, due 30 days later.
-        let s = derive(&revs, &apps, &policy(&roles), 2 * DAY, false);
+        let s = derive(
+            &revs,
+            &apps,
+            &cur(&revs, 2 * DAY),
+            &policy(&roles),
+            2 * DAY,
+            false,
+        );
         assert_eq!((s.version, s.state), (Some(1), State::Approved));
         assert_eq!(s.review_due, Some(Date::from_unix(32 * DAY)));
         // After the second approval and two later edits: v2 + 2 unapproved changes.
-        let s = derive(&revs, &apps, &policy(&roles), 7 * DAY, false);
+        let s = derive(
+            &revs,
+            &apps,
+            &cur(&revs, 7 * DAY),
+            &policy(&roles),
+            7 * DAY,
+            false,
+        );
         assert_eq!(
             (s.version, s.state, s.unapproved_changes),
             (Some(2), State::ChangedSinceApproval, 2)
         );
         // A review does not make a version but moves the due date.
-        let s = derive(&revs, &apps, &policy(&roles), 11 * DAY, false);
+        let s = derive(
+            &revs,
+            &apps,
+            &cur(&revs, 11 * DAY),
+            &policy(&roles),
+            11 * DAY,
+            false,
+        );
         assert_eq!(s.version, Some(2));
         assert_eq!(s.counted.last().unwrap().1, 2);
         assert_eq!(s.review_due, Some(Date::from_unix(40 * DAY)));
@@ -396,7 +473,14 @@ mod tests {
         let roles = vec!["top".to_owned()];
         let revs = [rev(1, "b1", "alice")];
         let apps = [approval(2, "b1", "dana", "top", Decision::Approved)];
-        let s = derive(&revs, &apps, &policy(&roles), 40 * DAY, false);
+        let s = derive(
+            &revs,
+            &apps,
+            &cur(&revs, 40 * DAY),
+            &policy(&roles),
+            40 * DAY,
+            false,
+        );
         assert_eq!(s.state, State::ReviewOverdue);
     }
 
@@ -410,7 +494,14 @@ mod tests {
             approval(4, "zz", "dana", "top", Decision::Approved),
             approval(5, "b1", "dana", "top", Decision::Reviewed),
         ];
-        let s = derive(&revs, &apps, &policy(&roles), 9 * DAY, false);
+        let s = derive(
+            &revs,
+            &apps,
+            &cur(&revs, 9 * DAY),
+            &policy(&roles),
+            9 * DAY,
+            false,
+        );
         let reasons: Vec<&NotCounted> = s.not_counted.iter().map(|(_, r)| r).collect();
         assert!(matches!(reasons[0], NotCounted::SelfApproval { .. }));
         assert!(matches!(reasons[1], NotCounted::RoleMayNotApprove { .. }));
@@ -423,7 +514,10 @@ mod tests {
         // Without segregation of duties the author's approval counts.
         let mut p = policy(&roles);
         p.0.require_distinct_approver = false;
-        assert_eq!(derive(&revs, &apps, &p, 9 * DAY, false).version, Some(1));
+        assert_eq!(
+            derive(&revs, &apps, &cur(&revs, 9 * DAY), &p, 9 * DAY, false).version,
+            Some(1)
+        );
     }
 
     #[test]
@@ -437,13 +531,34 @@ mod tests {
             approval(4, "b1", "dana", "top", Decision::Withdrawn),
         ];
         // Removed, the removal not yet approved: a change, and removed.
-        let s = derive(&revs, &apps, &policy(&roles), 3 * DAY, false);
+        let s = derive(
+            &revs,
+            &apps,
+            &cur(&revs, 3 * DAY),
+            &policy(&roles),
+            3 * DAY,
+            false,
+        );
         assert_eq!((s.state, s.removed), (State::ChangedSinceApproval, true));
-        let s = derive(&revs, &apps, &policy(&roles), 5 * DAY, false);
+        let s = derive(
+            &revs,
+            &apps,
+            &cur(&revs, 5 * DAY),
+            &policy(&roles),
+            5 * DAY,
+            false,
+        );
         assert_eq!((s.state, s.version), (State::Withdrawn, Some(1)));
         assert_eq!((s.unapproved_changes, s.review_due), (0, None));
         // A withdrawal while the document is still there does not count.
-        let s = derive(&revs[..1], &apps, &policy(&roles), 5 * DAY, false);
+        let s = derive(
+            &revs[..1],
+            &apps,
+            &cur(&revs[..1], 5 * DAY),
+            &policy(&roles),
+            5 * DAY,
+            false,
+        );
         assert_eq!(s.state, State::Approved);
         assert!(matches!(s.not_counted[0].1, NotCounted::StillPresent));
     }
@@ -454,7 +569,14 @@ mod tests {
         let revs = [rev(5, "b1", "alice")];
         let mut early = approval(2, "b1", "dana", "top", Decision::Approved);
         early.commit_time = 5 * DAY;
-        let s = derive(&revs, &[early.clone()], &policy(&roles), 9 * DAY, false);
+        let s = derive(
+            &revs,
+            &[early.clone()],
+            &cur(&revs, 9 * DAY),
+            &policy(&roles),
+            9 * DAY,
+            false,
+        );
         assert_eq!(s.state, State::NeverApproved);
         assert_eq!(
             s.not_counted[0].1,
@@ -463,7 +585,14 @@ mod tests {
         // Approved on a branch (its commit older) before the squash reached
         // this one: counts.
         early.commit_time = DAY;
-        let s = derive(&revs, &[early], &policy(&roles), 9 * DAY, false);
+        let s = derive(
+            &revs,
+            &[early],
+            &cur(&revs, 9 * DAY),
+            &policy(&roles),
+            9 * DAY,
+            false,
+        );
         assert_eq!(s.state, State::Approved);
     }
 
@@ -492,14 +621,58 @@ mod tests {
             approval(4, "b2", "rita", "record", Decision::Approved),
             approval(5, "b2", "dana", "policy", Decision::Approved),
         ];
-        let s = derive(&revs, &apps[..2], &ByKind, 9 * DAY, false);
+        let s = derive(
+            &revs,
+            &apps[..2],
+            &cur(&revs, 9 * DAY),
+            &ByKind,
+            9 * DAY,
+            false,
+        );
         assert_eq!((s.state, s.version), (State::ChangedSinceApproval, Some(1)));
         assert!(matches!(
             &s.not_counted[0].1,
             NotCounted::RoleMayNotApprove { kind: Some(k), .. } if k == "policy"
         ));
         // The policy approver approves the change; from then on records'.
-        let s = derive(&revs, &apps, &ByKind, 9 * DAY, false);
+        let s = derive(&revs, &apps, &cur(&revs, 9 * DAY), &ByKind, 9 * DAY, false);
+        assert_eq!((s.state, s.version), (State::Approved, Some(2)));
+    }
+
+    /// Procedure approvers: lead and top; policy approvers: top only.
+    struct Tiers;
+
+    impl Judge for Tiers {
+        fn policy(&self, _: &Approval, kind: Option<&str>) -> Policy {
+            let roles: &[&str] = match kind {
+                Some("policy") => &["top"],
+                _ => &["lead", "top"],
+            };
+            Policy {
+                approver_roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+                require_distinct_approver: true,
+            }
+        }
+        fn review_interval(&self, _: Option<&str>) -> Interval {
+            "1 year".parse().unwrap()
+        }
+    }
+
+    #[test]
+    fn promoting_a_procedure_to_a_policy_needs_a_policy_approver() {
+        let mut procedure = rev(1, "b1", "alice");
+        procedure.kind = Some("procedure".into());
+        let revs = [procedure, rev(3, "b2", "alice")];
+        let apps = [
+            approval(2, "b1", "lena", "lead", Decision::Approved),
+            approval(4, "b2", "lena", "lead", Decision::Approved),
+        ];
+        let s = derive(&revs, &apps, &cur(&revs, 9 * DAY), &Tiers, 9 * DAY, false);
+        assert_eq!((s.state, s.version), (State::ChangedSinceApproval, Some(1)));
+        let mut top = approval(5, "b2", "dana", "top", Decision::Approved);
+        top.tag = "aims/top".into();
+        let apps = [apps[0].clone(), apps[1].clone(), top];
+        let s = derive(&revs, &apps, &cur(&revs, 9 * DAY), &Tiers, 9 * DAY, false);
         assert_eq!((s.state, s.version), (State::Approved, Some(2)));
     }
 }
