@@ -122,6 +122,13 @@ pub fn check(
     })))
 }
 
+/// Tag object id → why a seal shows the tag was back-dated.
+pub type Voids = HashMap<String, Invalid>;
+
+/// What settling the seals leaves: the chain, the seals that count, the
+/// refusals of the others, and the tags they void.
+pub type Settled = (Chain, Vec<Seal>, Vec<TagReport>, Voids);
+
 /// The seals that count, with the chain they leave and the tags they
 /// void. Each seal is first judged on its own premise (the chain without
 /// the tags it says were back-dated), so that a back-dated tag cannot
@@ -133,8 +140,8 @@ pub fn settle(
     records: &[&TagRecord],
     all: &[&TagRecord],
     now: i64,
-    chain_with: &dyn Fn(&HashMap<String, Invalid>) -> Result<Chain, git2::Error>,
-) -> Result<(Chain, Vec<Seal>, Vec<TagReport>, HashMap<String, Invalid>), git2::Error> {
+    chain_with: &dyn Fn(&Voids) -> Result<Chain, git2::Error>,
+) -> Result<Settled, git2::Error> {
     let mut candidates = Vec::new();
     let mut refused = Vec::new();
     for &record in records {
