@@ -1081,3 +1081,405 @@ fn configuration_commands_stray_tags_and_wildcards() {
         both(&role)
     );
 }
+
+/// A seal message listing `ids`, as `aims seal` writes one.
+fn seal_message(role: &str, ids: &[String]) -> String {
+    let mut m = format!("Seal\n\nAims-Role: {role}\nAims-Decision: sealed\n");
+    for id in ids {
+        m.push_str(&format!("Aims-Sealed: {id}\n"));
+    }
+    m
+}
+
+/// Every tag object under refs/tags/aims/, but `except`.
+fn tag_ids(f: &Fixture, except: &[&str]) -> Vec<String> {
+    f.git(&[
+        "for-each-ref",
+        "--format=%(objectname) %(refname)",
+        "refs/tags/aims/",
+    ])
+    .lines()
+    .filter(|l| {
+        !except
+            .iter()
+            .any(|e| l.ends_with(&format!("refs/tags/{e}")))
+    })
+    .map(|l| l.split(' ').next().unwrap().to_owned())
+    .collect()
+}
+
+fn without_erin(f: &Fixture) {
+    let text = std::fs::read_to_string(f.repo.join("aims.toml")).unwrap();
+    write(
+        f,
+        "aims.toml",
+        &text.replace(
+            &format!("[\"{DANA}\", \"{ERIN}\"]"),
+            &format!("[\"{DANA}\"]"),
+        ),
+    );
+}
+
+/// Dana and Erin in top management with valid keys, the configuration
+/// approved (bootstrap, then this one) and POL-001 approved by Dana.
+fn two_top_managers() -> Fixture {
+    let config = CONFIG.replace("[rules]", "") + QUIET;
+    let f = erin_fixture(&config, "");
+    f.approve_by_hand(
+        "dana",
+        "POL-001",
+        "aims/policy/ai.md",
+        "top-management",
+        "2026-01-13T09:00:00Z",
+    );
+    f
+}
+
+#[test]
+fn content_the_tree_does_not_hold_is_not_in_force() {
+    if !have_tools(&["ssh-keygen"]) {
+        return;
+    }
+    let f = Fixture::approved();
+    // Mallory edits the approved policy, then merges a side commit that
+    // restores the approved text with `-s ours` (keeping her edit).
+    edit_policy(&f.repo, "Mallory's text.");
+    f.commit("mallory", "2026-02-01T10:00:00Z", "edit");
+    f.git(&["switch", "-q", "-c", "side"]);
+    edit_policy(&f.repo, "First text.");
+    f.commit("mallory", "2026-02-01T10:01:00Z", "restore");
+    f.git(&["switch", "-q", "main"]);
+    let home = tempfile::tempdir().unwrap();
+    succeed(
+        git_as(
+            &f.repo,
+            home.path(),
+            "mallory",
+            "mallory",
+            "2026-02-01T10:02:00Z",
+        )
+        .args([
+            "merge", "-q", "--no-ff", "-s", "ours", "-m", "merge", "side",
+        ]),
+    );
+    assert_eq!(f.doc(&[], "POL-001")["state"], "changed-since-approval");
+    // A copy of the approved text beside an unapproved edit: the id is
+    // not in its approved state while any file carrying it differs.
+    let g = Fixture::approved();
+    std::fs::copy(
+        g.repo.join("aims/policy/ai.md"),
+        g.repo.join("aims/zz-copy.md"),
+    )
+    .unwrap();
+    edit_policy(&g.repo, "Mallory's text.");
+    g.commit("mallory", "2026-02-01T10:00:00Z", "edit and copy");
+    assert_eq!(g.doc(&[], "POL-001")["state"], "changed-since-approval");
+}
+
+#[test]
+fn a_back_dated_revert_or_a_bent_first_parent_line_does_not_restore_an_old_configuration() {
+    if !have_tools(&["ssh-keygen"]) {
+        return;
+    }
+    let f = two_top_managers();
+    let before = rev(&f, "HEAD");
+    // June: Erin leaves, approved by Dana.
+    without_erin(&f);
+    f.commit("alice", "2026-06-01T10:00:00Z", "Erin leaves");
+    f.approve_by_hand(
+        "dana",
+        "aims.toml",
+        "aims.toml",
+        "top-management",
+        "2026-06-02T09:00:00Z",
+    );
+    let after = rev(&f, "HEAD");
+
+    // Mallory: a merge whose first parent is older than Erin's removal,
+    // dated in the future, so the removal "arrives" next year.
+    f.git(&["switch", "-q", "-c", "side", &before]);
+    write(&f, "notes.txt", "side\n");
+    f.commit("mallory", "2026-11-22T08:00:00Z", "side");
+    f.git(&["switch", "-q", "main"]);
+    let home = tempfile::tempdir().unwrap();
+    let tree = f.git(&["rev-parse", "main^{tree}"]);
+    let merge = succeed(
+        git_as(
+            &f.repo,
+            home.path(),
+            "mallory",
+            "mallory",
+            "2027-06-01T00:00:00Z",
+        )
+        .args([
+            "commit-tree",
+            tree.trim(),
+            "-p",
+            "side",
+            "-p",
+            "main",
+            "-m",
+            "merge",
+        ]),
+    );
+    f.git(&["update-ref", "refs/heads/main", stdout(&merge).trim()]);
+    f.git(&["reset", "-q", "--hard"]);
+    edit_policy(&f.repo, "Erin's text.");
+    f.commit("mallory", "2026-11-22T10:00:00Z", "policy");
+    let erin = f.approve_by_hand(
+        "erin",
+        "POL-001",
+        "aims/policy/ai.md",
+        "top-management",
+        "2026-11-22T11:00:00Z",
+    );
+    let a = by_tag(&approvals(&f, &[], "POL-001"), &erin).clone();
+    assert_eq!(a["counts"], false, "{a:#}");
+    assert_eq!(f.doc(&[], "aims.toml")["state"], "approved");
+
+    // Reverting the configuration to the one with Erin, back-dated: it
+    // needs approving again.
+    f.git(&["reset", "-q", "--hard", &after]);
+    f.git(&["checkout", "-q", &before, "--", "aims.toml", ".aims"]);
+    f.commit("erin", "2026-02-01T12:00:00Z", "tidy-up");
+    edit_policy(&f.repo, "Erin's text, again.");
+    f.commit("mallory", "2026-11-20T10:00:00Z", "policy");
+    let erin = f.approve_by_hand(
+        "erin",
+        "POL-001",
+        "aims/policy/ai.md",
+        "top-management",
+        "2026-11-20T11:00:00Z",
+    );
+    assert_eq!(f.doc(&[], "aims.toml")["state"], "changed-since-approval");
+    assert_eq!(
+        by_tag(&approvals(&f, &[], "POL-001"), &erin)["counts"],
+        false
+    );
+    assert!(has(
+        &f.control_findings(),
+        "CTL007",
+        "changed after its approval"
+    ));
+}
+
+#[test]
+fn a_leavers_back_dated_seal_or_configuration_cannot_undo_a_real_seal() {
+    if !have_tools(&["ssh-keygen"]) {
+        return;
+    }
+    let f = two_top_managers();
+    without_erin(&f);
+    f.commit("alice", "2026-06-01T10:00:00Z", "Erin leaves");
+    let approved = aims_as(
+        &f,
+        "dana",
+        "dana",
+        "2026-06-02T09:00:00Z",
+        &["approve", "aims.toml"],
+    );
+    assert_eq!(code(&approved), 0, "{}", both(&approved));
+    let dana_seal = f.git(&["tag", "--list", "aims/seal/*"]).trim().to_owned();
+
+    // Erin, who kept her key, signs an empty seal dated inside her tenure.
+    f.tag(
+        "erin",
+        Some("erin"),
+        "aims/seal/erin",
+        &seal_message("top-management", &[]),
+        "2026-05-31T09:00:00Z",
+        "HEAD",
+    );
+    let pol = f.doc(&[], "POL-001");
+    assert_eq!(pol["state"], "approved", "{pol:#}");
+    // She approves, back-dated, a configuration that revokes Dana's key and
+    // makes Mallory top management; Mallory seals, leaving Dana's seal out.
+    let text = std::fs::read_to_string(f.repo.join("aims.toml")).unwrap();
+    write(
+        &f,
+        "aims.toml",
+        &text
+            .replace("[aims]\n", "[aims]\nrevoked-keys = \".aims/revoked\"\n")
+            .replace(
+                &format!("[\"{DANA}\"]"),
+                &format!("[\"{DANA}\", \"mallory@acme.example\"]"),
+            ),
+    );
+    write(&f, ".aims/revoked", &format!("{}\n", public(&f, "dana")));
+    let signers = std::fs::read_to_string(f.repo.join(".aims/allowed_signers")).unwrap();
+    write(
+        &f,
+        ".aims/allowed_signers",
+        &(signers + &signers_line(&f, "mallory@acme.example", "mallory")),
+    );
+    f.commit("mallory", "2026-05-01T10:00:00Z", "tidy-up");
+    f.tag(
+        "erin",
+        Some("erin"),
+        "aims/config/erin",
+        &config_claim(&f, "HEAD"),
+        "2026-05-02T09:00:00Z",
+        "HEAD",
+    );
+    let ids = tag_ids(&f, &[&dana_seal]);
+    f.tag(
+        "mallory",
+        Some("mallory"),
+        "aims/seal/mallory",
+        &seal_message("top-management", &ids),
+        "2026-11-22T09:00:00Z",
+        "HEAD",
+    );
+    let pol = f.doc(&[], "POL-001");
+    assert_eq!(pol["state"], "approved", "Dana's approvals stand: {pol:#}");
+    let config = f.doc(&[], "aims.toml");
+    assert_eq!(config["state"], "changed-since-approval");
+    let erin = by_tag(config["approvals"].as_array().unwrap(), "aims/config/erin");
+    assert!(
+        erin["reason"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("before seal {dana_seal}")),
+        "{erin:#}"
+    );
+}
+
+fn signers_line(f: &Fixture, email: &str, key: &str) -> String {
+    signers(f, &[(email, key, "")])
+}
+
+#[test]
+fn the_trust_root_survives_its_first_approvers_revocation_and_odd_files() {
+    if !have_tools(&["ssh-keygen"]) {
+        return;
+    }
+    let f = two_top_managers();
+    let erin = f.approve_by_hand(
+        "erin",
+        "PRO-001",
+        "aims/pro.md",
+        "top-management",
+        "2026-02-01T09:00:00Z",
+    );
+    // Dana's key (which approved the first configuration) is compromised;
+    // Erin approves the revocation.
+    let text = std::fs::read_to_string(f.repo.join("aims.toml")).unwrap();
+    write(
+        &f,
+        "aims.toml",
+        &text.replace("[aims]\n", "[aims]\nrevoked-keys = \".aims/revoked\"\n"),
+    );
+    write(&f, ".aims/revoked", &format!("{}\n", public(&f, "dana")));
+    f.commit("alice", "2026-03-01T10:00:00Z", "revoke Dana's key");
+    f.tag(
+        "erin",
+        Some("erin"),
+        "aims/config/revoke",
+        &config_claim(&f, "HEAD"),
+        "2026-03-02T09:00:00Z",
+        "HEAD",
+    );
+    assert_eq!(f.doc(&[], "aims.toml")["state"], "approved");
+    assert_eq!(
+        by_tag(&approvals(&f, &[], "PRO-001"), &erin)["counts"],
+        true
+    );
+    assert_eq!(f.doc(&[], "POL-001")["state"], "never-approved");
+
+    // A trust file path that names a directory, for one commit: absent,
+    // never fatal.
+    let text = std::fs::read_to_string(f.repo.join("aims.toml")).unwrap();
+    write(&f, "aims.toml", &text.replace(".aims/revoked", "aims"));
+    f.commit("mallory", "2026-04-01T10:00:00Z", "odd");
+    write(&f, "aims.toml", &text);
+    f.commit("mallory", "2026-04-01T10:05:00Z", "back");
+    let out = f.aims(&["status"]);
+    assert_eq!(code(&out), 0, "{}", both(&out));
+}
+
+#[test]
+fn gates_consult_the_approved_configuration_and_guard_merges() {
+    if !have_tools(&["ssh-keygen"]) {
+        return;
+    }
+    let f = Fixture::approved();
+    // A committed (unapproved) edit that stops protecting main does not
+    // unprotect it for the next commit.
+    let text = std::fs::read_to_string(f.repo.join("aims.toml")).unwrap();
+    write(
+        &f,
+        "aims.toml",
+        &text.replace("[aims]\n", "[aims]\nprotected-branches = []\n"),
+    );
+    f.commit("mallory", "2026-02-01T10:00:00Z", "unprotect");
+    edit_policy(&f.repo, "Mallory's text.");
+    f.git(&["add", "-A"]);
+    let staged = f.aims(&["check", "--staged"]);
+    assert_eq!(code(&staged), 1, "{}", both(&staged));
+    assert!(both(&staged).contains("CTL009"));
+    f.git(&["reset", "-q", "--hard"]);
+
+    // A configuration change "approved" on a branch by a role that may
+    // not approve the configuration is refused on main.
+    f.git(&["switch", "-q", "-c", "change/config"]);
+    let text = std::fs::read_to_string(f.repo.join("aims.toml")).unwrap();
+    write(
+        &f,
+        "aims.toml",
+        &text.replace(
+            "[\"alice@acme.example\"]",
+            "[\"alice@acme.example\", \"dana@acme.example\"]",
+        ),
+    );
+    f.commit("mallory", "2026-02-02T10:00:00Z", "config");
+    f.tag(
+        "alice",
+        Some("alice"),
+        "aims/config/alice",
+        &claim(
+            "aims.toml",
+            "aims.toml",
+            &f.blob("HEAD", "aims.toml"),
+            "ai-governance-lead",
+            "approved",
+        ),
+        "2026-02-02T11:00:00Z",
+        "HEAD",
+    );
+    f.git(&["switch", "-q", "main"]);
+    f.git(&["checkout", "-q", "change/config", "--", "aims.toml"]);
+    let staged = f.aims(&["check", "--staged"]);
+    assert_eq!(code(&staged), 1, "{}", both(&staged));
+    f.git(&["reset", "-q", "--hard"]);
+
+    // A merge into main runs the pre-merge-commit hook.
+    let installed = f.aims(&["hook", "install"]);
+    assert_eq!(code(&installed), 0, "{}", both(&installed));
+    assert!(f.repo.join(".git/hooks/pre-merge-commit").is_file());
+    f.git(&["switch", "-q", "-c", "edit"]);
+    edit_policy(&f.repo, "Unapproved text.");
+    f.commit("mallory", "2026-02-03T10:00:00Z", "edit");
+    f.git(&["switch", "-q", "main"]);
+    write(&f, "notes.txt", "unrelated\n");
+    f.commit("alice", "2026-02-03T10:30:00Z", "unrelated");
+    let home = tempfile::tempdir().unwrap();
+    let merged = git_as(
+        &f.repo,
+        home.path(),
+        "mallory",
+        "mallory",
+        "2026-02-03T11:00:00Z",
+    )
+    .env("AIMS_BIN", env!("CARGO_BIN_EXE_aims"))
+    .args(["merge", "--no-ff", "-m", "merge", "edit"])
+    .output()
+    .unwrap();
+    assert!(!merged.status.success(), "{}", both(&merged));
+    assert!(both(&merged).contains("CTL009"), "{}", both(&merged));
+
+    // A blank anchor is an error, never "off".
+    for blank in ["", " ", ","] {
+        let out = f.aims(&["status", "--trust-anchor", blank]);
+        assert_eq!(code(&out), 2, "{blank:?}");
+    }
+}
