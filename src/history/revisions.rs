@@ -234,16 +234,121 @@ fn changed_blobs(
             format!("{prefix}/{name}")
         }
     };
+    let old_entries: Vec<git2::TreeEntry<'_>> = old.map(|t| t.iter().collect()).unwrap_or_default();
+    let new_entries: Vec<git2::TreeEntry<'_>> = new.map(|t| t.iter().collect()).unwrap_or_default();
+    let sorted = |v: &[git2::TreeEntry<'_>]| v.windows(2).all(|w| git_order(&w[0], &w[1]).is_lt());
+    if !sorted(&old_entries) || !sorted(&new_entries) {
+        // Not in git's order (a malformed tree): pair entries by name.
+        return changed_blobs_by_name(repo, old, new, prefix, could_hold, out);
+    }
+    // Both lists are in git's order: walk them together.
+    let (mut i, mut j) = (0, 0);
+    while i < old_entries.len() || j < new_entries.len() {
+        let order = match (old_entries.get(i), new_entries.get(j)) {
+            (Some(a), Some(b)) => git_order(a, b),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            _ => std::cmp::Ordering::Greater,
+        };
+        let (before, after) = match order {
+            std::cmp::Ordering::Less => {
+                i += 1;
+                (Some(&old_entries[i - 1]), None)
+            }
+            std::cmp::Ordering::Greater => {
+                j += 1;
+                (None, Some(&new_entries[j - 1]))
+            }
+            std::cmp::Ordering::Equal => {
+                i += 1;
+                j += 1;
+                let (a, b) = (&old_entries[i - 1], &new_entries[j - 1]);
+                if a.id() == b.id() {
+                    continue;
+                }
+                (Some(a), Some(b))
+            }
+        };
+        let Some(name) = after.or(before).and_then(|e| e.name().ok()) else {
+            continue; // a name that is not UTF-8 matches no glob
+        };
+        changed_entry(repo, before, after, &join(name), could_hold, out)?;
+    }
+    Ok(())
+}
+
+/// git's tree order: by name bytes, a directory as if its name ended in `/`.
+fn git_order(a: &git2::TreeEntry<'_>, b: &git2::TreeEntry<'_>) -> std::cmp::Ordering {
+    let (an, bn) = (a.name_bytes(), b.name_bytes());
+    let common = an.len().min(bn.len());
+    an[..common].cmp(&bn[..common]).then_with(|| {
+        let end = |n: &[u8], e: &git2::TreeEntry<'_>| {
+            n.get(common)
+                .copied()
+                .unwrap_or(if e.kind() == Some(git2::ObjectType::Tree) {
+                    b'/'
+                } else {
+                    0
+                })
+        };
+        end(an, a).cmp(&end(bn, b))
+    })
+}
+
+/// One entry that differs: its blob change, and its subtree's changes.
+fn changed_entry(
+    repo: &Repository,
+    before: Option<&git2::TreeEntry<'_>>,
+    after: Option<&git2::TreeEntry<'_>>,
+    path: &str,
+    could_hold: &dyn Fn(&str) -> bool,
+    out: &mut Vec<Change>,
+) -> Result<(), git2::Error> {
     let blob = |e: &git2::TreeEntry<'_>| (e.kind() == Some(git2::ObjectType::Blob)).then(|| e.id());
-    let subtree = |e: &git2::TreeEntry<'_>| -> Result<Option<git2::Tree<'_>>, git2::Error> {
-        match e.kind() {
-            Some(git2::ObjectType::Tree) => repo.find_tree(e.id()).map(Some),
-            _ => Ok(None),
+    let (old_blob, new_blob) = (before.and_then(blob), after.and_then(blob));
+    if old_blob.is_some() || new_blob.is_some() {
+        out.push(Change {
+            path: path.to_owned(),
+            old: old_blob,
+            new: new_blob,
+        });
+    }
+    let is_tree = |e: &&git2::TreeEntry<'_>| e.kind() == Some(git2::ObjectType::Tree);
+    let (old_tree, new_tree) = (before.filter(is_tree), after.filter(is_tree));
+    // Submodules (commits) hold no documents and are skipped.
+    if (old_tree.is_some() || new_tree.is_some()) && could_hold(path) {
+        let old_tree = old_tree.map(|e| repo.find_tree(e.id())).transpose()?;
+        let new_tree = new_tree.map(|e| repo.find_tree(e.id())).transpose()?;
+        changed_blobs(
+            repo,
+            old_tree.as_ref(),
+            new_tree.as_ref(),
+            path,
+            could_hold,
+            out,
+        )?;
+    }
+    Ok(())
+}
+
+/// [`changed_blobs`] for trees whose entries are not in git's order:
+/// entries paired by name lookup.
+fn changed_blobs_by_name(
+    repo: &Repository,
+    old: Option<&git2::Tree<'_>>,
+    new: Option<&git2::Tree<'_>>,
+    prefix: &str,
+    could_hold: &dyn Fn(&str) -> bool,
+    out: &mut Vec<Change>,
+) -> Result<(), git2::Error> {
+    let join = |name: &str| {
+        if prefix.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{prefix}/{name}")
         }
     };
     if let Some(new) = new {
         for entry in new.iter() {
-            // A name that is not UTF-8 matches no glob.
             let Ok(name) = entry.name() else { continue };
             let before = old.and_then(|t| t.get_name(name));
             if before
@@ -252,52 +357,23 @@ fn changed_blobs(
             {
                 continue;
             }
-            let path = join(name);
-            let (old_blob, new_blob) = (before.as_ref().and_then(blob), blob(&entry));
-            if old_blob.is_some() || new_blob.is_some() {
-                out.push(Change {
-                    path: path.clone(),
-                    old: old_blob,
-                    new: new_blob,
-                });
-            }
-            let before_tree = match &before {
-                Some(b) => subtree(b)?,
-                None => None,
-            };
-            let after_tree = subtree(&entry)?;
-            if (before_tree.is_some() || after_tree.is_some()) && could_hold(&path) {
-                // Submodules (commits) hold no documents and are skipped.
-                changed_blobs(
-                    repo,
-                    before_tree.as_ref(),
-                    after_tree.as_ref(),
-                    &path,
-                    could_hold,
-                    out,
-                )?;
-            }
+            changed_entry(
+                repo,
+                before.as_ref(),
+                Some(&entry),
+                &join(name),
+                could_hold,
+                out,
+            )?;
         }
     }
-    // What `old` had and `new` has not at all.
     if let Some(old) = old {
         for entry in old.iter() {
             let Ok(name) = entry.name() else { continue };
             if new.is_some_and(|t| t.get_name(name).is_some()) {
                 continue;
             }
-            let path = join(name);
-            if let Some(id) = blob(&entry) {
-                out.push(Change {
-                    path,
-                    old: Some(id),
-                    new: None,
-                });
-            } else if let Some(tree) = subtree(&entry)?
-                && could_hold(&path)
-            {
-                changed_blobs(repo, Some(&tree), None, &path, could_hold, out)?;
-            }
+            changed_entry(repo, Some(&entry), None, &join(name), could_hold, out)?;
         }
     }
     Ok(())
