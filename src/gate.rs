@@ -308,12 +308,7 @@ fn removed_documents(
     staged_ids: &BTreeSet<&str>,
 ) -> Result<Vec<(String, String, Oid)>, git2::Error> {
     let mut out = Vec::new();
-    let prefixes: Vec<String> = config
-        .documents
-        .iter()
-        .chain(&config.prds)
-        .map(|g| crate::workspace::literal_prefix(g))
-        .collect();
+    let prefixes = crate::workspace::glob_bases(config);
     let mut before: Vec<(String, Oid, bool)> = Vec::new();
     head_tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
         let dir = dir.trim_end_matches('/');
@@ -324,13 +319,7 @@ fn removed_documents(
             } else {
                 format!("{dir}/{}", entry.name().unwrap_or_default())
             };
-            let reachable = prefixes.iter().any(|p| {
-                p.is_empty()
-                    || *p == path
-                    || p.starts_with(&format!("{path}/"))
-                    || path.starts_with(&format!("{p}/"))
-            });
-            return if reachable {
+            return if crate::workspace::reaches(&prefixes, &path) {
                 git2::TreeWalkResult::Ok
             } else {
                 git2::TreeWalkResult::Skip

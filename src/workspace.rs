@@ -298,6 +298,31 @@ pub fn slash_path(rel: &Path) -> String {
         .join("/")
 }
 
+/// Whether `dir` (a repository path) is below `ancestor`.
+pub fn is_below(dir: &str, ancestor: &str) -> bool {
+    dir.strip_prefix(ancestor)
+        .is_some_and(|r| r.starts_with('/'))
+}
+
+/// The directories a document glob can match below: each glob's literal
+/// prefix (see [`literal_prefix`]).
+pub fn glob_bases(config: &crate::config::Config) -> Vec<String> {
+    config
+        .documents
+        .iter()
+        .chain(&config.prds)
+        .map(|g| literal_prefix(g))
+        .collect()
+}
+
+/// Whether a directory can hold a file `bases` match: it is a base, below
+/// one, or above one.
+pub fn reaches(bases: &[String], dir: &str) -> bool {
+    bases
+        .iter()
+        .any(|b| b.is_empty() || b == dir || is_below(b, dir) || is_below(dir, b))
+}
+
 /// The directory part of a glob before its first wildcard: `aims/**/*.md` →
 /// `aims`, `**/*.md` → ``. Also where `aims new` writes documents.
 pub fn literal_prefix(glob: &str) -> String {

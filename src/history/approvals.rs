@@ -451,19 +451,8 @@ impl TagRecord {
         &self,
         trust: &TrustRoot,
     ) -> Result<Result<Verified, Rejection>, git2::Error> {
-        let parsed = match &self.parsed {
-            Ok(p) => p,
-            Err(_) => return Ok(Err(Rejection::Unsigned)),
-        };
-        let payload = &parsed.raw[..parsed.payload_len];
-        let armored = &parsed.raw[parsed.payload_len..];
-        verify(
-            payload,
-            parsed.signature.map(|k| (k, armored)),
-            trust,
-            &parsed.tag.tagger_email,
-            parsed.tag.time,
-        )
+        let time = self.tagger().map_or(0, |(_, t)| t);
+        self.verify_signature_at(trust, time)
     }
 
     /// Verifies the tag's signature as if it were made at `time`: whether

@@ -86,25 +86,16 @@ pub fn walk(
     // Only directories a glob or a tracked file can reach are descended:
     // everything below and above a glob's literal prefix, and only the
     // directories above a tracked file (aims.toml at the top needs none).
-    let bases: Vec<String> = config
-        .documents
-        .iter()
-        .chain(&config.prds)
-        .map(|g| crate::workspace::literal_prefix(g))
-        .collect();
+    let bases = crate::workspace::glob_bases(config);
     let file_dirs: Vec<&str> = files
         .iter()
         .filter_map(|f| f.rsplit_once('/').map(|(d, _)| d))
         .collect();
-    let below = |dir: &str, ancestor: &str| {
-        dir.strip_prefix(ancestor)
-            .is_some_and(|r| r.starts_with('/'))
-    };
     let could_hold = |dir: &str| {
-        bases
-            .iter()
-            .any(|b| b.is_empty() || b == dir || below(b, dir) || below(dir, b))
-            || file_dirs.iter().any(|d| *d == dir || below(d, dir))
+        crate::workspace::reaches(&bases, dir)
+            || file_dirs
+                .iter()
+                .any(|d| *d == dir || crate::workspace::is_below(d, dir))
     };
     let mut changes = Vec::new();
     let mut out = Revisions::default();
@@ -227,13 +218,7 @@ fn changed_blobs(
     could_hold: &dyn Fn(&str) -> bool,
     out: &mut Vec<Change>,
 ) -> Result<(), git2::Error> {
-    let join = |name: &str| {
-        if prefix.is_empty() {
-            name.to_owned()
-        } else {
-            format!("{prefix}/{name}")
-        }
-    };
+    let join = |name: &str| join_path(prefix, name);
     let old_entries: Vec<git2::TreeEntry<'_>> = old.map(|t| t.iter().collect()).unwrap_or_default();
     let new_entries: Vec<git2::TreeEntry<'_>> = new.map(|t| t.iter().collect()).unwrap_or_default();
     let sorted = |v: &[git2::TreeEntry<'_>]| v.windows(2).all(|w| git_order(&w[0], &w[1]).is_lt());
@@ -274,6 +259,15 @@ fn changed_blobs(
         changed_entry(repo, before, after, &join(name), could_hold, out)?;
     }
     Ok(())
+}
+
+/// `prefix/name`, or `name` at the top.
+fn join_path(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{prefix}/{name}")
+    }
 }
 
 /// git's tree order: by name bytes, a directory as if its name ended in `/`.
@@ -340,13 +334,7 @@ fn changed_blobs_by_name(
     could_hold: &dyn Fn(&str) -> bool,
     out: &mut Vec<Change>,
 ) -> Result<(), git2::Error> {
-    let join = |name: &str| {
-        if prefix.is_empty() {
-            name.to_owned()
-        } else {
-            format!("{prefix}/{name}")
-        }
-    };
+    let join = |name: &str| join_path(prefix, name);
     if let Some(new) = new {
         for entry in new.iter() {
             let Ok(name) = entry.name() else { continue };
