@@ -1,0 +1,101 @@
+//! Management review (9.3).
+
+use super::*;
+
+rule!(REVIEW_MISSING, "ISO022", "management-review-missing", Some("9.3"), None, Major,
+    summary: "No management review has been held within its interval",
+    what: "The AIMS needs a management-review record whose `held-on` date is within the management-review kind's review interval of the as-of date; none at all is a major nonconformity, an overdue one a minor.",
+    why: "Clause 9.3 requires top management to review the AIMS at planned intervals. Certification bodies expect one completed review before Stage 2.",
+    fix: "Hold the review with top management, record it with `aims new management-review`, and have the record approved.");
+
+rule!(REVIEW_WEAK, "ISO023", "management-review-weak", Some("9.3"), None, Minor,
+    summary: "A management-review record does not show data, decisions and actions",
+    what: "A management-review record must show the data reviewed with values (a Data reviewed section with figures), decisions, and actions each with an owner and a due date (`[[action]]`). \"No issues identified\" with no data is flagged.",
+    why: "An auditor who was not in the room must be able to reconstruct what was reviewed and decided. A checkbox agenda and \"no issues identified\" is a minor nonconformity on clause 9.3.",
+    fix: "Record the metrics reviewed and their current values, the decisions taken, and each action as an `[[action]]` with `owner` and `due`.");
+
+pub(super) fn check(cx: &mut Ctx) {
+    let reviews = of_kind(cx.ws, Kind::ManagementReview);
+    let interval = cx
+        .ws
+        .config
+        .kind_policy(Kind::ManagementReview)
+        .review_interval;
+    let latest = reviews
+        .iter()
+        .filter_map(|r| date(r.frontmatter.get("held-on")).map(|d| (d, *r)))
+        .filter(|(d, _)| *d <= cx.as_of)
+        .max_by_key(|(d, _)| *d);
+    match latest {
+        None => cx.out.push(
+            Finding::new(
+                &REVIEW_MISSING,
+                format!("no management review held by {}", cx.as_of),
+            )
+            .help("`aims new management-review`"),
+        ),
+        Some((held, r)) if held.plus(interval) < cx.as_of => cx.out.push(
+            at(
+                &REVIEW_MISSING,
+                r,
+                "held-on",
+                format!(
+                    "the last management review ({}, {held}) is older than the {interval} interval",
+                    id(r)
+                ),
+            )
+            .classified(Classification::Minor),
+        ),
+        Some(_) => {}
+    }
+    for r in reviews {
+        let body = lower(r.body());
+        let mut gaps = Vec::new();
+        let data = section_text(r, "Data reviewed");
+        if !data
+            .as_deref()
+            .is_some_and(|t| t.chars().any(|c| c.is_ascii_digit()))
+        {
+            gaps.push("no data reviewed with values");
+        }
+        if !r.has_section("Decisions") {
+            gaps.push("no decisions");
+        }
+        let actions = tables(&r.frontmatter, "action");
+        let complete = actions
+            .iter()
+            .filter(|(_, t)| text(t, "owner").is_some() && date(t.get("due")).is_some())
+            .count();
+        if complete == 0 {
+            gaps.push("no actions with owners and due dates");
+        }
+        if !gaps.is_empty() {
+            let nothing = if body.contains("no issues identified") {
+                " (\"no issues identified\" is not a record of what was reviewed)"
+            } else {
+                ""
+            };
+            cx.out.push(at(
+                &REVIEW_WEAK,
+                r,
+                "id",
+                format!("{}: {}{nothing}", id(r), gaps.join(", ")),
+            ));
+        }
+    }
+}
+
+/// The text under a heading, up to the next heading of the same or a
+/// higher level.
+fn section_text(d: &Document, name: &str) -> Option<String> {
+    let hs = &d.headings;
+    let i = hs
+        .iter()
+        .position(|h| crate::docs::normalise_heading(&h.text).eq_ignore_ascii_case(name))?;
+    let start = hs[i].span.end;
+    let end = hs[i + 1..]
+        .iter()
+        .find(|h| h.level <= hs[i].level)
+        .map_or(d.source.len(), |h| h.span.start);
+    d.source.get(start..end).map(str::to_owned)
+}
