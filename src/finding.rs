@@ -105,6 +105,16 @@ pub struct Finding {
     /// The Annex A control this finding concerns, where the rule is about
     /// controls in general (an SoA entry without evidence names its control).
     pub at_control: Option<&'static str>,
+    /// What it follows from, when findings of several rules share one
+    /// cause (documents not approved yet, template text): reports group
+    /// them into one item to do.
+    pub cause: Option<&'static str>,
+}
+
+/// The causes findings share (see [`Finding::cause`]).
+pub mod causes {
+    pub const NOT_APPROVED: &str = "documents not approved yet: `aims approve --all-changed` by an approver (see `aims status`)";
+    pub const TEMPLATE: &str = "template text not yet rewritten with your organisation's reality";
 }
 
 impl Finding {
@@ -121,9 +131,17 @@ impl Finding {
             help: None,
             at_clause: None,
             at_control: None,
+            cause: None,
         }
     }
 
+    /// Marks the finding as following from `cause` (see [`Finding::cause`]).
+    pub fn because(mut self, cause: &'static str) -> Finding {
+        self.cause = Some(cause);
+        self
+    }
+
+    /// What to do about it, in one line.
     pub fn help(mut self, help: impl Into<String>) -> Finding {
         self.help = Some(help.into());
         self

@@ -275,6 +275,7 @@ fn every_annex_a_control_has_a_verdict_that_agrees_with_the_soa() {
             assert!(
                 [
                     "conformity",
+                    "not-evidenced",
                     "observation",
                     "minor-nonconformity",
                     "major-nonconformity",

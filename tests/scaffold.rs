@@ -39,15 +39,26 @@ fn init_then_check_is_clean() {
     assert_eq!(ctl.len(), 56, "{ctl:#?}");
     // The content rules see a complete but untried AIMS: nothing approved
     // (the policy by top management, risks by their owners, the SoA's
-    // procedures), and no internal audit or management review held yet.
+    // procedures), no internal audit or management review held yet, and
+    // every document still the template's text.
     let iso: std::collections::BTreeSet<String> = findings_of(&json, "ISO")
         .iter()
         .map(|f| f["code"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(
         iso.iter().map(String::as_str).collect::<Vec<_>>(),
-        ["ISO005", "ISO010", "ISO014", "ISO020", "ISO022"],
+        ["ISO005", "ISO010", "ISO014", "ISO020", "ISO022", "ISO028"],
         "{json:#}"
+    );
+    let residue = findings_of(&json, "ISO028");
+    assert_eq!(residue.len(), 55, "every template document is residue");
+    assert_eq!(
+        residue
+            .iter()
+            .filter(|f| f["classification"] == "major")
+            .count(),
+        5,
+        "policy, scope, SoA, risk method and impact assessment"
     );
     assert_eq!(code, 1);
     // Outside a git repository the document and content rules run, with a
@@ -61,7 +72,12 @@ fn init_then_check_is_clean() {
         .iter()
         .map(|f| f["code"].as_str().unwrap())
         .collect();
-    assert_eq!(codes, ["ISO020", "ISO022"], "{json:#}");
+    let distinct: std::collections::BTreeSet<&str> = codes.iter().copied().collect();
+    assert_eq!(
+        distinct.into_iter().collect::<Vec<_>>(),
+        ["ISO020", "ISO022", "ISO028"],
+        "{json:#}"
+    );
     assert_eq!(code, 1);
     let out = run(plain.path(), &["check"]);
     assert!(
@@ -73,7 +89,7 @@ fn init_then_check_is_clean() {
     // The scaffold is complete: every core kind, and all 38 Annex A controls in the SoA.
     let human = stdout(&run(tmp.path(), &["check"]));
     assert!(
-        human.contains("aims: 4 major nonconformities, 99 minor nonconformities in 55 documents"),
+        human.contains("aims: 9 major nonconformities, 149 minor nonconformities in 55 documents"),
         "{human}"
     );
     let config = std::fs::read_to_string(tmp.path().join("aims.toml")).unwrap();

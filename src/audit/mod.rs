@@ -12,7 +12,7 @@
 pub mod crosswalk;
 pub mod render;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -33,6 +33,10 @@ pub enum Verdict {
     MajorNonconformity,
     MinorNonconformity,
     Observation,
+    /// No finding, but no positive evidence either: no approved document
+    /// of the organisation's own (not template text, content rules passing)
+    /// shows the requirement met.
+    NotEvidenced,
     Conformity,
     NotApplicable,
 }
@@ -43,6 +47,7 @@ impl Verdict {
             Verdict::MajorNonconformity => "major nonconformity",
             Verdict::MinorNonconformity => "minor nonconformity",
             Verdict::Observation => "observation",
+            Verdict::NotEvidenced => "not evidenced",
             Verdict::Conformity => "conformity",
             Verdict::NotApplicable => "not applicable",
         }
@@ -53,6 +58,7 @@ impl Verdict {
             Verdict::MajorNonconformity => "major-nonconformity",
             Verdict::MinorNonconformity => "minor-nonconformity",
             Verdict::Observation => "observation",
+            Verdict::NotEvidenced => "not-evidenced",
             Verdict::Conformity => "conformity",
             Verdict::NotApplicable => "not-applicable",
         }
@@ -97,6 +103,11 @@ pub struct Evidence {
     pub version: Option<String>,
     /// Verified approvals of the content in force.
     pub approvals: Vec<ApprovalRef>,
+    /// Whether it counts as positive evidence: approved and unchanged since,
+    /// not template text, no minor or major finding of its own.
+    pub counts: bool,
+    /// Why it does not count, when it does not.
+    pub why_not: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
@@ -161,7 +172,7 @@ impl Counts {
 #[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub struct Readiness {
-    /// `ready`, `corrective-action-plan` or `certificate-withheld`.
+    /// `ready`, `not-evidenced`, `corrective-action-plan` or `certificate-withheld`.
     pub status: &'static str,
     pub summary: String,
     /// Findings by classification.
@@ -176,6 +187,7 @@ pub struct Readiness {
 #[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub struct Gap {
+    /// A rule's code, or `EVIDENCE` for the clauses and controls not evidenced.
     pub code: &'static str,
     pub gap: &'static str,
     pub classification: Classification,
@@ -218,6 +230,8 @@ pub struct PartCoverage {
     /// Controls applied and in conformity, of those mapped.
     pub conforming: usize,
     pub nonconforming: usize,
+    /// Applied, with no finding, but no positive evidence.
+    pub not_evidenced: usize,
     pub not_applicable: usize,
 }
 
@@ -285,7 +299,13 @@ pub fn build(ws: &Workspace, register: Option<&Register>, options: &Options) -> 
     let as_of = register.map_or_else(|| Date::from_unix(crate::control::now()), |r| r.as_of);
     let by_path: BTreeMap<&str, &Document> = ws.documents().map(|d| (d.path.as_str(), d)).collect();
     let index = ws.index();
-    let evidence_of = |d: &Document| evidence(d, register);
+    // Documents with minor or major findings of their own.
+    let flagged: BTreeSet<String> = findings
+        .iter()
+        .filter(|f| f.classification.at_least(Classification::Minor))
+        .filter_map(|f| f.document.clone())
+        .collect();
+    let evidence_of = |d: &Document| evidence(d, register, &flagged);
 
     // Where each finding is filed.
     let clause_of = |f: &Finding| -> Option<&'static str> {
@@ -333,10 +353,18 @@ pub fn build(ws: &Workspace, register: Option<&Register>, options: &Options) -> 
         {
             evidence.extend(withdrawn_evidence(r));
         }
+        // Conformity needs positive evidence: an approved document of the
+        // organisation's own. Document control (7.5) is evidenced by the
+        // git register itself.
+        let mut verdict = Verdict::of(mine.iter().map(|f| f.classification).min());
+        let by_register = c.id.starts_with("7.5") && register.is_some();
+        if verdict == Verdict::Conformity && !by_register && !evidence.iter().any(|e| e.counts) {
+            verdict = Verdict::NotEvidenced;
+        }
         ClauseVerdict {
             id: c.id,
             title: c.title,
-            verdict: Verdict::of(mine.iter().map(|f| f.classification).min()),
+            verdict,
             evidence,
             findings: mine,
             clauses: Vec::new(),
@@ -396,9 +424,13 @@ pub fn build(ws: &Workspace, register: Option<&Register>, options: &Options) -> 
             .cloned()
             .collect();
         let worst = mine.iter().map(|f| f.classification).min();
+        let evidence: Vec<Evidence> = docs.iter().map(|d| evidence_of(d)).collect();
         let verdict = match (applicable, worst) {
             (Some(false), None | Some(Classification::Improvement)) => Verdict::NotApplicable,
-            _ => Verdict::of(worst),
+            _ => match Verdict::of(worst) {
+                Verdict::Conformity if !evidence.iter().any(|e| e.counts) => Verdict::NotEvidenced,
+                v => v,
+            },
         };
         controls.push(ControlVerdict {
             id: c.id,
@@ -410,7 +442,7 @@ pub fn build(ws: &Workspace, register: Option<&Register>, options: &Options) -> 
             evidence_records: records,
             owner: get("owner"),
             verdict,
-            evidence: docs.iter().map(|d| evidence_of(d)).collect(),
+            evidence,
             findings: mine,
         });
     }
@@ -428,6 +460,15 @@ pub fn build(ws: &Workspace, register: Option<&Register>, options: &Options) -> 
     for c in &controls {
         *control_counts.entry(c.verdict.as_str()).or_default() += 1;
     }
+    let unevidenced = clauses
+        .iter()
+        .flat_map(|c| &c.clauses)
+        .filter(|c| c.verdict == Verdict::NotEvidenced)
+        .count()
+        + controls
+            .iter()
+            .filter(|c| c.verdict == Verdict::NotEvidenced)
+            .count();
     let (status, summary) = if counts.major > 0 {
         (
             "certificate-withheld",
@@ -447,11 +488,44 @@ pub fn build(ws: &Workspace, register: Option<&Register>, options: &Options) -> 
                 if counts.minor == 1 { "y" } else { "ies" }
             ),
         )
+    } else if unevidenced > 0 {
+        (
+            "not-evidenced",
+            format!(
+                "Not ready: {unevidenced} clause{s} and controls have no approved evidence of the \
+                 organisation's own (template text, unapproved, or missing)",
+                s = if unevidenced == 1 { "" } else { "s" }
+            ),
+        )
     } else {
         ("ready", "Ready: no nonconformity found".to_owned())
     };
 
-    let gaps = gaps(&findings, &all);
+    let mut gaps = gaps(&findings, &all);
+    if unevidenced > 0 {
+        let mut references: Vec<&'static str> = clauses
+            .iter()
+            .flat_map(|c| &c.clauses)
+            .filter(|c| c.verdict == Verdict::NotEvidenced)
+            .map(|c| c.id)
+            .chain(
+                controls
+                    .iter()
+                    .filter(|c| c.verdict == Verdict::NotEvidenced)
+                    .map(|c| c.id),
+            )
+            .collect();
+        references.dedup();
+        gaps.push(Gap {
+            code: "EVIDENCE",
+            gap: "No approved evidence of the organisation's own: only template text, unapproved or changed documents, or none",
+            classification: Classification::Observation,
+            certification_impact: "no conformity can be stated: the auditor asks for evidence and raises a nonconformity where there is none",
+            remediation: "1-4 weeks",
+            occurrences: unevidenced,
+            references,
+        });
+    }
     let actions = actions(ws, &findings, &all, &entries);
     let mut limitations = Vec::new();
     if register.is_none() {
@@ -486,7 +560,7 @@ pub fn build(ws: &Workspace, register: Option<&Register>, options: &Options) -> 
     }
 }
 
-fn evidence(d: &Document, register: Option<&Register>) -> Evidence {
+fn evidence(d: &Document, register: Option<&Register>, flagged: &BTreeSet<String>) -> Evidence {
     let id = d.id().unwrap_or("?").to_owned();
     let entry = register.and_then(|r| r.entry(&id));
     let version = entry.map(|e| match e.state.version {
@@ -515,6 +589,23 @@ fn evidence(d: &Document, register: Option<&Register>) -> Evidence {
                 .collect()
         })
         .unwrap_or_default();
+    use crate::history::state::State;
+    let why_not = if content::residue(d).whole() {
+        Some("still the template's text".to_owned())
+    } else if register.is_none() {
+        Some("its approval cannot be checked without the git history".to_owned())
+    } else if !entry
+        .is_some_and(|e| matches!(e.state.state, State::Approved | State::ReviewOverdue))
+    {
+        Some(match entry.map(|e| e.state.state) {
+            Some(State::ChangedSinceApproval) => "changed since its approval".to_owned(),
+            _ => "not approved".to_owned(),
+        })
+    } else if flagged.contains(&id) {
+        Some("it has minor or major findings of its own".to_owned())
+    } else {
+        None
+    };
     Evidence {
         id,
         title: d.title().unwrap_or("").to_owned(),
@@ -522,6 +613,8 @@ fn evidence(d: &Document, register: Option<&Register>) -> Evidence {
         path: d.path.clone(),
         version,
         approvals,
+        counts: why_not.is_none(),
+        why_not,
     }
 }
 
@@ -556,6 +649,9 @@ fn withdrawn_evidence(register: &Register) -> Vec<Evidence> {
                     })
                     .into_iter()
                     .collect(),
+                // Retained obsolete information: what 7.5.3 asks of it.
+                counts: last.is_some(),
+                why_not: None,
             }
         })
         .collect()
@@ -749,6 +845,10 @@ fn coverage(fw: crosswalk::Framework, controls: &[ControlVerdict]) -> Coverage {
                     .filter(|(_, v)| {
                         matches!(v, Verdict::MajorNonconformity | Verdict::MinorNonconformity)
                     })
+                    .count(),
+                not_evidenced: mapped
+                    .iter()
+                    .filter(|(_, v)| *v == Verdict::NotEvidenced)
                     .count(),
                 not_applicable: mapped
                     .iter()

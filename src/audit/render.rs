@@ -67,7 +67,19 @@ fn version(e: &Evidence) -> String {
     if let Some(a) = e.approvals.last() {
         let _ = write!(s, " (approved by {} as {} on {})", a.by, a.role, a.date);
     }
+    if let Some(w) = &e.why_not {
+        let _ = write!(s, " — does not count: {w}");
+    }
     s
+}
+
+/// A gap row's grade: the classification, or "not evidenced".
+fn grade(g: &crate::audit::Gap) -> (&'static str, &'static str) {
+    if g.code == "EVIDENCE" {
+        ("not-evidenced", "not evidenced")
+    } else {
+        (g.classification.as_str(), g.classification.label())
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -109,9 +121,15 @@ fn human(audit: &Audit) -> String {
                 let ids: Vec<String> = c
                     .evidence
                     .iter()
-                    .map(|e| match &e.version {
-                        Some(v) => format!("{} {v}", e.id),
-                        None => e.id.clone(),
+                    .map(|e| {
+                        let mut id = match &e.version {
+                            Some(v) => format!("{} {v}", e.id),
+                            None => e.id.clone(),
+                        };
+                        if let Some(w) = &e.why_not {
+                            id.push_str(&format!(" (does not count: {w})"));
+                        }
+                        id
                     })
                     .collect();
                 let _ = writeln!(s, "             evidence: {}", ids.join(", "));
@@ -130,7 +148,7 @@ fn human(audit: &Audit) -> String {
             s,
             "  {} {:<12} {:>3}x  {:<10} {}  [{}]",
             g.code,
-            g.classification.as_str(),
+            grade(g).0,
             g.occurrences,
             g.remediation,
             g.gap,
@@ -163,11 +181,12 @@ fn human(audit: &Audit) -> String {
         for p in &cw.parts {
             let _ = writeln!(
                 s,
-                "  {:<34} {:>2} controls: {} conforming, {} nonconforming, {} not applicable",
+                "  {:<34} {:>2} controls: {} conforming, {} nonconforming, {} not evidenced, {} not applicable",
                 p.name,
                 p.controls.len(),
                 p.conforming,
                 p.nonconforming,
+                p.not_evidenced,
                 p.not_applicable
             );
         }
@@ -200,7 +219,7 @@ fn markdown(audit: &Audit) -> String {
             "| {} ({}) | {} | {} | {} | {} | {} |",
             cell(g.gap),
             g.code,
-            g.classification.label(),
+            grade(g).1,
             g.certification_impact,
             g.remediation,
             g.occurrences,
@@ -284,13 +303,13 @@ fn markdown(audit: &Audit) -> String {
     if let Some(cw) = &audit.crosswalk {
         let _ = writeln!(
             s,
-            "\n## Crosswalk: {}\n\nOur own indicative mapping of Annex A controls; not an official crosswalk.\n\n| part | controls | conforming | nonconforming | not applicable |\n|---|---|---|---|---|",
+            "\n## Crosswalk: {}\n\nOur own indicative mapping of Annex A controls; not an official crosswalk.\n\n| part | controls | conforming | nonconforming | not evidenced | not applicable |\n|---|---|---|---|---|---|",
             cw.name
         );
         for p in &cw.parts {
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} |",
                 p.name,
                 p.controls
                     .iter()
@@ -299,6 +318,7 @@ fn markdown(audit: &Audit) -> String {
                     .join(", "),
                 p.conforming,
                 p.nonconforming,
+                p.not_evidenced,
                 p.not_applicable
             );
         }
@@ -334,7 +354,7 @@ h1 { font-size: 1.6rem; margin: 0 0 .2rem; } h2 { font-size: 1.25rem; margin-top
 .muted { color: var(--muted); }
 .banner { border-radius: 8px; padding: 1rem 1.2rem; margin: 1.2rem 0; font-weight: 600; }
 .banner.certificate-withheld { background:#fef3f2; border:1px solid #fecdca; color: var(--major); }
-.banner.corrective-action-plan { background:#fffaeb; border:1px solid #fedf89; color: var(--minor); }
+.banner.corrective-action-plan, .banner.not-evidenced { background:#fffaeb; border:1px solid #fedf89; color: var(--minor); }
 .banner.ready { background:#ecfdf3; border:1px solid #abefc6; color: var(--ok); }
 .limit { background:#fffaeb; border-left: 4px solid var(--minor); padding: .6rem 1rem; }
 .tiles { display: grid; grid-template-columns: repeat(4, 1fr); gap: .8rem; }
@@ -346,7 +366,7 @@ th { background: #f5f7f9; }
 tr.top td { background: #fafbfc; font-weight: 600; }
 .v { white-space: nowrap; font-weight: 600; }
 .major-nonconformity, .major { color: var(--major); } .minor-nonconformity, .minor { color: var(--minor); }
-.observation { color: var(--obs); } .conformity, .improvement { color: var(--ok); } .not-applicable { color: var(--na); }
+.observation, .not-evidenced { color: var(--obs); } .conformity, .improvement { color: var(--ok); } .not-applicable { color: var(--na); }
 ul.f { margin: .2rem 0; padding-left: 1.1rem; } ul.f li { margin: .1rem 0; }
 code { font: .88em ui-monospace, SFMono-Regular, Menlo, monospace; }
 nav a { margin-right: 1rem; }
@@ -394,8 +414,8 @@ fn html(audit: &Audit) -> String {
             "<tr><td>{} <code>{}</code></td><td class=\"v {}\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             e(g.gap),
             g.code,
-            g.classification.as_str(),
-            g.classification.label(),
+            grade(g).0,
+            grade(g).1,
             e(g.certification_impact),
             g.remediation,
             g.occurrences,
@@ -505,7 +525,7 @@ fn html(audit: &Audit) -> String {
     if let Some(cw) = &audit.crosswalk {
         let _ = writeln!(
             s,
-            "<h2 id=\"crosswalk\">Crosswalk: {}</h2>\n<p class=\"muted\">Our own indicative mapping of Annex A controls; not an official crosswalk.</p>\n<table><thead><tr><th>Part</th><th>Controls</th><th>Conforming</th><th>Nonconforming</th><th>Not applicable</th></tr></thead><tbody>",
+            "<h2 id=\"crosswalk\">Crosswalk: {}</h2>\n<p class=\"muted\">Our own indicative mapping of Annex A controls; not an official crosswalk.</p>\n<table><thead><tr><th>Part</th><th>Controls</th><th>Conforming</th><th>Nonconforming</th><th>Not evidenced</th><th>Not applicable</th></tr></thead><tbody>",
             e(cw.name)
         );
         for p in &cw.parts {
@@ -516,12 +536,13 @@ fn html(audit: &Audit) -> String {
                 .collect();
             let _ = writeln!(
                 s,
-                "<tr><td><b>{}</b><br><span class=\"muted\">{}</span></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td><b>{}</b><br><span class=\"muted\">{}</span></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 e(p.name),
                 e(p.about),
                 cs.join(" "),
                 p.conforming,
                 p.nonconforming,
+                p.not_evidenced,
                 p.not_applicable
             );
         }

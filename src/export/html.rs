@@ -31,7 +31,7 @@ a { color: #175cd3; }
 .box p { margin: .3rem 0; }
 .banner { font-weight: 600; border-radius: 8px; padding: .8rem 1.1rem; margin: 1rem 0; border: 1px solid var(--line); }
 .banner.certificate-withheld { color: var(--major); background: var(--bad-bg); border-color: var(--bad-line); }
-.banner.corrective-action-plan { color: var(--minor); background: var(--warn-bg); border-color: var(--warn-line); }
+.banner.corrective-action-plan, .banner.not-evidenced { color: var(--minor); background: var(--warn-bg); border-color: var(--warn-line); }
 .banner.ready { color: var(--ok); background: var(--ok-bg); border-color: var(--ok-line); }
 .tiles { display: grid; grid-template-columns: repeat(4, 1fr); gap: .8rem; margin: 1rem 0; }
 .tile { border: 1px solid var(--line); border-radius: 8px; padding: .6rem .9rem; }

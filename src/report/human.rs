@@ -1,5 +1,6 @@
 //! Terminal output: a miette diagnostic per finding, pointing at the file's
-//! own line and column, then a one-line summary.
+//! own line and column; many findings of one rule as one item listing
+//! where they are; then what to do, by cause, and a one-line summary.
 
 use std::io::{self, Write};
 
@@ -19,7 +20,7 @@ pub fn render(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let handler = handler(opts.color);
-    for f in findings {
+    let render_one = |f: &Finding, out: &mut dyn Write| -> io::Result<()> {
         let severity = match f.classification {
             Classification::Major | Classification::Minor => Severity::Error,
             Classification::Observation => Severity::Warning,
@@ -57,6 +58,70 @@ pub fn render(
             .render_report(&mut text, report.as_ref())
             .map_err(|e| io::Error::other(e.to_string()))?;
         out.write_all(text.as_bytes())?;
+        writeln!(out)
+    };
+    let groups = super::grouped::groups(findings);
+    for g in &groups {
+        if !g.is_grouped() {
+            for f in &g.findings {
+                render_one(f, out)?;
+            }
+            continue;
+        }
+        let f = g.first();
+        writeln!(
+            out,
+            "{} {} · {} · {} — {} findings",
+            f.rule.code,
+            f.rule.name,
+            f.classification.label(),
+            f.rule.reference(),
+            g.findings.len()
+        )?;
+        let width = g
+            .findings
+            .iter()
+            .take(super::grouped::SHOWN)
+            .map(|f| super::grouped::place(f).chars().count())
+            .max()
+            .unwrap_or(0);
+        for f in g.findings.iter().take(super::grouped::SHOWN) {
+            let place = super::grouped::place(f);
+            if width == 0 {
+                writeln!(out, "  {}", f.message)?;
+            } else {
+                writeln!(out, "  {place:<width$}  {}", f.message)?;
+            }
+        }
+        let more = g.findings.len().saturating_sub(super::grouped::SHOWN);
+        if more > 0 {
+            writeln!(
+                out,
+                "  … and {more} more (`aims check --format json` lists every finding)"
+            )?;
+        }
+        if let Some(help) = &f.help {
+            writeln!(out, "  help, for the first: {help}")?;
+        }
+        writeln!(
+            out,
+            "  `aims explain {}` says how to fix them\n",
+            f.rule.code
+        )?;
+    }
+    let causes = super::grouped::causes(findings);
+    if findings.len() >= super::grouped::GROUP_FROM && causes.len() > 1 {
+        writeln!(out, "To do, by cause:")?;
+        for c in &causes {
+            writeln!(
+                out,
+                "  {:>4} × {:<20} {} ({})",
+                c.count,
+                c.worst.label(),
+                c.what,
+                c.codes.join(", ")
+            )?;
+        }
         writeln!(out)?;
     }
     let documents = ws.loaded.len();

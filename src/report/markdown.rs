@@ -1,4 +1,5 @@
-//! A Markdown report: summary line, then one table row per finding.
+//! A Markdown report: summary line, one table row per finding (one row
+//! for many findings of one rule), then what to do, by cause.
 
 use std::io::{self, Write};
 
@@ -19,7 +20,7 @@ pub fn render(findings: &[Finding], ws: &Workspace, out: &mut dyn Write) -> io::
         "| | Code | Clause / control | Document | Location | Finding |"
     )?;
     writeln!(out, "|---|---|---|---|---|---|")?;
-    for f in findings {
+    let row = |f: &Finding, lead: Option<String>, out: &mut dyn Write| -> io::Result<()> {
         let icon = match f.classification {
             crate::finding::Classification::Major => "🔴 major",
             crate::finding::Classification::Minor => "🟠 minor",
@@ -32,7 +33,10 @@ pub fn render(findings: &[Finding], ws: &Workspace, out: &mut dyn Write) -> io::
             (Some(p), None) => format!("`{p}`"),
             _ => String::new(),
         };
-        let mut text = cell(&f.message);
+        let mut text = match lead {
+            Some(lead) => format!("{lead}{}", cell(&f.message)),
+            None => cell(&f.message),
+        };
         if let Some(help) = &f.help {
             text.push_str("<br>*");
             text.push_str(&cell(help));
@@ -43,7 +47,56 @@ pub fn render(findings: &[Finding], ws: &Workspace, out: &mut dyn Write) -> io::
             "| {icon} | `{}` | {reference} | {} | {location} | {text} |",
             f.rule.code,
             f.document.as_deref().map(cell).unwrap_or_default(),
+        )
+    };
+    for g in super::grouped::groups(findings) {
+        if !g.is_grouped() {
+            for f in &g.findings {
+                row(f, None, out)?;
+            }
+            continue;
+        }
+        // Many findings of one rule: one row, the first in full, the
+        // others by place.
+        let places: Vec<String> = g
+            .findings
+            .iter()
+            .skip(1)
+            .take(super::grouped::SHOWN)
+            .map(|f| format!("`{}`", super::grouped::place(f)))
+            .collect();
+        let more = g.findings.len().saturating_sub(super::grouped::SHOWN + 1);
+        let also = format!(
+            "also at {}{}<br>",
+            places.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        );
+        row(
+            g.first(),
+            Some(format!(
+                "**{} findings.** {also}The first: ",
+                g.findings.len()
+            )),
+            out,
         )?;
+    }
+    let causes = super::grouped::causes(findings);
+    if findings.len() >= super::grouped::GROUP_FROM && causes.len() > 1 {
+        writeln!(out, "\n**To do, by cause**\n")?;
+        for c in &causes {
+            writeln!(
+                out,
+                "- {} × {}: {} ({})",
+                c.count,
+                c.worst.label(),
+                cell(&c.what),
+                c.codes.join(", ")
+            )?;
+        }
     }
     writeln!(
         out,

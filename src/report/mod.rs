@@ -2,6 +2,7 @@
 //! them derives facts of its own.
 
 mod github;
+mod grouped;
 mod human;
 pub use human::handler as human_handler;
 pub mod json;

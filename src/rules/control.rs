@@ -274,12 +274,14 @@ fn state(
         ));
     };
     match s.state {
-        State::NeverApproved => push(
-            &NEVER_APPROVED,
-            format!("{id} has never been approved"),
-            format!("an approver runs `aims approve {id}`; `aims status` shows who may"),
-            out,
-        ),
+        State::NeverApproved => out.push(place(
+            Finding::new(&NEVER_APPROVED, format!("{id} has never been approved"))
+                .document(Some(id))
+                .help(format!(
+                    "an approver runs `aims approve {id}`; `aims status` shows who may"
+                ))
+                .because(crate::finding::causes::NOT_APPROVED),
+        )),
         State::ChangedSinceApproval if s.removed => {
             let by = s.last_approval().map_or(String::new(), |a| {
                 format!(" by {} on {}", a.signer_email, Date::from_unix(a.time))

@@ -43,17 +43,29 @@ pub(super) fn check(cx: &mut Ctx) {
         .filter(|d| kind_of(d).as_deref() == Some("report"))
         .collect();
     let before = reports.iter().any(|r| {
-        date(r.frontmatter.get("conducted-on")).is_some_and(|d| d <= deadline && d <= cx.as_of)
+        !cx.is_template(r)
+            && date(r.frontmatter.get("conducted-on"))
+                .is_some_and(|d| d <= deadline && d <= cx.as_of)
     });
     if !before {
         let when = match cx.ws.config.certification_date {
             Some(d) => format!("before the certification date {d} (aims.toml)"),
             None => format!("by {}", cx.as_of),
         };
-        cx.out.push(Finding::new(
-            &AUDIT_PROGRAMME,
-            format!("no internal audit report conducted {when}"),
-        ));
+        let why = super::review::held_why(cx, &reports, "conducted-on", "conducted");
+        cx.out.push(
+            Finding::new(
+                &AUDIT_PROGRAMME,
+                format!("no internal audit report conducted {when}{why}"),
+            )
+            .help(match reports.first() {
+                Some(r) => format!(
+                    "conduct the audit against the programme, record its scope, criteria, findings and auditor in {} (or a new report), and have it approved",
+                    id(r)
+                ),
+                None => "conduct the audit, then record it: `aims new internal-audit` with `audit-type = \"report\"`".to_owned(),
+            }),
+        );
     }
     for r in reports {
         independence(cx, r);

@@ -46,6 +46,7 @@ mod improvement;
 mod objectives;
 mod policy;
 mod prd;
+mod residue;
 mod review;
 mod risk;
 mod roles;
@@ -60,6 +61,7 @@ pub use improvement::*;
 pub use objectives::*;
 pub use policy::*;
 pub use prd::*;
+pub use residue::*;
 pub use review::*;
 pub use risk::*;
 pub use roles::*;
@@ -95,6 +97,7 @@ pub static RULES: &[&Rule] = &[
     &NC_UNVERIFIED,
     &PRD_WITHOUT_AIMS,
     &CLAUSE_NOT_EVIDENCED,
+    &TEMPLATE_RESIDUE,
 ];
 
 /// What the content rules look at.
@@ -103,7 +106,18 @@ struct Ctx<'a> {
     register: Option<&'a Register>,
     as_of: Date,
     index: BTreeMap<&'a str, &'a Document>,
+    /// Template residue of each document, by path.
+    residues: BTreeMap<&'a str, Residue>,
     out: &'a mut Vec<Finding>,
+}
+
+impl Ctx<'_> {
+    /// Whether `d` is template residue as a whole: it records nothing.
+    fn is_template(&self, d: &Document) -> bool {
+        self.residues
+            .get(d.path.as_str())
+            .is_some_and(Residue::whole)
+    }
 }
 
 /// Runs the content rules. `as_of` is the day judged (the register's, or
@@ -114,6 +128,11 @@ pub fn check(ws: &Workspace, register: Option<&Register>, as_of: Date, out: &mut
         register,
         as_of,
         index: ws.index(),
+        residues: ws
+            .documents()
+            .filter(|d| d.id().is_some() && d.kind().is_some())
+            .map(|d| (d.path.as_str(), residue(d)))
+            .collect(),
         out,
     };
     let in_scope = scope::check(&mut cx);
@@ -128,6 +147,7 @@ pub fn check(ws: &Workspace, register: Option<&Register>, as_of: Date, out: &mut
     review::check(&mut cx);
     improvement::check(&mut cx);
     prd::check(&mut cx);
+    residue::check(&mut cx);
     evidence::check(&mut cx);
 }
 

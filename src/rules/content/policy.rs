@@ -150,7 +150,11 @@ pub(super) fn check(cx: &mut Ctx) {
                 who.join(", ")
             )
         };
-        cx.out
-            .push(at(&POLICY_NOT_TOP_MANAGEMENT, p, "id", message));
+        let f = at(&POLICY_NOT_TOP_MANAGEMENT, p, "id", message);
+        cx.out.push(if approvals.is_empty() {
+            f.because(crate::finding::causes::NOT_APPROVED)
+        } else {
+            f
+        });
     }
 }

@@ -21,19 +21,31 @@ pub(super) fn check(cx: &mut Ctx) {
         .config
         .kind_policy(Kind::ManagementReview)
         .review_interval;
+    // A record dated after the day judged is a plan; a record still the
+    // template's records nothing.
     let latest = reviews
         .iter()
+        .filter(|r| !cx.is_template(r))
         .filter_map(|r| date(r.frontmatter.get("held-on")).map(|d| (d, *r)))
         .filter(|(d, _)| *d <= cx.as_of)
         .max_by_key(|(d, _)| *d);
     match latest {
-        None => cx.out.push(
-            Finding::new(
-                &REVIEW_MISSING,
-                format!("no management review held by {}", cx.as_of),
+        None => {
+            let why = held_why(cx, &reviews, "held-on", "held");
+            cx.out.push(
+                Finding::new(
+                    &REVIEW_MISSING,
+                    format!("no management review held by {}{why}", cx.as_of),
+                )
+                .help(match reviews.first() {
+                    Some(r) => format!(
+                        "hold the review with top management, record what was reviewed, decided and assigned in {} (or a new record), and have it approved",
+                        id(r)
+                    ),
+                    None => "hold the review with top management, then record it: `aims new management-review`".to_owned(),
+                }),
             )
-            .help("`aims new management-review`"),
-        ),
+        }
         Some((held, r)) if held.plus(interval) < cx.as_of => cx.out.push(
             at(
                 &REVIEW_MISSING,
@@ -82,6 +94,32 @@ pub(super) fn check(cx: &mut Ctx) {
                 format!("{}: {}{nothing}", id(r), gaps.join(", ")),
             ));
         }
+    }
+}
+
+/// Why the records of an activity (`field` the date it was `done`) do not
+/// show it done by the day judged: dated later (planned), or still the
+/// template's text. Empty when there are none.
+pub(super) fn held_why(cx: &Ctx, records: &[&Document], field: &str, done: &str) -> String {
+    let mut why = Vec::new();
+    for r in records {
+        match date(r.frontmatter.get(field)) {
+            _ if cx.is_template(r) => why.push(format!(
+                "{} is still the template's text, so it records nothing",
+                id(r)
+            )),
+            Some(d) if d > cx.as_of => why.push(format!(
+                "{} is dated {d}, after {}: it is planned, not {done}",
+                id(r),
+                cx.as_of
+            )),
+            _ => {}
+        }
+    }
+    if why.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", why.join("; "))
     }
 }
 

@@ -169,7 +169,12 @@ pub(super) fn check(cx: &mut Ctx, in_scope: &BTreeSet<String>) {
                         "{rid}'s content in force carries no approval by its owner ({owner}): the residual risk is not accepted"
                     )
                 };
-                cx.out.push(at(&RESIDUAL_NOT_ACCEPTED, r, "owner", message));
+                let f = at(&RESIDUAL_NOT_ACCEPTED, r, "owner", message);
+                cx.out.push(if entry.state.last_approval().is_none() {
+                    f.because(crate::finding::causes::NOT_APPROVED)
+                } else {
+                    f
+                });
             }
         }
     }

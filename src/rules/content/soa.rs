@@ -117,10 +117,13 @@ pub(super) fn check(cx: &mut Ctx) {
                         && let Some(e) = reg.entry(p)
                         && e.state.version.is_none()
                     {
-                        cx.out.push(place(
-                            &SOA_UNTRACED,
-                            format!("{cid}'s procedure {p} has never been approved, so it is not in force"),
-                        ));
+                        cx.out.push(
+                            place(
+                                &SOA_UNTRACED,
+                                format!("{cid}'s procedure {p} has never been approved, so it is not in force"),
+                            )
+                            .because(crate::finding::causes::NOT_APPROVED),
+                        );
                     }
                 }
             },
