@@ -126,8 +126,11 @@ pub enum Command {
     ///
     /// Every rule runs; each finding is filed under its clause (4-10) and
     /// Annex A control. Each clause and control gets a verdict (conformity,
-    /// observation, minor or major nonconformity, not applicable) with the
-    /// evidence it rests on: documents, versions, verified approvals. Then a
+    /// observation, minor or major nonconformity, not evidenced, not
+    /// applicable) with the evidence it rests on: documents, versions,
+    /// verified approvals. Conformity needs positive evidence: an approved
+    /// document that is not still the template's text and whose rules pass;
+    /// without one the verdict is "not evidenced", never conformity. Then a
     /// readiness summary ("certificate would be withheld" while any major
     /// nonconformity remains), a gap matrix and a corrective-action plan
     /// ordered by severity, then remediation time, each action with an owner

@@ -389,6 +389,22 @@ fn the_well_kept_fixture_is_clean() {
     assert_eq!(code, 0);
 }
 
+/// A complete AIMS written for this test by someone who had not read the
+/// rules (`fixtures/fresh`, a hospital): a tool that judges substance must
+/// not fault an AIMS that has it. Every format runs without findings.
+#[test]
+fn a_freshly_written_complete_aims_is_clean() {
+    let (exit, json) = check_json(&fixture("fresh"));
+    assert_eq!(findings(&json), &Vec::<Value>::new());
+    assert_eq!(exit, 0);
+    let human = stdout(&run(&fixture("fresh"), &["check"]));
+    assert!(human.contains("no findings in 69 documents"), "{human}");
+    for format in ["human", "sarif", "github", "markdown"] {
+        let out = run(&fixture("fresh"), &["check", "--format", format]);
+        assert_eq!(code(&out), 0, "{format}: {}", stderr(&out));
+    }
+}
+
 fn snapshot_dir() -> std::path::PathBuf {
     project_root().join("tests/snapshots")
 }

@@ -336,6 +336,7 @@ pub fn build(ws: &Workspace, register: Option<&Register>, options: &Options) -> 
 
     // Clauses.
     let by_clause = content::evidence_by_clause(ws);
+    let controls_own = &ws.documents().any(|d| evidence_of(d).counts);
     let clause_row = |c: &'static catalog::Clause| {
         let mine: Vec<AuditFinding> = all
             .iter()
@@ -355,9 +356,10 @@ pub fn build(ws: &Workspace, register: Option<&Register>, options: &Options) -> 
         }
         // Conformity needs positive evidence: an approved document of the
         // organisation's own. Document control (7.5) is evidenced by the
-        // git register itself.
+        // git register itself, once it controls at least one such document
+        // (approving template text controls nothing of the organisation's).
         let mut verdict = Verdict::of(mine.iter().map(|f| f.classification).min());
-        let by_register = c.id.starts_with("7.5") && register.is_some();
+        let by_register = c.id.starts_with("7.5") && register.is_some() && *controls_own;
         if verdict == Verdict::Conformity && !by_register && !evidence.iter().any(|e| e.counts) {
             verdict = Verdict::NotEvidenced;
         }
@@ -593,7 +595,7 @@ fn evidence(d: &Document, register: Option<&Register>, flagged: &BTreeSet<String
     let why_not = if content::residue(d).whole() {
         Some("still the template's text".to_owned())
     } else if register.is_none() {
-        Some("its approval cannot be checked without the git history".to_owned())
+        Some("approvals cannot be checked without the git history".to_owned())
     } else if !entry
         .is_some_and(|e| matches!(e.state.state, State::Approved | State::ReviewOverdue))
     {

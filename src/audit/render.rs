@@ -86,6 +86,39 @@ fn grade(g: &crate::audit::Gap) -> (&'static str, &'static str) {
 // terminal
 
 /// A verdict's findings under its line: observations and worse.
+/// The evidence of one verdict, on one line: ids with versions, and why
+/// those that do not count do not, said once per reason.
+fn evidence_line(evidence: &[super::Evidence]) -> String {
+    let mut counting = Vec::new();
+    let mut not: Vec<(&str, Vec<String>)> = Vec::new();
+    for e in evidence {
+        let id = match &e.version {
+            Some(v) => format!("{} {v}", e.id),
+            None => e.id.clone(),
+        };
+        match &e.why_not {
+            None => counting.push(id),
+            Some(w) => match not.iter_mut().find(|(r, _)| r == w) {
+                Some((_, ids)) => ids.push(id),
+                None => not.push((w, vec![id])),
+            },
+        }
+    }
+    let mut parts = Vec::new();
+    if !counting.is_empty() {
+        parts.push(counting.join(", "));
+    }
+    for (why, ids) in not {
+        let these = if ids.len() == 1 {
+            "does not count"
+        } else {
+            "do not count"
+        };
+        parts.push(format!("{} ({these}: {why})", ids.join(", ")));
+    }
+    parts.join("; ")
+}
+
 fn findings_lines(s: &mut String, findings: &[AuditFinding]) {
     for f in findings
         .iter()
@@ -118,21 +151,7 @@ fn human(audit: &Audit) -> String {
         for c in &top.clauses {
             let _ = writeln!(s, "    {:<6} {:<22} {}", c.id, c.verdict.label(), c.title);
             if !c.evidence.is_empty() {
-                let ids: Vec<String> = c
-                    .evidence
-                    .iter()
-                    .map(|e| {
-                        let mut id = match &e.version {
-                            Some(v) => format!("{} {v}", e.id),
-                            None => e.id.clone(),
-                        };
-                        if let Some(w) = &e.why_not {
-                            id.push_str(&format!(" (does not count: {w})"));
-                        }
-                        id
-                    })
-                    .collect();
-                let _ = writeln!(s, "             evidence: {}", ids.join(", "));
+                let _ = writeln!(s, "             evidence: {}", evidence_line(&c.evidence));
             }
             findings_lines(&mut s, &c.findings);
         }

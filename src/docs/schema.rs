@@ -29,6 +29,8 @@ pub enum Ty {
     Interval,
     /// `true` or `false`.
     Bool,
+    /// A number (integer or decimal).
+    Number,
     /// One of the listed strings.
     Enum(&'static [&'static str]),
     /// A list of distinct values, each one of the listed strings.
@@ -264,8 +266,27 @@ const COMPETENCE_ROLE: &[Field] = &[
         "records that show the competence",
     ),
     req("reassess-by", Ty::Date, "when competence is next evaluated"),
+    opt(
+        "evidence-type",
+        Ty::Enum(EVIDENCE_TYPES),
+        "what kind of evidence shows the competence (assessed-result, supervised-practice, qualification and peer-review are strong; attendance, completion and self-declaration are not)",
+    ),
     opt("people", Ty::Persons, "who holds the role"),
 ];
+
+/// Kinds of competence evidence, strong ones first.
+pub const EVIDENCE_TYPES: &[&str] = &[
+    "assessed-result",
+    "supervised-practice",
+    "qualification",
+    "peer-review",
+    "attendance",
+    "completion",
+    "self-declaration",
+];
+
+/// The evidence types that do not show competence.
+pub const WEAK_EVIDENCE_TYPES: &[&str] = &["attendance", "completion", "self-declaration"];
 
 const REVIEW_ACTION: &[Field] = &[
     req("action", Ty::Text, "what was decided to be done"),
@@ -411,6 +432,11 @@ pub static KINDS: &[KindSpec] = &[
                 "provider",
                 Ty::Enum(&["in-house", "third-party", "hybrid"]),
                 "who builds the model",
+            ),
+            opt(
+                "aliases",
+                Ty::Texts,
+                "other names the system goes by (product names), so documents that name it are found",
             ),
         ],
         sections: &["Intended use", "Data", "Human oversight", "Monitoring"],
@@ -565,6 +591,21 @@ pub static KINDS: &[KindSpec] = &[
             ),
             req("method", Ty::Text, "how it is measured and evaluated"),
             req("due", Ty::Date, "when the target must be met"),
+            opt(
+                "target-value",
+                Ty::Number,
+                "the target as a number, e.g. 95 (with target-unit and target-comparison)",
+            ),
+            opt(
+                "target-unit",
+                Ty::Text,
+                "the unit of target-value, e.g. \"%\"",
+            ),
+            opt(
+                "target-comparison",
+                Ty::Enum(&["at-least", "at-most", "exactly"]),
+                "how a measured value meets target-value",
+            ),
             opt(
                 "policy",
                 Ty::Ref(&[Kind::Policy]),
@@ -777,6 +818,7 @@ fn type_doc(ty: Ty) -> String {
         Ty::Date => "date".into(),
         Ty::Interval => "interval (\"12 months\")".into(),
         Ty::Bool => "boolean".into(),
+        Ty::Number => "number".into(),
         Ty::Enum(v) => format!("one of {}", v.join(", ")),
         Ty::EnumList(v) => format!("list of {}", v.join(", ")),
         Ty::Ref(k) => format!("id of {}", kinds(k)),

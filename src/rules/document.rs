@@ -501,6 +501,19 @@ impl Ctx<'_, '_> {
                     format!("{name} = \"12 months\""),
                 ),
             },
+            Ty::Number => {
+                if !matches!(
+                    node.value,
+                    crate::docs::Value::Integer(_) | crate::docs::Value::Float(_)
+                ) {
+                    self.report(
+                        &INVALID_VALUE,
+                        node.span.clone(),
+                        wrong("a number"),
+                        format!("{name} = 95"),
+                    );
+                }
+            }
             Ty::Bool => {
                 if node.as_bool().is_none() {
                     self.report(

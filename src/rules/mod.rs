@@ -110,6 +110,7 @@ pub static ALL: &[&Rule] = &[
     &content::NC_UNVERIFIED,
     &content::PRD_WITHOUT_AIMS,
     &content::CLAUSE_NOT_EVIDENCED,
+    &content::TEMPLATE_RESIDUE,
 ];
 
 /// True for a rule family's prefix, `CTL`, `DOC` or `ISO` (any case).
@@ -244,6 +245,38 @@ mod tests {
             ALL.iter().map(|r| r.code).collect::<Vec<_>>(),
             "ALL is in code order"
         );
+    }
+
+    /// Every `rule!` in the sources is in ALL (an unregistered rule has
+    /// no `aims explain`, no SARIF descriptor, and cannot be configured).
+    #[test]
+    fn every_rule_is_registered() {
+        let mut defined = Vec::new();
+        for entry in walkdir::WalkDir::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src/rules")) {
+            let entry = entry.unwrap();
+            if entry.path().extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(entry.path()).unwrap();
+                // `rule!(NAME, "ISO001", ...)` and `Rule { code: "CTL001", ...`.
+                for marker in ["rule!(", "code: \""] {
+                    for part in text.split(marker).skip(1) {
+                        let code = part
+                            .split('"')
+                            .nth(usize::from(marker == "rule!("))
+                            .unwrap_or("");
+                        if code.len() == 6 && code[3..].chars().all(|c| c.is_ascii_digit()) {
+                            defined.push(code.to_owned());
+                        }
+                    }
+                }
+            }
+        }
+        assert!(defined.len() > 40, "{defined:?}");
+        for code in defined {
+            assert!(
+                ALL.iter().any(|r| r.code == code),
+                "{code} is not in rules::ALL"
+            );
+        }
     }
 
     #[test]

@@ -52,6 +52,7 @@ mod risk;
 mod roles;
 mod scope;
 mod soa;
+pub mod substance;
 
 pub use audit::*;
 pub use competence::*;
@@ -67,38 +68,6 @@ pub use risk::*;
 pub use roles::*;
 pub use scope::*;
 pub use soa::*;
-
-/// The content rules, in code order.
-pub static RULES: &[&Rule] = &[
-    &SCOPE_MISSING,
-    &SYSTEM_NOT_SCOPED,
-    &POLICY_MISSING,
-    &POLICY_INADEQUATE,
-    &POLICY_NOT_TOP_MANAGEMENT,
-    &ROLE_WITHOUT_MEMBERS,
-    &RISK_METHOD_MISSING,
-    &RISK_OFF_SCALE,
-    &RISK_UNTREATED,
-    &RESIDUAL_NOT_ACCEPTED,
-    &RISK_DIMENSIONS,
-    &SOA_INCOMPLETE,
-    &SOA_DECORATIVE,
-    &SOA_UNTRACED,
-    &IMPACT_MISSING,
-    &IMPACT_INCOMPLETE,
-    &IMPACT_OUTDATED,
-    &OBJECTIVE_NOT_MEASURABLE,
-    &COMPETENCE_INCOMPLETE,
-    &AUDIT_PROGRAMME,
-    &AUDITOR_NOT_INDEPENDENT,
-    &REVIEW_MISSING,
-    &REVIEW_WEAK,
-    &NC_OVERDUE,
-    &NC_UNVERIFIED,
-    &PRD_WITHOUT_AIMS,
-    &CLAUSE_NOT_EVIDENCED,
-    &TEMPLATE_RESIDUE,
-];
 
 /// What the content rules look at.
 struct Ctx<'a> {

@@ -4,14 +4,36 @@ use super::*;
 
 rule!(PRD_WITHOUT_AIMS, "ISO026", "prd-missing-aims-block", Some("8.1"), Some("A.6.2.2"), Minor,
     summary: "A PRD that touches an AI system has no AIMS metadata block",
-    what: "A PRD (matched by `prds` in aims.toml) that names an inventoried AI system must carry an `[aims]` block (AI system, risk tier, impact, risks, human oversight, monitoring).",
+    what: "A PRD (matched by `prds` in aims.toml) that names an inventoried AI system (by its id, its title, or one of its `aliases`, as a whole word, in any case) must carry an `[aims]` block (AI system, risk tier, impact, risks, human oversight, monitoring).",
     why: "Control A.6.2.2 asks for requirements of AI systems to be specified and documented. A product change to an AI system that never states its risk tier, impact or monitoring bypasses the AIMS.",
     fix: "Add an `[aims]` table to the PRD's frontmatter with `ai-system`, `risk-tier`, `impact`, `risks`, `human-oversight` and `monitoring`.");
 
+/// Whether `text` names `name` as a whole word or phrase, ignoring case.
+fn names(text: &str, name: &str) -> bool {
+    let name = name.trim().to_lowercase();
+    if name.len() < 3 {
+        return false;
+    }
+    let lower = text.to_lowercase();
+    let bytes = lower.as_bytes();
+    lower.match_indices(&name).any(|(i, m)| {
+        let before = i.checked_sub(1).map(|j| bytes[j]);
+        let after = bytes.get(i + m.len()).copied();
+        let boundary = |c: Option<u8>| c.is_none_or(|c| !c.is_ascii_alphanumeric());
+        boundary(before) && boundary(after)
+    })
+}
+
 pub(super) fn check(cx: &mut Ctx) {
-    let systems: Vec<&str> = of_kind(cx.ws, Kind::AiSystem)
+    // Each system by its id, its title (the product name) and its aliases.
+    let systems: Vec<(&str, Vec<&str>)> = of_kind(cx.ws, Kind::AiSystem)
         .iter()
-        .map(|d| id(d))
+        .map(|d| {
+            let mut names = vec![id(d)];
+            names.extend(d.title());
+            names.extend(strings(&d.frontmatter, "aliases"));
+            (id(d), names)
+        })
         .collect();
     for d in cx.ws.documents().filter(|d| d.is_prd) {
         if d.frontmatter.get("aims").is_some() {
@@ -19,8 +41,8 @@ pub(super) fn check(cx: &mut Ctx) {
         }
         let named: Vec<&str> = systems
             .iter()
-            .copied()
-            .filter(|s| d.source.contains(s))
+            .filter(|(_, ns)| ns.iter().any(|n| names(&d.source, n)))
+            .map(|(id, _)| *id)
             .collect();
         if !named.is_empty() {
             cx.out.push(at(

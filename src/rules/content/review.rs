@@ -10,7 +10,7 @@ rule!(REVIEW_MISSING, "ISO022", "management-review-missing", Some("9.3"), None, 
 
 rule!(REVIEW_WEAK, "ISO023", "management-review-weak", Some("9.3"), None, Minor,
     summary: "A management-review record does not show data, decisions and actions",
-    what: "A management-review record must show the data reviewed with values (a Data reviewed section with figures), decisions, and actions each with an owner and a due date (`[[action]]`). \"No issues identified\" with no data is flagged.",
+    what: "A management-review record must show the data reviewed with values (a Data reviewed section with performance figures: counts, rates, measured values; dates, quarters, years and document ids are not figures), decisions (not placeholders such as \"none\", \"TBD\", \"...\" or \"discussed\"), and actions each with an owner and a due date (`[[action]]`, whose text is not a placeholder). \"No issues identified\" with no data is flagged.",
     why: "An auditor who was not in the room must be able to reconstruct what was reviewed and decided. A checkbox agenda and \"no issues identified\" is a minor nonconformity on clause 9.3.",
     fix: "Record the metrics reviewed and their current values, the decisions taken, and each action as an `[[action]]` with `owner` and `due`.");
 
@@ -64,19 +64,27 @@ pub(super) fn check(cx: &mut Ctx) {
         let body = lower(r.body());
         let mut gaps = Vec::new();
         let data = section_text(r, "Data reviewed");
-        if !data
-            .as_deref()
-            .is_some_and(|t| t.chars().any(|c| c.is_ascii_digit()))
-        {
-            gaps.push("no data reviewed with values");
+        if !data.as_deref().is_some_and(super::substance::has_figures) {
+            gaps.push(
+                "no data reviewed with values (dates, quarters, years and ids are not figures)",
+            );
         }
-        if !r.has_section("Decisions") {
+        // Decisions: the items under the heading, placeholders ("none",
+        // "...", "TBD", "discussed") not counted.
+        let decided = section_text(r, "Decisions").is_some_and(|t| {
+            t.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('>'))
+                .any(|l| !super::substance::placeholder(l))
+        });
+        if !decided {
             gaps.push("no decisions");
         }
         let actions = tables(&r.frontmatter, "action");
         let complete = actions
             .iter()
             .filter(|(_, t)| text(t, "owner").is_some() && date(t.get("due")).is_some())
+            .filter(|(_, t)| text(t, "action").is_some_and(|a| !super::substance::placeholder(a)))
             .count();
         if complete == 0 {
             gaps.push("no actions with owners and due dates");

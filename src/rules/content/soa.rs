@@ -16,7 +16,7 @@ rule!(SOA_DECORATIVE, "ISO013", "soa-decorative", Some("6.1.3"), None, Major,
 
 rule!(SOA_UNTRACED, "ISO014", "soa-untraced", Some("6.1.3"), None, Minor,
     summary: "An SoA entry is not traced: an applied control without procedure, owner or risk, or an exclusion without reason",
-    what: "An excluded control needs a justification. Every applicable control needs a procedure that exists and is approved, an owner role with members, and a link to a risk treatment (a risk naming the control in `controls`, or `risks` on the entry) or, for a control applied for another reason, a `note` saying why it is included. A missing link alone is an opportunity for improvement.",
+    what: "An excluded control needs a justification that gives a reason tied to the organisation: a fact about its own AI systems or activities that leaves the control nothing to act on (a justification that only says, in any words, that the control does not apply is none). Every applicable control needs a procedure that exists and is approved, an owner role with members, and a link to a risk treatment (a risk naming the control in `controls`, or `risks` on the entry) or, for a control applied for another reason, a `note` saying why it is included. A missing link alone is an opportunity for improvement.",
     why: "The traceability matrix (control, procedure, evidence, owner) is what auditors build when they test the SoA (6.1.3). An unapproved procedure is not in force; a control no risk needs was not selected by the risk treatment.",
     fix: "Approve the procedure (`aims approve PRO-ID`), name an owner role, and link the control to the risks it treats.");
 
@@ -73,11 +73,19 @@ pub(super) fn check(cx: &mut Ctx) {
                 .under_control(cid)
         };
         if t.get("applicable").and_then(Node::as_bool) != Some(true) {
-            if text(t, "justification").is_none() {
-                cx.out.push(place(
+            match text(t, "justification") {
+                None => cx.out.push(place(
                     &SOA_UNTRACED,
                     format!("{cid} is excluded in {sid} without a justification"),
-                ));
+                )),
+                Some(j) => {
+                    if let Some(why) = super::substance::hollow_exclusion(j) {
+                        cx.out.push(place(
+                            &SOA_UNTRACED,
+                            format!("{cid}'s exclusion in {sid} is not justified: {why} (\"{j}\")"),
+                        ));
+                    }
+                }
             }
             continue;
         }
