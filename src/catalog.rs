@@ -312,6 +312,23 @@ pub fn group(id: &str) -> Option<&'static Group> {
 }
 
 /// The top-level clause (4..10) a clause id belongs to, e.g. "6.1.2" -> "6".
+/// The clause under which an Annex A control's operation is audited, for
+/// findings about a control that belong in the clause report too: policies
+/// under 5.2, internal organisation under 5.3, resources under 7.1, impact
+/// assessment under 6.1.4, information for interested parties under 7.4,
+/// and life cycle, data, use and third parties under operation (8.1).
+pub fn home_clause(control: &str) -> Option<&'static str> {
+    let group = self::control(control)?.group;
+    Some(match group {
+        "A.2" => "5.2",
+        "A.3" => "5.3",
+        "A.4" => "7.1",
+        "A.5" => "6.1.4",
+        "A.8" => "7.4",
+        _ => "8.1",
+    })
+}
+
 pub fn top_clause(id: &str) -> &str {
     id.split('.').next().unwrap_or(id)
 }

@@ -365,11 +365,20 @@ pub enum Command {
         #[arg(long, short = 'f', value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
-    /// Explain one rule: what it checks, why an auditor cares, how to fix it
+    /// Explain a rule, or what a clause or control requires
     ///
-    /// Example: aims explain DOC005
+    /// For a rule: what it checks, why an auditor cares, how to fix it.
+    /// For a clause or Annex A control: the elements its documented
+    /// information must show (the requirements model), and how each is
+    /// judged: by a field aims checks, by a rule, or by the auditor.
+    ///
+    /// Examples:
+    ///   aims explain DOC005
+    ///   aims explain 9.3.2
+    ///   aims explain A.5.5
     Explain {
-        /// A rule code (DOC005) or name (missing-field).
+        /// A rule code (DOC005) or name (missing-field), a clause (9.3.2) or
+        /// an Annex A control (A.5.5).
         code: String,
     },
     /// Scaffold a complete AIMS: aims.toml and every core document

@@ -163,7 +163,86 @@ pub fn list_rules(format: ListFormat, out: &mut dyn Write) -> miette::Result<Out
     Ok(Outcome::Clean)
 }
 
+/// What a clause or control requires, from the requirements model.
+fn explain_reference(reference: &str) -> Option<String> {
+    use crate::requirements::{self, Check};
+    let (id, title) = match catalog::clause(reference) {
+        Some(c) => (c.id, c.title),
+        None => {
+            let c = catalog::control(&reference.to_ascii_uppercase())?;
+            (c.id, c.title)
+        }
+    };
+    let mut text = format!(
+        "{id} {title}
+"
+    );
+    let children: Vec<&str> = catalog::CLAUSES
+        .iter()
+        .filter(|c| c.id.starts_with(&format!("{id}.")))
+        .map(|c| c.id)
+        .collect();
+    let elements: Vec<_> = requirements::of(id).collect();
+    if elements.is_empty() {
+        text.push_str(&format!(
+            "
+Its elements are those of its sub-clauses: {}.
+",
+            children.join(", ")
+        ));
+        return Some(text);
+    }
+    text.push_str(
+        "
+What its documented information must show, and how aims judges it:
+",
+    );
+    for e in elements {
+        let how = match &e.check {
+            Check::Field(c) => {
+                let when = if c.when.is_empty() {
+                    String::new()
+                } else {
+                    let when: Vec<String> = c
+                        .when
+                        .iter()
+                        .map(|w| requirements::describe_condition(w))
+                        .collect();
+                    format!(" whose {}", when.join(" and "))
+                };
+                let which = match c.scope {
+                    requirements::Scope::Each => "each",
+                    requirements::Scope::Any => "at least one",
+                };
+                format!(
+                    "in {which} {} document{when} (ISO029): add {}",
+                    c.kind, c.hint
+                )
+            }
+            Check::Rule(code) => {
+                let summary = rules::find(code).map_or("", |r| r.summary);
+                format!("by rule {code}: {summary}")
+            }
+            Check::Judged(why) => format!("by the auditor, not by aims: {why}"),
+        };
+        text.push_str(&format!(
+            "
+  {}
+    {}
+    {how}
+",
+            e.id(),
+            e.title
+        ));
+    }
+    Some(text)
+}
+
 pub fn explain(code: &str, out: &mut dyn Write) -> miette::Result<Outcome> {
+    if let Some(text) = explain_reference(code.trim()) {
+        out.write_all(text.as_bytes()).into_diagnostic()?;
+        return Ok(Outcome::Clean);
+    }
     let Some(rule) = rules::find(code) else {
         let codes: Vec<&str> = rules::ALL.iter().map(|r| r.code).collect();
         let help = match rules::document::closest(code, &codes) {

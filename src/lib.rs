@@ -21,6 +21,7 @@ pub mod hooks;
 pub mod pr_comment;
 pub mod redline;
 pub mod report;
+pub mod requirements;
 pub mod rules;
 pub mod scaffold;
 pub mod workspace;

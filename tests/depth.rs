@@ -298,8 +298,8 @@ fn a_prd_that_names_a_system_by_an_alias_needs_an_aims_block() {
     std::fs::write(
         &system,
         text.replacen(
-            "\n+++\n",
-            "\naliases = [\"Ask Aria\", \"helpdesk-bot\"]\n+++\n",
+            "\nkind = ",
+            "\naliases = [\"Ask Aria\", \"helpdesk-bot\"]\nkind = ",
             1,
         ),
     )

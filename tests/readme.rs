@@ -24,6 +24,11 @@ fn readme_reference_sections_match_the_code() {
     let text = std::fs::read_to_string(&path).expect("README.md");
     let mut expected = replace_block(&text, "kinds", &aims::docs::schema::markdown_reference());
     expected = replace_block(&expected, "rules", &aims::rules::markdown_table());
+    expected = replace_block(
+        &expected,
+        "requirements",
+        &aims::requirements::markdown_reference(),
+    );
     if std::env::var_os("UPDATE_README").is_some() {
         std::fs::write(&path, &expected).unwrap();
         return;

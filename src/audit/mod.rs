@@ -21,6 +21,7 @@ use crate::control::Register;
 use crate::date::Date;
 use crate::docs::{Document, Node};
 use crate::finding::{Classification, Finding};
+use crate::requirements;
 use crate::rules::content;
 use crate::workspace::Workspace;
 
@@ -119,6 +120,39 @@ pub struct ApprovalRef {
     pub tag: String,
 }
 
+/// How one element of the requirements model stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ElementStatus {
+    /// Shown by approved documents of the organisation's own.
+    Evidenced,
+    /// A document lacks it, or its rule reports a gap.
+    Missing,
+    /// Shown, but by documents that do not count (unapproved, template
+    /// text, outside git).
+    NotEvidenced,
+    /// No document it applies to exists yet (no nonconformity raised, no
+    /// system deployed).
+    NotExercised,
+    /// Left to the auditor's judgement.
+    Judged,
+}
+
+/// One element of a clause or control, and where it stands.
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct ElementRow {
+    /// `9.3.2/previous-actions`.
+    pub id: String,
+    pub title: &'static str,
+    pub status: ElementStatus,
+    /// The documents that show it (evidenced), lack it (missing) or show it
+    /// without counting (not evidenced).
+    pub documents: Vec<String>,
+    /// What is missing, why it does not count, or why a person judges it.
+    pub detail: Option<String>,
+}
+
 #[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub struct ClauseVerdict {
@@ -126,6 +160,9 @@ pub struct ClauseVerdict {
     pub title: &'static str,
     pub verdict: Verdict,
     pub evidence: Vec<Evidence>,
+    /// The requirements model's elements for this clause.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub elements: Vec<ElementRow>,
     pub findings: Vec<AuditFinding>,
     /// Sub-clauses (for the top-level clauses 4–10).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -146,6 +183,8 @@ pub struct ControlVerdict {
     pub owner: Option<String>,
     pub verdict: Verdict,
     pub evidence: Vec<Evidence>,
+    /// The requirements model's elements for this control.
+    pub elements: Vec<ElementRow>,
     pub findings: Vec<AuditFinding>,
 }
 
@@ -337,6 +376,7 @@ pub fn build(ws: &Workspace, register: Option<&Register>, options: &Options) -> 
     // Clauses.
     let by_clause = content::evidence_by_clause(ws);
     let controls_own = &ws.documents().any(|d| evidence_of(d).counts);
+    let rcx = requirements::Context::new(ws, as_of);
     let clause_row = |c: &'static catalog::Clause| {
         let mine: Vec<AuditFinding> = all
             .iter()
@@ -360,7 +400,9 @@ pub fn build(ws: &Workspace, register: Option<&Register>, options: &Options) -> 
         // (approving template text controls nothing of the organisation's).
         let mut verdict = Verdict::of(mine.iter().map(|f| f.classification).min());
         let by_register = c.id.starts_with("7.5") && register.is_some() && *controls_own;
-        if verdict == Verdict::Conformity && !by_register && !evidence.iter().any(|e| e.counts) {
+        let counted = by_register || evidence.iter().any(|e| e.counts);
+        let elements = element_rows(c.id, ws, &all, counted, &evidence_of, &rcx);
+        if verdict == Verdict::Conformity && (!counted || blocks(&elements)) {
             verdict = Verdict::NotEvidenced;
         }
         ClauseVerdict {
@@ -368,6 +410,7 @@ pub fn build(ws: &Workspace, register: Option<&Register>, options: &Options) -> 
             title: c.title,
             verdict,
             evidence,
+            elements,
             findings: mine,
             clauses: Vec::new(),
         }
@@ -427,10 +470,16 @@ pub fn build(ws: &Workspace, register: Option<&Register>, options: &Options) -> 
             .collect();
         let worst = mine.iter().map(|f| f.classification).min();
         let evidence: Vec<Evidence> = docs.iter().map(|d| evidence_of(d)).collect();
+        let counted = evidence.iter().any(|e| e.counts);
+        let elements = if applicable == Some(false) {
+            Vec::new()
+        } else {
+            element_rows(c.id, ws, &all, counted, &evidence_of, &rcx)
+        };
         let verdict = match (applicable, worst) {
             (Some(false), None | Some(Classification::Improvement)) => Verdict::NotApplicable,
             _ => match Verdict::of(worst) {
-                Verdict::Conformity if !evidence.iter().any(|e| e.counts) => Verdict::NotEvidenced,
+                Verdict::Conformity if !counted || blocks(&elements) => Verdict::NotEvidenced,
                 v => v,
             },
         };
@@ -445,6 +494,7 @@ pub fn build(ws: &Workspace, register: Option<&Register>, options: &Options) -> 
             owner: get("owner"),
             verdict,
             evidence,
+            elements,
             findings: mine,
         });
     }
@@ -560,6 +610,117 @@ pub fn build(ws: &Workspace, register: Option<&Register>, options: &Options) -> 
         actions,
         crosswalk,
     }
+}
+
+/// Whether an element keeps a verdict from conformity: missing, or shown
+/// only by documents that do not count.
+fn blocks(elements: &[ElementRow]) -> bool {
+    elements.iter().any(|e| {
+        matches!(
+            e.status,
+            ElementStatus::Missing | ElementStatus::NotEvidenced
+        )
+    })
+}
+
+/// Where each element of the clause or control `reference` stands.
+/// `counted`: whether the row has evidence that counts (what a rule-judged
+/// element rests on when its rule reports nothing).
+fn element_rows(
+    reference: &str,
+    ws: &Workspace,
+    findings: &[AuditFinding],
+    counted: bool,
+    evidence_of: &dyn Fn(&Document) -> Evidence,
+    rcx: &requirements::Context,
+) -> Vec<ElementRow> {
+    use requirements::Check;
+    requirements::of(reference)
+        .map(|e| {
+            let row = |status, documents: Vec<String>, detail: Option<String>| ElementRow {
+                id: e.id(),
+                title: e.title,
+                status,
+                documents,
+                detail,
+            };
+            match &e.check {
+                Check::Judged(why) => {
+                    row(ElementStatus::Judged, Vec::new(), Some((*why).to_owned()))
+                }
+                Check::Rule(code) => {
+                    let hit = findings.iter().find(|f| {
+                        f.code == *code
+                            && f.classification.at_least(Classification::Minor)
+                            && (f.control == Some(reference)
+                                || f.clause.is_some_and(|c| {
+                                    c == reference || reference.starts_with(&format!("{c}."))
+                                }))
+                    });
+                    match hit {
+                        Some(f) => row(
+                            ElementStatus::Missing,
+                            f.document.iter().cloned().collect(),
+                            Some(format!("{}: {}", f.code, f.message)),
+                        ),
+                        None if counted => row(ElementStatus::Evidenced, Vec::new(), None),
+                        None => row(
+                            ElementStatus::NotEvidenced,
+                            Vec::new(),
+                            Some(
+                                "no approved document of the organisation's own shows it"
+                                    .to_owned(),
+                            ),
+                        ),
+                    }
+                }
+                Check::Field(c) => {
+                    let docs: Vec<&Document> = ws
+                        .documents()
+                        .filter(|d| d.kind() == Some(c.kind) && d.id().is_some())
+                        .filter(|d| requirements::applies(c, d, rcx))
+                        .collect();
+                    if docs.is_empty() {
+                        return row(
+                            ElementStatus::NotExercised,
+                            Vec::new(),
+                            Some(format!("no {} it applies to yet", c.kind)),
+                        );
+                    }
+                    let ids = |ds: &[&Document]| {
+                        ds.iter()
+                            .map(|d| d.id().unwrap_or("?").to_owned())
+                            .collect()
+                    };
+                    let (showing, lacking): (Vec<&Document>, Vec<&Document>) = docs
+                        .iter()
+                        .partition(|d| requirements::gap(c, d, rcx).is_none());
+                    let enough = match c.scope {
+                        requirements::Scope::Each => lacking.is_empty(),
+                        requirements::Scope::Any => !showing.is_empty(),
+                    };
+                    if !enough {
+                        let what = requirements::gap(c, lacking[0], rcx).map(|g| g.what);
+                        return row(ElementStatus::Missing, ids(&lacking), what);
+                    }
+                    let shown: Vec<Evidence> = showing.iter().map(|d| evidence_of(d)).collect();
+                    let counts = match c.scope {
+                        requirements::Scope::Each => shown.iter().all(|e| e.counts),
+                        requirements::Scope::Any => shown.iter().any(|e| e.counts),
+                    };
+                    if counts {
+                        row(ElementStatus::Evidenced, ids(&showing), None)
+                    } else {
+                        let why = shown
+                            .iter()
+                            .find(|e| !e.counts)
+                            .and_then(|e| e.why_not.clone().map(|w| format!("{}: {w}", e.id)));
+                        row(ElementStatus::NotEvidenced, ids(&showing), why)
+                    }
+                }
+            }
+        })
+        .collect()
 }
 
 fn evidence(d: &Document, register: Option<&Register>, flagged: &BTreeSet<String>) -> Evidence {

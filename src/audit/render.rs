@@ -86,6 +86,53 @@ fn grade(g: &crate::audit::Gap) -> (&'static str, &'static str) {
 // terminal
 
 /// A verdict's findings under its line: observations and worse.
+/// Where a row's requirement elements stand, in one line: how many are
+/// evidenced, which are missing or not evidenced (with the documents), and
+/// which are left to the auditor. None when the row has no elements.
+fn elements_text(elements: &[super::ElementRow]) -> Option<String> {
+    use super::ElementStatus as S;
+    if elements.is_empty() {
+        return None;
+    }
+    let name = |e: &super::ElementRow| e.id.rsplit('/').next().unwrap_or(&e.id).to_owned();
+    let with_docs = |e: &super::ElementRow| {
+        if e.documents.is_empty() {
+            name(e)
+        } else {
+            format!("{} ({})", name(e), e.documents.join(", "))
+        }
+    };
+    let of = |status: S| -> Vec<String> {
+        elements
+            .iter()
+            .filter(|e| e.status == status)
+            .map(with_docs)
+            .collect()
+    };
+    let checked = elements.iter().filter(|e| e.status != S::Judged).count();
+    let evidenced = elements.iter().filter(|e| e.status == S::Evidenced).count();
+    let mut parts = vec![format!("{evidenced} of {checked} evidenced")];
+    for (label, status) in [
+        ("missing", S::Missing),
+        ("not evidenced", S::NotEvidenced),
+        ("not yet exercised", S::NotExercised),
+    ] {
+        let items = of(status);
+        if !items.is_empty() {
+            parts.push(format!("{label}: {}", items.join(", ")));
+        }
+    }
+    let judged: Vec<String> = elements
+        .iter()
+        .filter(|e| e.status == S::Judged)
+        .map(name)
+        .collect();
+    if !judged.is_empty() {
+        parts.push(format!("for the auditor: {}", judged.join(", ")));
+    }
+    Some(parts.join("; "))
+}
+
 /// The evidence of one verdict, on one line: ids with versions, and why
 /// those that do not count do not, said once per reason.
 fn evidence_line(evidence: &[super::Evidence]) -> String {
@@ -153,12 +200,18 @@ fn human(audit: &Audit) -> String {
             if !c.evidence.is_empty() {
                 let _ = writeln!(s, "             evidence: {}", evidence_line(&c.evidence));
             }
+            if let Some(line) = elements_text(&c.elements) {
+                let _ = writeln!(s, "             elements: {line}");
+            }
             findings_lines(&mut s, &c.findings);
         }
     }
     let _ = writeln!(s, "\nAnnex A controls");
     for c in &audit.controls {
         let _ = writeln!(s, "  {:<8} {:<22} {}", c.id, c.verdict.label(), c.title);
+        if let Some(line) = elements_text(&c.elements) {
+            let _ = writeln!(s, "             elements: {line}");
+        }
         findings_lines(&mut s, &c.findings);
     }
     let _ = writeln!(s, "\nGap matrix");
@@ -286,6 +339,7 @@ fn markdown(audit: &Audit) -> String {
                     &c.evidence
                         .iter()
                         .map(version)
+                        .chain(elements_text(&c.elements).map(|t| format!("elements: {t}")))
                         .collect::<Vec<_>>()
                         .join("; ")
                 ),
@@ -310,7 +364,13 @@ fn markdown(audit: &Audit) -> String {
             soa_text(c),
             c.verdict.label(),
             c.procedure.as_deref().unwrap_or(""),
-            c.evidence_records.join(", "),
+            cell(
+                &std::iter::once(c.evidence_records.join(", "))
+                    .chain(elements_text(&c.elements).map(|t| format!("elements: {t}")))
+                    .filter(|t| !t.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
             c.owner.as_deref().unwrap_or(""),
             cell(&findings_text(c.findings.iter().map(|f| (
                 f.code,
@@ -495,7 +555,7 @@ fn html(audit: &Audit) -> String {
                 e(c.title),
                 c.verdict.as_str(),
                 c.verdict.label(),
-                evidence_html(&c.evidence),
+                evidence_html(&c.evidence) + &elements_html(&c.elements),
                 findings_html(c)
             );
         }
@@ -536,7 +596,7 @@ fn html(audit: &Audit) -> String {
             e(c.title),
             c.verdict.as_str(),
             c.verdict.label(),
-            evidence_html(&c.evidence)
+            evidence_html(&c.evidence) + &elements_html(&c.elements)
         );
     }
     let _ = writeln!(s, "</tbody></table>");
@@ -584,6 +644,12 @@ pub fn readiness_html(audit: &Audit) -> String {
         r.findings.observation,
         r.findings.improvement
     )
+}
+
+fn elements_html(elements: &[super::ElementRow]) -> String {
+    elements_text(elements)
+        .map(|t| format!("<div class=\"muted\">elements: {}</div>", e(&t)))
+        .unwrap_or_default()
 }
 
 fn evidence_html(ev: &[Evidence]) -> String {

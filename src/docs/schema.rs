@@ -344,6 +344,134 @@ const PRD_AIMS: &[Field] = &[
     ),
 ];
 
+/// The roles an organisation can play towards AI, for a scope's `ai-roles`.
+pub const AI_ROLES: &[&str] = &[
+    "developer",
+    "provider",
+    "producer",
+    "deployer",
+    "operator",
+    "user",
+    "customer",
+    "partner",
+    "data-provider",
+    "subject",
+];
+
+const RISK_ACTION: &[Field] = &[
+    req("action", Ty::Text, "one step of the treatment"),
+    opt("owner", Ty::Person, "who carries it out"),
+    opt("due", Ty::Date, "by when"),
+    opt(
+        "status",
+        Ty::Enum(&["planned", "in-progress", "done", "dropped"]),
+        "planned, in-progress, done or dropped",
+    ),
+];
+
+const HARM: &[Field] = &[
+    req("harm", Ty::Text, "what could go wrong for whom"),
+    opt(
+        "affected",
+        Ty::Enum(&["individuals", "groups", "society"]),
+        "individuals, groups or society",
+    ),
+    opt(
+        "mitigation",
+        Ty::Text,
+        "what is done so the harm does not happen, or matters less",
+    ),
+    opt(
+        "residual",
+        Ty::Text,
+        "what remains after mitigation, and whether it is acceptable",
+    ),
+    opt(
+        "risks",
+        Ty::Refs(&[Kind::Risk]),
+        "register entries for this harm",
+    ),
+];
+
+const HUMAN_OVERSIGHT: &[Field] = &[
+    opt("role", Ty::Text, "who oversees the system"),
+    opt(
+        "intervention",
+        Ty::Text,
+        "how they stop, correct or override it",
+    ),
+    opt("trigger", Ty::Text, "when they must intervene"),
+];
+
+const COMPONENT: &[Field] = &[
+    req(
+        "name",
+        Ty::Text,
+        "the supplied part (model, data, platform, service)",
+    ),
+    opt("supplier", Ty::Text, "who supplies it"),
+    opt(
+        "responsibilities",
+        Ty::Text,
+        "what the supplier answers for, and what the organisation does",
+    ),
+    opt(
+        "assessment",
+        Ty::Ref(&[Kind::Record]),
+        "the record of the supplier's assessment",
+    ),
+];
+
+/// The topics of a management review's `[[input]]`.
+pub const REVIEW_INPUT_TOPICS: &[&str] = &[
+    "previous-actions",
+    "changes",
+    "interested-parties",
+    "nonconformities",
+    "monitoring",
+    "audit-results",
+    "objectives",
+    "opportunities",
+];
+
+const REVIEW_INPUT: &[Field] = &[
+    req(
+        "topic",
+        Ty::Enum(REVIEW_INPUT_TOPICS),
+        "which input of clause 9.3.2",
+    ),
+    opt("summary", Ty::Text, "what was reported, with figures"),
+    opt(
+        "records",
+        Ty::Refs(&[]),
+        "the records or documents the input rests on",
+    ),
+];
+
+const REVIEW_FOLLOW_UP: &[Field] = &[
+    req(
+        "action",
+        Ty::Text,
+        "an action of an earlier review, as \"MRV-001#2\" (its second [[action]])",
+    ),
+    req(
+        "status",
+        Ty::Enum(&["done", "in-progress", "not-started", "dropped"]),
+        "done, in-progress, not-started or dropped",
+    ),
+    opt("note", Ty::Text, "what happened, or why it was dropped"),
+];
+
+const EFFECTIVENESS: &[Field] = &[
+    opt("checked-on", Ty::Date, "when effectiveness was checked"),
+    opt("method", Ty::Text, "how it was checked"),
+    opt(
+        "result",
+        Ty::Enum(&["effective", "not-effective"]),
+        "effective or not-effective",
+    ),
+];
+
 pub static KINDS: &[KindSpec] = &[
     KindSpec {
         kind: Kind::Policy,
@@ -398,6 +526,11 @@ pub static KINDS: &[KindSpec] = &[
                 Ty::Tables(SCOPE_EXCLUSION),
                 "AI systems outside the AIMS, each with a justification",
             ),
+            opt(
+                "ai-roles",
+                Ty::EnumList(AI_ROLES),
+                "the parts the organisation plays for its AI systems (developer, provider, deployer, user...)",
+            ),
         ],
         sections: &["Boundaries", "Interested parties"],
         default_approvers: &["top-management"],
@@ -437,6 +570,21 @@ pub static KINDS: &[KindSpec] = &[
                 "aliases",
                 Ty::Texts,
                 "other names the system goes by (product names), so documents that name it are found",
+            ),
+            opt(
+                "human-oversight",
+                Ty::Table(HUMAN_OVERSIGHT),
+                "who oversees the system, how they intervene, and when (A.9)",
+            ),
+            opt(
+                "component",
+                Ty::Tables(COMPONENT),
+                "[[component]] entries: the parts third parties supply (A.10)",
+            ),
+            opt(
+                "validation",
+                Ty::Ref(&[Kind::Record]),
+                "the record of verification and validation before release (A.6.2.4)",
             ),
         ],
         sections: &["Intended use", "Data", "Human oversight", "Monitoring"],
@@ -511,6 +659,11 @@ pub static KINDS: &[KindSpec] = &[
                 Ty::Ref(&[Kind::RiskAssessment]),
                 "the method used, when there is more than one",
             ),
+            opt(
+                "action",
+                Ty::Tables(RISK_ACTION),
+                "[[action]] entries: the treatment plan's steps, each with owner, due and status",
+            ),
         ],
         sections: &["Description", "Treatment"],
         default_approvers: &["ai-governance-lead"],
@@ -548,6 +701,11 @@ pub static KINDS: &[KindSpec] = &[
                 "escalation",
                 Ty::Text,
                 "who is told, and how, when an impact exceeds tolerance",
+            ),
+            opt(
+                "harm",
+                Ty::Tables(HARM),
+                "[[harm]] entries: affected, harm, mitigation, residual",
             ),
         ],
         sections: &["Individuals", "Groups", "Society"],
@@ -616,6 +774,16 @@ pub static KINDS: &[KindSpec] = &[
                 Ty::Refs(&[Kind::AiSystem]),
                 "AI systems the objective concerns",
             ),
+            opt(
+                "plan",
+                Ty::Text,
+                "what will be done to meet it, by whom, with what resources",
+            ),
+            opt(
+                "results",
+                Ty::Refs(&[Kind::Record]),
+                "the records holding the measurements",
+            ),
         ],
         sections: &[],
         default_approvers: &["top-management"],
@@ -651,6 +819,16 @@ pub static KINDS: &[KindSpec] = &[
                 "action",
                 Ty::Tables(REVIEW_ACTION),
                 "[[action]] entries: action, owner, due",
+            ),
+            opt(
+                "input",
+                Ty::Tables(REVIEW_INPUT),
+                "[[input]] entries: the 9.3.2 inputs considered, each with a summary",
+            ),
+            opt(
+                "follow-up",
+                Ty::Tables(REVIEW_FOLLOW_UP),
+                "[[follow-up]] entries: the status of each action of the previous review",
             ),
         ],
         sections: &["Data reviewed", "Decisions", "Actions"],
@@ -695,6 +873,27 @@ pub static KINDS: &[KindSpec] = &[
                 Ty::Tables(AUDIT_FINDING),
                 "[[finding]] entries: classification, description",
             ),
+            opt(
+                "methods",
+                Ty::Text,
+                "programme: how audits are done (interviews, record sampling, re-performance)",
+            ),
+            opt(
+                "responsibilities",
+                Ty::Text,
+                "programme: who plans, conducts and reports audits",
+            ),
+            opt("scope", Ty::Text, "report: what the audit covered"),
+            opt(
+                "criteria",
+                Ty::Text,
+                "report: what it was audited against (clauses, controls, procedures)",
+            ),
+            opt(
+                "reported-to",
+                Ty::Person,
+                "report: who received the results",
+            ),
         ],
         sections: &[],
         default_approvers: &["top-management"],
@@ -723,17 +922,30 @@ pub static KINDS: &[KindSpec] = &[
                 Ty::Ref(&[]),
                 "the audit, review or incident that raised it",
             ),
-            when(
+            opt(
+                "root-cause-method",
+                Ty::Text,
+                "how the root cause was found (5 whys, fishbone, timeline...)",
+            ),
+            opt(
+                "effectiveness",
+                Ty::Table(EFFECTIVENESS),
+                "when and how the corrective action's effect was checked, and the result",
+            ),
+            opt(
+                "aims-changes",
+                Ty::Text,
+                "changes to the AIMS it called for, or why none",
+            ),
+            opt(
                 "verified-on",
                 Ty::Date,
-                ("status", "closed"),
-                "when effectiveness was verified",
+                "earlier form of `effectiveness.checked-on`",
             ),
-            when(
+            opt(
                 "verification",
                 Ty::Text,
-                ("status", "closed"),
-                "how effectiveness was verified",
+                "earlier form of `effectiveness.method`",
             ),
         ],
         sections: &["Description"],

@@ -111,6 +111,9 @@ pub static ALL: &[&Rule] = &[
     &content::PRD_WITHOUT_AIMS,
     &content::CLAUSE_NOT_EVIDENCED,
     &content::TEMPLATE_RESIDUE,
+    &content::ELEMENT_MISSING,
+    &content::TREATMENT_OVERDUE,
+    &content::RECORDS_DISAGREE,
 ];
 
 /// True for a rule family's prefix, `CTL`, `DOC` or `ISO` (any case).

@@ -10,9 +10,9 @@ rule!(NC_OVERDUE, "ISO024", "nonconformity-overdue", Some("10.2"), None, Minor,
 
 rule!(NC_UNVERIFIED, "ISO025", "nonconformity-closed-unverified", Some("10.2"), None, Minor,
     summary: "A nonconformity was closed without verifying the action worked",
-    what: "A closed nonconformity must record when (`verified-on`) and how (`verification`) the effectiveness of its corrective action was verified, no earlier than it was raised.",
+    what: "A closed nonconformity must record in an `[effectiveness]` table when (`checked-on`, no earlier than it was raised and not after today), how (`method`) and with what `result` the corrective action's effect was checked; the result must be `effective` (a closed nonconformity whose action did not work is not closed). The earlier form, `verified-on` and `verification`, is reported with the table to move them into.",
     why: "Clause 10.2 requires the effectiveness of corrective actions to be reviewed. Closing without verification is the most common corrective-action finding: nobody knows whether the cause is gone.",
-    fix: "Verify that the problem has not recurred (a later record, a re-test), then fill in `verified-on` and `verification`; reopen it if it has not been verified.");
+    fix: "Verify that the problem has not recurred (a later record, a re-test), then add `[effectiveness]` with `checked-on`, `method` and `result = \"effective\"`; reopen it if the check has not been done or the action did not work.");
 
 pub(super) fn check(cx: &mut Ctx) {
     for n in of_kind(cx.ws, Kind::Nonconformity) {
@@ -20,19 +20,7 @@ pub(super) fn check(cx: &mut Ctx) {
         let fm = &n.frontmatter;
         let status = text(fm, "status").unwrap_or("");
         if status == "closed" {
-            let verified = date(fm.get("verified-on"));
-            let how = text(fm, "verification");
-            let raised = date(fm.get("raised-on"));
-            let message = match (verified, how) {
-                (None, _) | (_, None) => Some(format!(
-                    "{nid} was closed without verifying that the corrective action worked"
-                )),
-                (Some(v), Some(_)) if raised.is_some_and(|r| v < r) => Some(format!(
-                    "{nid}'s effectiveness was verified on {v}, before it was raised"
-                )),
-                _ => None,
-            };
-            if let Some(m) = message {
+            if let Some(m) = unverified(n, cx.as_of) {
                 cx.out.push(at(&NC_UNVERIFIED, n, "status", m));
             }
         } else if let Some(due) = date(fm.get("due"))
@@ -46,4 +34,60 @@ pub(super) fn check(cx: &mut Ctx) {
             ));
         }
     }
+}
+
+/// Why a closed nonconformity's effectiveness check does not stand.
+fn unverified(n: &Document, today: Date) -> Option<String> {
+    let nid = id(n);
+    let fm = &n.frontmatter;
+    let raised = date(fm.get("raised-on"));
+    let Some(check) = fm.get("effectiveness").and_then(Node::as_table) else {
+        // The earlier form: say where its values now go.
+        return Some(
+            if fm.get("verified-on").is_some() || fm.get("verification").is_some() {
+                format!(
+                    "{nid} records its verification as `verified-on`/`verification`; move them into an `[effectiveness]` table as `checked-on` and `method`, and add `result`"
+                )
+            } else {
+                format!(
+                    "{nid} was closed without checking that the corrective action worked (no `[effectiveness]`)"
+                )
+            },
+        );
+    };
+    let on = date(check.get("checked-on"));
+    let method = text(check, "method").filter(|m| !crate::requirements::blank(m));
+    let result = text(check, "result");
+    let missing: Vec<&str> = [
+        ("`checked-on`", on.is_none()),
+        ("`method`", method.is_none()),
+        ("`result`", result.is_none()),
+    ]
+    .into_iter()
+    .filter(|(_, gone)| *gone)
+    .map(|(k, _)| k)
+    .collect();
+    if !missing.is_empty() {
+        return Some(format!(
+            "{nid} was closed, but its `[effectiveness]` check has no {}",
+            missing.join(" or ")
+        ));
+    }
+    let on = on?;
+    if raised.is_some_and(|r| on < r) {
+        return Some(format!(
+            "{nid}'s effectiveness was checked on {on}, before it was raised"
+        ));
+    }
+    if on > today {
+        return Some(format!(
+            "{nid} was closed on the strength of an effectiveness check dated {on}, which has not happened yet"
+        ));
+    }
+    if result == Some("not-effective") {
+        return Some(format!(
+            "{nid} was closed although its effectiveness check found the corrective action not effective"
+        ));
+    }
+    None
 }

@@ -43,6 +43,7 @@ mod competence;
 mod evidence;
 mod impact;
 mod improvement;
+mod model;
 mod objectives;
 mod policy;
 mod prd;
@@ -59,6 +60,7 @@ pub use competence::*;
 pub use evidence::*;
 pub use impact::*;
 pub use improvement::*;
+pub use model::*;
 pub use objectives::*;
 pub use policy::*;
 pub use prd::*;
@@ -118,6 +120,7 @@ pub fn check(ws: &Workspace, register: Option<&Register>, as_of: Date, out: &mut
     prd::check(&mut cx);
     residue::check(&mut cx);
     evidence::check(&mut cx);
+    model::check(&mut cx);
 }
 
 // ---------------------------------------------------------------------------

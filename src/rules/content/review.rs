@@ -10,7 +10,7 @@ rule!(REVIEW_MISSING, "ISO022", "management-review-missing", Some("9.3"), None, 
 
 rule!(REVIEW_WEAK, "ISO023", "management-review-weak", Some("9.3"), None, Minor,
     summary: "A management-review record does not show data, decisions and actions",
-    what: "A management-review record must show the data reviewed with values (a Data reviewed section with performance figures: counts, rates, measured values; dates, quarters, years and document ids are not figures), decisions (not placeholders such as \"none\", \"TBD\", \"...\" or \"discussed\"), and actions each with an owner and a due date (`[[action]]`, whose text is not a placeholder). \"No issues identified\" with no data is flagged.",
+    what: "The record of a management review held (dated no later than the day judged, and not the template's text) must show the data reviewed with values (a Data reviewed section with performance figures: counts, rates, measured values; dates, quarters, years and document ids are not figures), decisions (not placeholders such as \"none\", \"TBD\", \"...\" or \"discussed\"), and actions each with an owner and a due date (`[[action]]`, whose text is not a placeholder). \"No issues identified\" with no data is flagged.",
     why: "An auditor who was not in the room must be able to reconstruct what was reviewed and decided. A checkbox agenda and \"no issues identified\" is a minor nonconformity on clause 9.3.",
     fix: "Record the metrics reviewed and their current values, the decisions taken, and each action as an `[[action]]` with `owner` and `due`.");
 
@@ -60,10 +60,19 @@ pub(super) fn check(cx: &mut Ctx) {
         ),
         Some(_) => {}
     }
-    for r in reviews {
+    // The record of each review held (a planned one has nothing to show
+    // yet; template text is ISO028's).
+    let held: Vec<&Document> = reviews
+        .iter()
+        .copied()
+        .filter(|r| {
+            !cx.is_template(r) && date(r.frontmatter.get("held-on")).is_some_and(|d| d <= cx.as_of)
+        })
+        .collect();
+    for r in held {
         let body = lower(r.body());
         let mut gaps = Vec::new();
-        let data = section_text(r, "Data reviewed");
+        let data = crate::requirements::section(r, "Data reviewed");
         if !data.as_deref().is_some_and(super::substance::has_figures) {
             gaps.push(
                 "no data reviewed with values (dates, quarters, years and ids are not figures)",
@@ -71,7 +80,7 @@ pub(super) fn check(cx: &mut Ctx) {
         }
         // Decisions: the items under the heading, placeholders ("none",
         // "...", "TBD", "discussed") not counted.
-        let decided = section_text(r, "Decisions").is_some_and(|t| {
+        let decided = crate::requirements::section(r, "Decisions").is_some_and(|t| {
             t.lines()
                 .map(str::trim)
                 .filter(|l| !l.is_empty() && !l.starts_with('>'))
@@ -129,19 +138,4 @@ pub(super) fn held_why(cx: &Ctx, records: &[&Document], field: &str, done: &str)
     } else {
         format!(" ({})", why.join("; "))
     }
-}
-
-/// The text under a heading, up to the next heading of the same or a
-/// higher level.
-fn section_text(d: &Document, name: &str) -> Option<String> {
-    let hs = &d.headings;
-    let i = hs
-        .iter()
-        .position(|h| crate::docs::normalise_heading(&h.text).eq_ignore_ascii_case(name))?;
-    let start = hs[i].span.end;
-    let end = hs[i + 1..]
-        .iter()
-        .find(|h| h.level <= hs[i].level)
-        .map_or(d.source.len(), |h| h.span.start);
-    d.source.get(start..end).map(str::to_owned)
 }

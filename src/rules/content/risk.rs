@@ -32,7 +32,14 @@ rule!(RISK_DIMENSIONS, "ISO011", "risk-dimensions-uncovered", Some("6.1.2"), Non
     why: "AI risk goes beyond IT risk. Auditors map the register against these dimensions; societal and third-party risks are almost always missed, and an in-scope system with no risk assessed means the assessment was not conducted (6.1.2).",
     fix: "Hold a risk workshop for the system and add a `risk` document for each missing dimension (or record why none applies in a risk whose treatment is `accept`).");
 
+rule!(TREATMENT_OVERDUE, "ISO030", "treatment-action-overdue", Some("8.3"), None, Minor,
+    summary: "A risk treatment action is past its due date and not done",
+    what: "Each `[[action]]` of a treated risk whose `due` date has passed must have `status = \"done\"` (or `\"dropped\"`, with the risk re-assessed).",
+    why: "Clause 8.3 requires the risk treatment plan to be implemented. An action past its date and not done means the risk is carried at a level nobody accepted.",
+    fix: "Finish the action and set `status = \"done\"`, or re-plan it with a new `due` its owner agrees to (and have the risk approved again).");
+
 pub(super) fn check(cx: &mut Ctx, in_scope: &BTreeSet<String>) {
+    treatment_overdue(cx);
     let methods = of_kind(cx.ws, Kind::RiskAssessment);
     let method = methods.first().copied();
     let mut scales: Option<(Vec<String>, Vec<String>)> = None;
@@ -216,4 +223,34 @@ pub(super) fn check(cx: &mut Ctx, in_scope: &BTreeSet<String>) {
             ));
         }
     }
+}
+
+/// ISO030: treatment actions past due and not done.
+fn treatment_overdue(cx: &mut Ctx) {
+    let mut out = Vec::new();
+    for r in of_kind(cx.ws, Kind::Risk) {
+        if text(&r.frontmatter, "treatment") == Some("accept") || cx.is_template(r) {
+            continue;
+        }
+        for (n, (_, a)) in tables(&r.frontmatter, "action").iter().enumerate() {
+            let status = text(a, "status").unwrap_or("planned");
+            if let Some(due) = date(a.get("due"))
+                && due < cx.as_of
+                && !matches!(status, "done" | "dropped")
+            {
+                out.push(at(
+                    &TREATMENT_OVERDUE,
+                    r,
+                    "action",
+                    format!(
+                        "{}'s treatment action {} (\"{}\") was due on {due} and is {status}",
+                        id(r),
+                        n + 1,
+                        text(a, "action").unwrap_or("?")
+                    ),
+                ));
+            }
+        }
+    }
+    cx.out.extend(out);
 }
