@@ -670,6 +670,9 @@ pub fn export(
 /// checks that the commits and tags it names still exist.
 pub fn verify_export(start: &Path, package: &Path, out: &mut dyn Write) -> miette::Result<Outcome> {
     let repo = git2::Repository::discover(start).ok();
+    if let Some(r) = &repo {
+        control::check_objects(r)?;
+    }
     let v = crate::export::verify_export(package, repo.as_ref())?;
     let mut text = String::new();
     for p in &v.problems {

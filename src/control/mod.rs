@@ -69,7 +69,19 @@ pub fn open_repository(root: &Path) -> miette::Result<Result<Repository, NoHisto
             repository: workdir.to_path_buf(),
         }));
     }
+    check_objects(&repo)?;
     Ok(Ok(repo))
+}
+
+/// Stops on a damaged loose object before libgit2 reads it (and hangs).
+pub fn check_objects(repo: &Repository) -> miette::Result<()> {
+    crate::history::loose::check(repo.path()).map_err(|d| {
+        miette::miette!(
+            help = "run `git fsck` to list every damaged object, then restore them from \
+                    another clone or a backup (`git fetch` from a remote that has them)",
+            "{d}; aims stops rather than read it"
+        )
+    })
 }
 
 /// The repository for a command that cannot work without history.
