@@ -117,6 +117,16 @@ impl Config {
 
     pub fn parse(text: &str) -> miette::Result<Config> {
         let err = |span: Option<Range<usize>>, message: String, help: &str| -> Report {
+            // A span on a very long line: an excerpt, not a snippet.
+            let excerpt = span
+                .as_ref()
+                .and_then(|s| crate::report::snippet::excerpt(text, s));
+            if let Some(e) = excerpt {
+                let diag = MietteDiagnostic::new(format!("{message} ({FILE_NAME}, {e})"))
+                    .with_code("aims::config")
+                    .with_help(help);
+                return Report::new(diag);
+            }
             let mut diag = MietteDiagnostic::new(message)
                 .with_code("aims::config")
                 .with_help(help);

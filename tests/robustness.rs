@@ -115,3 +115,103 @@ fn a_truncated_loose_object_stops_every_command_within_seconds() {
         }
     }
 }
+
+/// No line of output is longer than this: a diagnostic about a huge line
+/// shows an excerpt, not the line.
+const READABLE: usize = 2_000;
+
+fn assert_readable(what: &str, out: &Output) {
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!text.contains("panicked"), "{what}: {text}");
+    assert!(
+        matches!(out.status.code(), Some(1 | 2)),
+        "{what}: exit {:?}\n{}",
+        out.status.code(),
+        &text[..text.len().min(3000)]
+    );
+    // The huge line is never printed whole.
+    assert!(
+        !text.contains(&"x".repeat(5_000)),
+        "{what}: the line is printed"
+    );
+    if what.contains("human") || !what.contains("--format") {
+        let longest = text.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+        assert!(
+            longest <= READABLE,
+            "{what}: a line of {longest} characters"
+        );
+    }
+}
+
+#[test]
+fn a_seventy_thousand_character_line_gives_a_readable_diagnostic() {
+    let pad = "x".repeat(70_000);
+    // In a document: invalid TOML at column 70,000 or so.
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("well-kept"), tmp.path());
+    let policy = tmp.path().join("aims/policy/ai-policy.md");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    std::fs::write(
+        &policy,
+        text.replacen(
+            "\ntitle = ",
+            &format!("\nx-pad = \"{pad}\" oops\ntitle = "),
+            1,
+        ),
+    )
+    .unwrap();
+    for format in ["human", "json", "sarif", "github", "markdown"] {
+        let out = run(tmp.path(), &["check", "--format", format]);
+        assert_readable(&format!("document, check --format {format}"), &out);
+    }
+    let human = stdout(&run(tmp.path(), &["check"]));
+    assert!(
+        human.contains("column 13") || human.contains("column 700"),
+        "{}",
+        &human[..human.len().min(2000)]
+    );
+    for args in [
+        &["status"][..],
+        &["audit"],
+        &["audit", "--format", "markdown"],
+        &["audit", "--format", "json"],
+    ] {
+        assert_readable(&format!("document, {args:?}"), &run(tmp.path(), args));
+    }
+    // HTML has long lines of its own (inline CSS): it must just not fail.
+    let out = run(tmp.path(), &["audit", "--format", "html"]);
+    assert!(!stderr(&out).contains("panicked") && matches!(out.status.code(), Some(1 | 2)));
+
+    // In aims.toml: every command stops with a readable error.
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("well-kept"), tmp.path());
+    git(tmp.path(), &["init", "-q", "-b", "main"]);
+    let config = tmp.path().join("aims.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replacen(
+            "organisation = ",
+            &format!("x = \"{pad}\" oops\norganisation = "),
+            1,
+        ),
+    )
+    .unwrap();
+    for args in [
+        &["check"][..],
+        &["check", "--format", "json"],
+        &["check", "--format", "sarif"],
+        &["status"],
+        &["audit", "--format", "json"],
+        &["export", "--out", "pkg.zip"],
+    ] {
+        let out = run(tmp.path(), args);
+        assert_readable(&format!("aims.toml, {args:?}"), &out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains("line "), "{}", stderr(&out));
+    }
+}

@@ -45,8 +45,21 @@ pub fn render(
         if let Some(help) = &f.help {
             diag = diag.with_help(help.clone());
         }
+        // A span on a very long line gets an excerpt, not a snippet.
+        let excerpt = match (source, &f.span) {
+            (Some((_, text)), Some(span)) => super::snippet::excerpt(text, span),
+            _ => None,
+        };
+        if let (Some(e), Some(path)) = (&excerpt, &f.path) {
+            diag = MietteDiagnostic::new(format!("{path}, {e}: {}", f.message))
+                .with_code(diag.code.clone().unwrap_or_default())
+                .with_severity(severity);
+            if let Some(help) = &f.help {
+                diag = diag.with_help(help.clone());
+            }
+        }
         let report = match (source, &f.span) {
-            (Some((path, text)), Some(span)) if !text.is_empty() => {
+            (Some((path, text)), Some(span)) if !text.is_empty() && excerpt.is_none() => {
                 let label = f.document.as_deref().map(|id| format!("in {id}"));
                 diag = diag.with_label(LabeledSpan::new_with_span(label, span.clone()));
                 Report::new(diag).with_source_code(NamedSource::new(path, text.to_owned()))

@@ -10,6 +10,7 @@ pub mod markdown;
 pub mod register;
 mod sarif;
 pub mod schemas;
+pub mod snippet;
 
 use std::io::{self, Write};
 
