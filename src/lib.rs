@@ -23,5 +23,6 @@ pub mod redline;
 pub mod report;
 pub mod requirements;
 pub mod rules;
+pub mod safe;
 pub mod scaffold;
 pub mod workspace;

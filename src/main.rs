@@ -178,6 +178,9 @@ fn main() -> ExitCode {
         Command::Completions { shell } => commands::completions(shell.into(), &mut out),
         Command::Man { out: dir } => commands::man(&under(&cli.chdir, dir), &mut out),
     };
+    // Whatever a title or message holds, no escape sequence reaches the
+    // terminal (see `aims::safe`).
+    let out = aims::safe::stream(&out, stdout_color);
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = stdout.write_all(&out).and_then(|()| stdout.flush())
         && e.kind() != std::io::ErrorKind::BrokenPipe
@@ -197,7 +200,7 @@ fn main() -> ExitCode {
             {
                 text = format!("aims: {report:?}\n");
             }
-            let _ = std::io::stderr().write_all(text.as_bytes());
+            let _ = std::io::stderr().write_all(&aims::safe::stream(text.as_bytes(), color));
             ExitCode::from(2)
         }
     }

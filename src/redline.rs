@@ -114,7 +114,7 @@ fn human(
         ("", "", "", "", "", "")
     };
     let mut s = String::new();
-    let _ = writeln!(s, "{title}");
+    let _ = writeln!(s, "{}", crate::safe::terminal(title));
     let _ = writeln!(s, "--- {}", from.label);
     let _ = writeln!(s, "+++ {}", to.label);
     if hunks.is_empty() {
@@ -163,7 +163,7 @@ fn markdown(
     (added, removed): (usize, usize),
 ) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "### Redline: {}\n", escape_html(title));
+    let _ = writeln!(s, "### Redline: {}\n", crate::safe::markdown(title));
     let _ = writeln!(
         s,
         "From **{}** to **{}**: {added} line(s) added, {removed} removed.\n",
@@ -285,10 +285,7 @@ del b { background: #ff818266; } ins b { background: #abf2bc; }
 ";
 
 pub fn escape_html(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    crate::safe::html(s)
 }
 
 #[cfg(test)]

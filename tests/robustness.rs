@@ -215,3 +215,147 @@ fn a_seventy_thousand_character_line_gives_a_readable_diagnostic() {
         assert!(stderr(&out).contains("line "), "{}", stderr(&out));
     }
 }
+
+/// A title (and a competence evaluation, which ISO019 quotes) written to
+/// attack whoever reads the output: a spreadsheet formula, an OSC 52
+/// clipboard write, cursor movement and screen clearing, a team mention, a
+/// closing HTML tag, a workflow command on its own line, a bidi override.
+const HOSTILE: &str = r#"=HYPERLINK(\"http://x\") \u001b]52;c;ZXZpbA==\u0007 \u001b[2J\u001b[H @org/team </details>\n::error::pwned \u202Etxt"#;
+
+#[test]
+fn a_hostile_title_is_inert_in_every_format() {
+    if !have_tools(&["git", "ssh-keygen"]) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    copy_dir(&fixture("well-kept"), &src);
+    let policy = src.join("aims/policy/ai-policy.md");
+    let text = std::fs::read_to_string(&policy).unwrap();
+    let (before, after) = text.split_once("\ntitle = ").unwrap();
+    let rest = after.split_once('\n').unwrap().1;
+    std::fs::write(&policy, format!("{before}\ntitle = \"{HOSTILE}\"\n{rest}")).unwrap();
+    let matrix = src.join("aims/competence/competence-matrix.md");
+    let text = std::fs::read_to_string(&matrix).unwrap();
+    let i = text.find("\nevaluation = ").unwrap();
+    let end = text[i + 1..].find('\n').unwrap() + i + 1;
+    std::fs::write(
+        &matrix,
+        format!(
+            "{}\nevaluation = \"Attended a webinar {HOSTILE}\"{}",
+            &text[..i],
+            &text[end..]
+        ),
+    )
+    .unwrap();
+    let dir = tmp.path().join("repo");
+    let home = tempfile::tempdir().unwrap();
+    succeed(
+        hermetic("bash", home.path())
+            .arg(project_root().join("fixtures/make-repo.sh"))
+            .args(["--approve", "--from"])
+            .arg(&src)
+            .args(["well-kept", dir.to_str().unwrap()]),
+    );
+    let first = git(&dir, &["rev-list", "--max-parents=0", "HEAD"]);
+    let base = first.trim();
+    let mut outputs: Vec<(String, String)> = Vec::new();
+    for args in [
+        &["check"][..],
+        &["check", "--format", "json"],
+        &["check", "--format", "sarif"],
+        &["check", "--format", "github"],
+        &["check", "--format", "markdown"],
+        &["status"],
+        &["status", "--format", "json"],
+        &["status", "--format", "csv"],
+        &["log", "POL-001"],
+        &["diff", "POL-001", "--format", "markdown"],
+        &["diff", "POL-001", "--format", "html"],
+        &["audit"],
+        &["audit", "--format", "markdown"],
+        &["audit", "--format", "html"],
+        &["audit", "--format", "json"],
+        &["pr-comment", "--base", base],
+    ] {
+        let out = run(&dir, args);
+        assert!(
+            !stderr(&out).contains("panicked") && out.status.code().is_some(),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        outputs.push((
+            format!("{args:?}"),
+            format!("{}{}", stdout(&out), stderr(&out)),
+        ));
+    }
+    let out = run(&dir, &["export", "--out", "pkg"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let unpacked = dir.join("pkg");
+    for entry in walkdir::WalkDir::new(&unpacked)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        // The in-force copies are the documents byte for byte (evidence);
+        // what the package writes around them is checked.
+        if entry
+            .path()
+            .extension()
+            .is_some_and(|e| e == "html" || e == "csv")
+        {
+            let text = std::fs::read_to_string(entry.path()).unwrap();
+            outputs.push((entry.path().display().to_string(), text));
+        }
+    }
+    let mut seen_title = 0;
+    for (what, text) in &outputs {
+        // Nothing acts on a terminal or a log viewer.
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "{what}: escape or bell"
+        );
+        assert!(!text.contains('\u{202E}'), "{what}: bidi override");
+        // No workflow command but aims's own annotations starts a line.
+        for line in text.lines() {
+            let l = line.trim_start();
+            assert!(
+                !l.starts_with("::")
+                    || l.starts_with("::error file=")
+                    || l.starts_with("::warning file=")
+                    || l.starts_with("::notice file="),
+                "{what}: {line}"
+            );
+        }
+        if text.contains("HYPERLINK") {
+            seen_title += 1;
+        }
+        let markdown = what.contains("markdown") || what.contains("pr-comment");
+        if markdown {
+            // Nobody is pinged.
+            assert!(!text.contains("@org/team"), "{what}: a live mention");
+        }
+        if markdown || what.contains("html") {
+            // No tag of ours is closed early.
+            assert_eq!(
+                text.matches("</details>").count(),
+                text.matches("<details").count(),
+                "{what}: an injected </details>"
+            );
+        }
+        if what.contains("csv") {
+            for line in text.lines() {
+                for cell in line.split(',') {
+                    let cell = cell.trim_start_matches('"');
+                    assert!(
+                        !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                        "{what}: a formula cell: {line}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(
+        seen_title >= 10,
+        "the hostile title reached {seen_title} outputs: the test tests something"
+    );
+}

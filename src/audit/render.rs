@@ -174,14 +174,21 @@ fn findings_lines(s: &mut String, findings: &[AuditFinding]) {
         let _ = writeln!(
             s,
             "             - {} {}: {}",
-            f.code, f.classification, f.message
+            f.code,
+            f.classification,
+            crate::safe::terminal(&f.message)
         );
     }
 }
 
 fn human(audit: &Audit) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "{} {}", title(audit), moment(audit));
+    let _ = writeln!(
+        s,
+        "{} {}",
+        crate::safe::terminal(&title(audit)),
+        moment(audit)
+    );
     for l in &audit.limitations {
         let _ = writeln!(s, "\nLIMITATION: {l}");
     }
@@ -241,11 +248,11 @@ fn human(audit: &Audit) -> String {
             a.code,
             doc,
             a.reference,
-            a.owner,
+            crate::safe::terminal(&a.owner),
             a.remediation
         );
         for m in &a.findings {
-            let _ = writeln!(s, "        - {m}");
+            let _ = writeln!(s, "        - {}", crate::safe::terminal(m));
         }
     }
     if let Some(cw) = &audit.crosswalk {

@@ -47,13 +47,11 @@ pub fn render(findings: &[Finding], out: &mut dyn Write) -> io::Result<()> {
 }
 
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    crate::safe::github_data(s)
 }
 
 pub fn escape_property(s: &str) -> String {
-    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+    crate::safe::github_property(s)
 }
 
 #[cfg(test)]

@@ -39,11 +39,12 @@ pub fn render(
             (Some(path), None, None) => format!("{path}: {}", f.message),
             _ => f.message.clone(),
         };
+        let message = crate::safe::terminal(&message).into_owned();
         let mut diag = MietteDiagnostic::new(message)
             .with_code(code)
             .with_severity(severity);
         if let Some(help) = &f.help {
-            diag = diag.with_help(help.clone());
+            diag = diag.with_help(crate::safe::terminal(help).into_owned());
         }
         // A span on a very long line gets an excerpt, not a snippet.
         let excerpt = match (source, &f.span) {

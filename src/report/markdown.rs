@@ -106,8 +106,5 @@ pub fn render(findings: &[Finding], ws: &Workspace, out: &mut dyn Write) -> io::
 
 /// Text safe inside a Markdown table cell.
 pub fn cell(s: &str) -> String {
-    s.replace('|', "\\|")
-        .replace(['\r', '\n'], " ")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    crate::safe::markdown(&s.replace(['\r', '\n'], " "))
 }

@@ -357,13 +357,14 @@ fn render_human(register: &Register, out: &mut dyn Write) -> io::Result<()> {
     let mut table: Vec<[String; 7]> = vec![header.map(str::to_owned)];
     for e in rows(register) {
         let last = e.state.last_approval();
+        let t = |s: &str| crate::safe::terminal(s).into_owned();
         table.push([
-            e.id.clone(),
-            truncate(&e.title, 34),
+            t(&e.id),
+            truncate(&t(&e.title), 34),
             version_label(e),
             state_label(e),
             last.map_or("-".to_owned(), |a| {
-                format!("{} ({})", a.signer_email, a.claim.role)
+                format!("{} ({})", t(&a.signer_email), t(&a.claim.role))
             }),
             last.map_or("-".to_owned(), |a| Date::from_unix(a.time).to_string()),
             e.state.review_due.map_or("-".to_owned(), |d| d.to_string()),
@@ -452,11 +453,7 @@ fn truncate(s: &str, max: usize) -> String {
 }
 
 pub fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
+    crate::safe::csv(s)
 }
 
 /// One line of a document's history.
@@ -513,12 +510,13 @@ pub fn render_log(
         serde_json::to_writer_pretty(&mut *out, &doc)?;
         return writeln!(out);
     }
+    let t = |s: &str| crate::safe::terminal(s).into_owned();
     writeln!(
         out,
         "{} {} ({}) — {}, {}",
-        entry.id,
-        entry.title,
-        entry.kind,
+        t(&entry.id),
+        t(&entry.title),
+        t(&entry.kind),
         match entry.state.version {
             Some(v) => format!("v{v}"),
             None => "no approved version".to_owned(),
@@ -559,9 +557,9 @@ pub fn render_log(
                 "{}  commit {}  {} <{}>  {}  — {mark}",
                 Date::from_unix(r.time),
                 crate::history::short_id(&r.commit),
-                r.author_name,
-                r.author_email,
-                r.path
+                t(&r.author_name),
+                t(&r.author_email),
+                t(&r.path)
             ),
         ));
     }
@@ -615,7 +613,8 @@ pub fn render_log(
     }
     events.sort_by_key(|e| std::cmp::Reverse((e.0, e.1)));
     for (_, _, line) in events {
-        writeln!(out, "{line}")?;
+        // One event, one line: whatever a tag or commit holds.
+        writeln!(out, "{}", t(&line))?;
     }
     Ok(())
 }
