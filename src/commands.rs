@@ -166,10 +166,26 @@ pub fn list_rules(format: ListFormat, out: &mut dyn Write) -> miette::Result<Out
 /// What a clause or control requires, from the requirements model.
 fn explain_reference(reference: &str) -> Option<String> {
     use crate::requirements::{self, Check};
+    // An element id as aims prints it: `9.3.2/previous-actions`.
+    let reference = reference.split('/').next().unwrap_or(reference);
+    let upper = reference.to_ascii_uppercase();
+    if let Some(g) = catalog::group(&upper) {
+        let controls: Vec<String> = catalog::CONTROLS
+            .iter()
+            .filter(|c| c.id.starts_with(&format!("{}.", g.id)))
+            .map(|c| format!("  {} {}", c.id, c.title))
+            .collect();
+        return Some(format!(
+            "{} {}\n\nIts controls (`aims explain` each for its elements):\n{}\n",
+            g.id,
+            g.title,
+            controls.join("\n")
+        ));
+    }
     let (id, title) = match catalog::clause(reference) {
         Some(c) => (c.id, c.title),
         None => {
-            let c = catalog::control(&reference.to_ascii_uppercase())?;
+            let c = catalog::control(&upper)?;
             (c.id, c.title)
         }
     };
@@ -219,9 +235,14 @@ What its documented information must show, and how aims judges it:
                     c.kind, c.hint
                 )
             }
-            Check::Rule(code) => {
-                let summary = rules::find(code).map_or("", |r| r.summary);
-                format!("by rule {code}: {summary}")
+            Check::Rule(rc) => {
+                let summary = rules::find(rc.code).map_or("", |r| r.summary);
+                let on = match (rc.on, rc.about) {
+                    (Some(kind), Some(about)) => format!(" (on {kind} documents, about {about})"),
+                    (Some(kind), None) => format!(" (on {kind} documents)"),
+                    _ => String::new(),
+                };
+                format!("by rule {}{on}: {summary}", rc.code)
             }
             Check::Judged(why) => format!("by the auditor, not by aims: {why}"),
         };
@@ -242,6 +263,15 @@ pub fn explain(code: &str, out: &mut dyn Write) -> miette::Result<Outcome> {
     if let Some(text) = explain_reference(code.trim()) {
         out.write_all(text.as_bytes()).into_diagnostic()?;
         return Ok(Outcome::Clean);
+    }
+    let looks_like_reference = code.trim().starts_with(|c: char| c.is_ascii_digit())
+        || code.trim().to_ascii_uppercase().starts_with("A.");
+    if looks_like_reference {
+        miette::bail!(
+            help = "clauses run from 4 to 10.2 and controls from A.2.2 to A.10.4; `aims rules` lists the rules",
+            "there is no clause or control `{}`",
+            code.trim()
+        );
     }
     let Some(rule) = rules::find(code) else {
         let codes: Vec<&str> = rules::ALL.iter().map(|r| r.code).collect();

@@ -51,10 +51,21 @@ impl Element {
 #[derive(Debug)]
 pub enum Check {
     Field(FieldCheck),
-    /// An existing rule, by code, judges it.
-    Rule(&'static str),
+    /// An existing rule judges it.
+    Rule(RuleCheck),
     /// A person judges it, for this reason.
     Judged(&'static str),
+}
+
+/// Which findings of a rule are an element's gaps.
+#[derive(Debug)]
+pub struct RuleCheck {
+    pub code: &'static str,
+    /// Findings on documents of this kind, wherever they are filed;
+    /// without it, findings filed under the element's clause or control.
+    pub on: Option<Kind>,
+    /// Only findings whose message names this (a section, a field).
+    pub about: Option<&'static str>,
 }
 
 /// Whether every applicable document must show an element, or one is enough.
@@ -149,7 +160,30 @@ const fn r(
     title: &'static str,
     code: &'static str,
 ) -> Element {
-    e(reference, name, title, Check::Rule(code))
+    let check = RuleCheck {
+        code,
+        on: None,
+        about: None,
+    };
+    e(reference, name, title, Check::Rule(check))
+}
+
+/// An element a rule judges on documents of `kind` (only its findings that
+/// name `about`, when given), wherever the rule files them.
+const fn ro(
+    reference: &'static str,
+    name: &'static str,
+    title: &'static str,
+    code: &'static str,
+    on: Kind,
+    about: Option<&'static str>,
+) -> Element {
+    let check = RuleCheck {
+        code,
+        on: Some(on),
+        about,
+    };
+    e(reference, name, title, Check::Rule(check))
 }
 
 const fn j(
@@ -204,15 +238,15 @@ pub static ELEMENTS: &[Element] = &[
         field(Kind::Scope, &["§Context"], "a `## Context` section: what in the market, the law, technology and the organisation shapes its use of AI")),
     f("4.1", "ai-roles", "The organisation's roles towards AI (develops, provides, deploys, uses...)",
         field(Kind::Scope, &["ai-roles"], "`ai-roles = [\"deployer\", \"provider\"]`: the parts the organisation plays for the AI systems in scope")),
-    r("4.2", "parties", "Interested parties and what they need from the AIMS", "DOC011"),
+    ro("4.2", "parties", "Interested parties and what they need from the AIMS", "DOC011", Kind::Scope, Some("Interested parties")),
     j("4.2", "needs-taken-on", "Which of those needs the AIMS takes on",
         "whether every relevant party and need is listed can only be judged by someone who knows the organisation's market and obligations"),
     r("4.3", "scope-document", "A scope statement", "ISO001"),
     r("4.3", "systems-placed", "Every inventoried AI system inside the AIMS or left out for a reason", "ISO002"),
-    r("4.3", "boundaries", "Where the AIMS starts and stops", "DOC011"),
+    ro("4.3", "boundaries", "Where the AIMS starts and stops", "DOC011", Kind::Scope, Some("Boundaries")),
     r("4.4", "processes", "Each clause's process shown by a controlled document", "ISO027"),
     // 5 Leadership
-    r("5.1", "policy-approved", "Top management approves the AI policy", "ISO005"),
+    ro("5.1", "policy-approved", "Top management approves the AI policy", "ISO005", Kind::Policy, None),
     f("5.1", "review-attended", "Top management takes part in the management review",
         field(Kind::ManagementReview, &["attendees~@top-management"], "a member of top management (or the role) in `attendees`").when(HELD)),
     r("5.2", "policy", "An AI policy", "ISO003"),
@@ -225,15 +259,15 @@ pub static ELEMENTS: &[Element] = &[
     // 6 Planning
     f("6.1.1", "opportunities", "Opportunities weighed as well as risks",
         field(Kind::RiskAssessment, &["§Opportunities"], "an `## Opportunities` section: where AI could serve the organisation's aims better, and how that is weighed").any()),
-    r("6.1.1", "actions-planned", "A planned treatment for every risk", "ISO009"),
+    ro("6.1.1", "actions-planned", "A planned treatment for every risk", "ISO009", Kind::Risk, None),
     r("6.1.2", "criteria", "Risk criteria and scales", "ISO007"),
     r("6.1.2", "levels", "Each risk rated on the method's scales", "ISO008"),
     r("6.1.2", "dimensions", "Each AI system's risks across the six dimensions", "ISO011"),
-    r("6.1.3", "option", "A treatment option for each risk", "DOC005"),
+    ro("6.1.3", "option", "A treatment option for each risk", "DOC005", Kind::Risk, Some("treatment")),
     f("6.1.3", "actions", "Treatment actions, each with an owner and a due date",
         field(Kind::Risk, &["action[]", "action[].owner", "action[].due"], "one `[[action]]` per step of the treatment: `action`, `owner`, `due` (and `status`)").when(NOT_ACCEPTED)),
     r("6.1.3", "controls", "The controls that treat each risk, traced in the SoA", "ISO009"),
-    r("6.1.3", "residual", "Residual risk accepted by its owner", "ISO010"),
+    ro("6.1.3", "residual", "Residual risk accepted by its owner", "ISO010", Kind::Risk, None),
     r("6.1.3", "soa", "A Statement of Applicability covering every Annex A control", "ISO012"),
     r("6.1.3", "soa-evidence", "Each applied control shown by records", "ISO013"),
     r("6.1.4", "assessed", "An impact assessment for each AI system in scope", "ISO015"),
@@ -249,9 +283,9 @@ pub static ELEMENTS: &[Element] = &[
         field(Kind::Objective, &["plan"], "`plan = \"...\"`: what will be done, by whom, with what resources")),
     r("6.3", "changes-planned", "Changes reach the AIMS only through approval", "CTL009"),
     // 7 Support
-    r("7.1", "resources", "The resources the AIMS needs, provided and recorded", "ISO013"),
+    ro("7.1", "resources", "The resources the AIMS needs, provided and recorded", "ISO014", Kind::Soa, Some("A.4.2")),
     r("7.2", "competence", "Competence required, evaluated and evidenced for each role", "ISO019"),
-    r("7.3", "policy-communicated", "The policy reaches the people it concerns", "ISO004"),
+    ro("7.3", "policy-communicated", "The policy reaches the people it concerns", "ISO004", Kind::Policy, Some("communicated")),
     j("7.3", "awareness", "People know the policy, their part and what failing costs",
         "awareness is found by talking to people, not in documents"),
     j("7.4", "communication", "What is communicated, when, to whom and how",
@@ -262,13 +296,13 @@ pub static ELEMENTS: &[Element] = &[
     r("7.5.3", "controlled", "No change in force without approval", "CTL002"),
     r("7.5.3", "reviewed", "Periodic reviews done on time", "CTL006"),
     // 8 Operation
-    r("8.1", "operated", "The processes that implement the controls run and leave records", "ISO013"),
+    ro("8.1", "operated", "The processes that implement the controls run and leave records", "ISO013", Kind::Soa, None),
     r("8.1", "product-changes", "Product changes to AI systems carry their AIMS metadata", "ISO026"),
-    r("8.2", "reassessed", "Risks reassessed at planned intervals", "CTL006"),
+    ro("8.2", "reassessed", "Risks reassessed at planned intervals", "CTL006", Kind::Risk, None),
     r("8.3", "treatment-done", "Treatment actions carried out by their due date", "ISO030"),
-    r("8.4", "reassessed", "Impact assessments redone on their triggers and cycle", "ISO017"),
+    ro("8.4", "reassessed", "Impact assessments redone on their triggers and cycle", "ISO017", Kind::ImpactAssessment, None),
     // 9 Performance evaluation
-    r("9.1", "monitored", "What is measured, how and how often", "DOC005"),
+    ro("9.1", "monitored", "What is measured, how and how often", "DOC005", Kind::Objective, None),
     f("9.1", "results", "Measurement results kept as records",
         field(Kind::Objective, &["results"], "`results = [\"REC-...\"]`: the records holding the measurements")),
     r("9.2.1", "held", "Internal audits held at planned intervals", "ISO020"),
@@ -303,33 +337,37 @@ pub static ELEMENTS: &[Element] = &[
     // 10 Improvement
     j("10.1", "improvement", "The AIMS gets better over time",
         "improvement shows across reviews and years; an auditor compares them"),
-    r("10.2", "reaction", "The reaction: what was done to contain it", "DOC005"),
+    ro("10.2", "reaction", "The reaction: what was done to contain it", "DOC005", Kind::Nonconformity, Some("`correction`")),
     f("10.2", "root-cause", "The root cause, not the problem restated",
         field(Kind::Nonconformity, &["root-cause"], "`root-cause`: why it happened, beneath the symptom").differs("root-cause", "§Description")),
     f("10.2", "root-cause-method", "How the root cause was found",
         field(Kind::Nonconformity, &["root-cause-method"], "`root-cause-method = \"5 whys with the model owner\"` (or fishbone, timeline...)")),
-    r("10.2", "action", "A corrective action that removes the cause", "DOC005"),
+    ro("10.2", "action", "A corrective action that removes the cause", "DOC005", Kind::Nonconformity, Some("`corrective-action`")),
     r("10.2", "effectiveness", "The action's effectiveness checked: when, how, with what result", "ISO025"),
     f("10.2", "aims-changes", "Changes to the AIMS the nonconformity calls for, or why none",
         field(Kind::Nonconformity, &["aims-changes"], "`aims-changes = \"...\"`: procedures, risks or controls changed, or why none was needed").when(&["status=closed"])),
     r("10.2", "corrected-on-time", "Corrective actions done by their due date", "ISO024"),
+    f("10.2", "source", "Where the nonconformity came from (audit, review, incident, complaint)",
+        field(Kind::Nonconformity, &["source"], "`source = \"IAU-002\"`: the audit, review or record that raised it")),
+    f("9.2.2", "findings-followed", "Each major or minor audit finding opens a nonconformity",
+        field(Kind::InternalAudit, &["finding[classification=major|minor].nonconformity"], "`nonconformity = \"NCR-...\"` in each major or minor `[[finding]]`").when(REPORT)),
     // A.2 Policies
     r("A.2.2", "policy", "An AI policy with the commitments the AIMS needs", "ISO004"),
     j("A.2.3", "alignment", "The AI policy fits the organisation's other policies",
         "fit between policies needs reading them side by side"),
-    r("A.2.4", "reviewed", "The AI policy reviewed on time", "CTL006"),
+    ro("A.2.4", "reviewed", "The AI policy reviewed on time", "CTL006", Kind::Policy, None),
     // A.3 Internal organisation
     r("A.3.2", "roles", "AI roles defined and held", "ISO006"),
     r("A.3.3", "concerns", "A way to raise concerns, applied and recorded", "ISO014"),
     // A.4 Resources
     r("A.4.2", "resources", "The resources of each AI system recorded", "ISO014"),
-    r("A.4.3", "data", "The data each AI system uses, described", "DOC011"),
+    ro("A.4.3", "data", "The data each AI system uses, described", "DOC011", Kind::AiSystem, Some("\"Data\"")),
     r("A.4.4", "tools", "Tools recorded", "ISO014"),
     r("A.4.5", "compute", "Computing and system resources recorded", "ISO014"),
     r("A.4.6", "people", "People's competence recorded", "ISO019"),
     // A.5 Impact assessment
     r("A.5.2", "process", "An impact assessment for each AI system in scope", "ISO015"),
-    r("A.5.3", "records", "Impact assessments documented and kept", "ISO016"),
+    ro("A.5.3", "records", "Impact assessments documented and kept", "ISO016", Kind::ImpactAssessment, None),
     f("A.5.4", "individuals", "Harms to individuals identified and mitigated",
         field(Kind::ImpactAssessment, &["harm[affected=individuals]"], "a `[[harm]]` with `affected = \"individuals\"`").when(&["covers~individuals"])),
     f("A.5.4", "groups", "Harms to groups identified and mitigated",
@@ -345,7 +383,7 @@ pub static ELEMENTS: &[Element] = &[
     f("A.6.2.4", "validation", "Each deployed AI system verified and validated before release",
         field(Kind::AiSystem, &["validation"], "`validation = \"REC-...\"`: the record of verification and validation against acceptance criteria").when(&["lifecycle=deployed"])),
     r("A.6.2.5", "deployment", "Deployment planned and approved", "ISO014"),
-    r("A.6.2.6", "monitoring", "Each AI system monitored in operation", "DOC011"),
+    ro("A.6.2.6", "monitoring", "Each AI system monitored in operation", "DOC011", Kind::AiSystem, Some("Monitoring")),
     r("A.6.2.7", "documentation", "Technical documentation for those who need it", "ISO014"),
     r("A.6.2.8", "logs", "Event logs kept", "ISO014"),
     // A.7 Data
@@ -364,12 +402,16 @@ pub static ELEMENTS: &[Element] = &[
         field(Kind::AiSystem, &["human-oversight.role", "human-oversight.intervention", "human-oversight.trigger"], "a `[human-oversight]` table: `role` (who), `intervention` (how they stop or override it), `trigger` (when they must)").when(ACTIVE)),
     j("A.9.3", "objectives", "Objectives for responsible use",
         "whether use objectives are responsible is a judgement on their content"),
-    r("A.9.4", "intended-use", "Each AI system's intended use stated", "DOC011"),
+    ro("A.9.4", "intended-use", "Each AI system's intended use stated", "DOC011", Kind::AiSystem, Some("Intended use")),
     // A.10 Third parties
-    f("A.10.2", "components", "The parts third parties supply, and who is responsible for what",
-        field(Kind::AiSystem, &["component[]", "component[].supplier", "component[].responsibilities"], "one `[[component]]` per supplied part: `name`, `supplier`, `responsibilities`, `assessment`").when(OUTSOURCED)),
+    f("A.10.2", "provider", "Who builds each AI system: in-house, a third party, or both",
+        field(Kind::AiSystem, &["provider"], "`provider = \"in-house\"` (or `\"third-party\"`, `\"hybrid\"`)").when(ACTIVE)),
+    f("A.10.2", "components", "The parts third parties supply",
+        field(Kind::AiSystem, &["component[]"], "one `[[component]]` per supplied part: `name`, `supplier`, `responsibilities`, `assessment`").when(OUTSOURCED)),
+    f("A.10.2", "responsibilities", "For each supplied part, who is responsible for what",
+        field(Kind::AiSystem, &["component[].supplier", "component[].responsibilities"], "`supplier` and `responsibilities` in each `[[component]]`").when(ACTIVE)),
     f("A.10.3", "supplier-assessment", "Each supplier of a component assessed",
-        field(Kind::AiSystem, &["component[].assessment"], "`assessment = \"REC-...\"` in each `[[component]]`: the record of the supplier's assessment").when(OUTSOURCED)),
+        field(Kind::AiSystem, &["component[].assessment"], "`assessment = \"REC-...\"` in each `[[component]]`: the record of the supplier's assessment").when(ACTIVE)),
     r("A.10.4", "customers", "What customers are owed, and how it is met", "ISO014"),
 ];
 
@@ -410,7 +452,10 @@ pub fn markdown_reference() -> String {
                     c.kind
                 )
             }
-            Check::Rule(code) => (*code).to_owned(),
+            Check::Rule(rc) => match rc.on {
+                Some(kind) => format!("{} on `{kind}`", rc.code),
+                None => rc.code.to_owned(),
+            },
             Check::Judged(why) => format!("the auditor: {why}"),
         };
         out.push_str(&format!(
@@ -437,12 +482,23 @@ pub struct Context<'a> {
 
 impl<'a> Context<'a> {
     pub fn new(ws: &'a crate::workspace::Workspace, today: Date) -> Context<'a> {
-        let excluded = ws
-            .documents()
-            .filter(|d| d.kind() == Some(Kind::Scope))
-            .take(1)
+        // Left out, and not also listed in scope (a contradiction ISO002
+        // reports; the system stays under the model meanwhile).
+        let scope = ws.documents().find(|d| d.kind() == Some(Kind::Scope));
+        let in_scope: BTreeSet<String> = scope
+            .and_then(|s| s.frontmatter.get("in-scope"))
+            .map(|n| {
+                n.strings()
+                    .iter()
+                    .map(|(s, _)| s.trim().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let excluded = scope
+            .into_iter()
             .flat_map(|scope| rows(&scope.frontmatter, "exclusion"))
             .filter_map(|t| t.str("ai-system").map(|s| s.trim().to_owned()))
+            .filter(|s| !in_scope.contains(s))
             .collect();
         Context {
             today,
@@ -520,28 +576,105 @@ fn date_of(node: Option<&Node>) -> Option<Date> {
     }
 }
 
-/// Text that says nothing: blank, or a placeholder.
+/// Text that says nothing: blank, a dash, a placeholder ("TBD", "n.a.",
+/// "to be determined", "pending", "xxx", "<role>", "[role]", "TODO: ..."),
+/// or only a pointer elsewhere ("see above", "see slides").
 pub fn blank(s: &str) -> bool {
-    let t = s.trim().trim_end_matches('.').to_lowercase();
-    t.is_empty()
-        || t.starts_with("replace:")
-        || matches!(
-            t.as_str(),
-            "tbd" | "tbc" | "todo" | "n/a" | "na" | "-" | "none" | "..." | "…" | "?" | "unknown"
-        )
+    let t = s.trim().to_lowercase();
+    let bare: String = t
+        .chars()
+        .filter(|c| c.is_alphanumeric() || c.is_whitespace() || *c == '/')
+        .collect();
+    let bare = bare.split_whitespace().collect::<Vec<_>>().join(" ");
+    if bare.is_empty() || bare.chars().all(|c| c == 'x' || c == ' ') || bare == "0" {
+        return true;
+    }
+    if (t.starts_with('<') && t.ends_with('>')) || (t.starts_with('[') && t.ends_with(']')) {
+        return true;
+    }
+    const PLACEHOLDERS: &[&str] = &[
+        "tbd",
+        "tbc",
+        "tba",
+        "todo",
+        "to do",
+        "na",
+        "n/a",
+        "n a",
+        "none",
+        "nil",
+        "unknown",
+        "pending",
+        "to be determined",
+        "to be defined",
+        "to be confirmed",
+        "to be decided",
+        "to be agreed",
+        "to follow",
+        "later",
+        "ongoing",
+        "various",
+        "see above",
+        "see below",
+        "as above",
+        "as below",
+        "idem",
+        "same",
+        "etc",
+    ];
+    if PLACEHOLDERS.contains(&bare.as_str()) {
+        return true;
+    }
+    if t.starts_with("replace:")
+        || ["todo", "tbd", "n/a", "to be "]
+            .iter()
+            .any(|p| t.starts_with(p))
+    {
+        return true;
+    }
+    // Only a pointer: "see slides", "see the plan", "refer to annex".
+    let words = bare.split(' ').count();
+    (bare.starts_with("see ") || bare.starts_with("refer to ") || bare.starts_with("cf "))
+        && words <= 4
 }
 
-fn says_something(n: &Node) -> bool {
+/// Whether a field holds prose (a `Text` in the kind's schema, at the top
+/// level or in the named table): then one word is not an answer
+/// ("Mitigated" is not a mitigation). Names, ids, choices, people and
+/// dates may be one word.
+fn is_prose(kind: Kind, table: Option<&str>, key: &str) -> bool {
+    use crate::docs::schema::Ty;
+    let fields = kind.spec().fields;
+    let fields = match table {
+        None => fields,
+        Some(t) => match fields.iter().find(|f| f.name == t).map(|f| f.ty) {
+            Some(Ty::Table(inner) | Ty::Tables(inner)) => inner,
+            _ => return false,
+        },
+    };
+    fields
+        .iter()
+        .any(|f| f.name == key && matches!(f.ty, Ty::Text | Ty::Texts))
+        && !matches!(key, "name" | "supplier")
+}
+
+/// Whether a value says something: a text that is not [`blank`] and, for
+/// prose, of at least two words; a list with such an item; a table with
+/// keys; a date, number or boolean by being there.
+fn says_something(n: &Node, prose: bool) -> bool {
     if let Some(s) = n.as_str() {
-        return !blank(s);
+        let words = s
+            .split_whitespace()
+            .filter(|w| w.chars().any(char::is_alphanumeric))
+            .count();
+        return !blank(s) && (words >= 2 || !prose);
     }
     if let Some(items) = n.as_array() {
-        return items.iter().any(says_something);
+        return items.iter().any(|i| says_something(i, prose));
     }
     if let Some(t) = n.as_table() {
         return !t.is_empty();
     }
-    // Dates, numbers and booleans say something by being there.
     true
 }
 
@@ -590,10 +723,22 @@ fn schema_requires(kind: Kind, fm: &Table, key: &str) -> bool {
 /// the document shows the element.
 pub fn gap(check: &FieldCheck, d: &Document, cx: &Context) -> Option<Gap> {
     let fm = &d.frontmatter;
-    for need in check.needs {
-        if let Some(gap) = need_gap(check.kind, d, fm, need, cx) {
-            return Some(gap);
-        }
+    // Every missing piece, in one gap: the finding names all of them.
+    let gaps: Vec<Gap> = check
+        .needs
+        .iter()
+        .filter_map(|need| need_gap(check.kind, d, fm, need, cx))
+        .collect();
+    if let Some(first) = gaps.first() {
+        return Some(Gap {
+            what: gaps
+                .iter()
+                .map(|g| g.what.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+            key: first.key.clone(),
+            schema_required: gaps.iter().all(|g| g.schema_required),
+        });
     }
     let (a, b) = check.differs?;
     restated(d, a, b)
@@ -608,7 +753,14 @@ fn need_gap(kind: Kind, d: &Document, fm: &Table, need: &str, cx: &Context) -> O
         })
     };
     if let Some(name) = need.strip_prefix('§') {
-        return match section(d, name) {
+        // Sub-headings alone are no content.
+        let text = section(d, name).map(|t| {
+            t.lines()
+                .filter(|l| !l.trim_start().starts_with('#'))
+                .collect::<Vec<_>>()
+                .join("\n")
+        });
+        return match text {
             Some(text) if !blank(&text) => None,
             Some(_) => gap(format!("nothing under the `{name}` heading"), "id"),
             None => gap(format!("no `## {name}` section"), "id"),
@@ -633,50 +785,81 @@ fn need_gap(kind: Kind, d: &Document, fm: &Table, need: &str, cx: &Context) -> O
     }
     if let Some((table, rest)) = need.split_once('[') {
         let rows = rows(fm, table);
-        let inner = rest.trim_end_matches(|c| c != ']').trim_end_matches(']');
-        let after = rest.split_once(']').map_or("", |(_, a)| a);
-        if inner.is_empty() && after.is_empty() {
-            return if rows.is_empty() {
-                gap(format!("no `[[{table}]]` entries"), table)
-            } else {
-                None
-            };
-        }
-        if let Some((k, v)) = inner.split_once('=') {
-            return if rows.iter().any(|r| r.str(k).is_some_and(|x| x.trim() == v)) {
-                None
-            } else {
-                gap(format!("no `[[{table}]]` with `{k} = \"{v}\"`"), table)
-            };
-        }
+        let (inner, after) = rest.split_once(']').unwrap_or((rest, ""));
         let key = after.trim_start_matches('.');
-        let missing = rows
+        // `rows[k=v1|v2]`: the rows whose `k` is one of the values.
+        let filter = inner.split_once('=');
+        let selected: Vec<(usize, &Table)> = rows
             .iter()
-            .position(|r| !r.get(key).is_some_and(says_something));
-        return missing
-            .and_then(|i| gap(format!("`{table}` entry {} has no `{key}`", i + 1), table));
+            .enumerate()
+            .filter(|(_, r)| {
+                filter.is_none_or(|(k, vs)| {
+                    r.str(k)
+                        .is_some_and(|x| vs.split('|').any(|v| x.trim() == v))
+                })
+            })
+            .map(|(i, r)| (i, *r))
+            .collect();
+        if key.is_empty() {
+            return match filter {
+                _ if !selected.is_empty() => None,
+                None => gap(format!("no `[[{table}]]` entries"), table),
+                Some((k, v)) => gap(format!("no `[[{table}]]` with `{k} = \"{v}\"`"), table),
+            };
+        }
+        let missing: Vec<String> = selected
+            .iter()
+            .filter(|(_, r)| {
+                !r.get(key)
+                    .is_some_and(|n| says_something(n, is_prose(kind, Some(table), key)))
+            })
+            .map(|(i, _)| (i + 1).to_string())
+            .collect();
+        return match missing.len() {
+            0 => None,
+            1 => gap(
+                format!("`{table}` entry {} has no `{key}`", missing[0]),
+                table,
+            ),
+            _ => gap(
+                format!("`{table}` entries {} have no `{key}`", missing.join(", ")),
+                table,
+            ),
+        };
     }
     if let Some((table, key)) = need.split_once('.') {
-        let held = fm
-            .get(table)
+        let value = fm.get(table);
+        let held = value
             .and_then(Node::as_table)
             .and_then(|t| t.get(key))
-            .is_some_and(says_something);
+            .is_some_and(|n| says_something(n, is_prose(kind, Some(table), key)));
         return if held {
             None
-        } else if fm.get(table).is_none() {
+        } else if value.is_none() {
             gap(format!("no `[{table}]` table"), table)
+        } else if value.and_then(Node::as_table).is_none() {
+            gap(
+                format!("`{table}` is not a table (write `[{table}]` with its keys)"),
+                table,
+            )
         } else {
             gap(format!("no `{key}` in `[{table}]`"), table)
         };
     }
-    if fm.get(need).is_some_and(says_something) {
+    if fm
+        .get(need)
+        .is_some_and(|n| says_something(n, is_prose(kind, None, need)))
+    {
         return None;
     }
+    let what = match fm.get(need) {
+        Some(_) => format!("`{need}` says nothing (blank, a placeholder or one word)"),
+        None => format!("no `{need}`"),
+    };
     Some(Gap {
-        what: format!("no `{need}`"),
+        what,
         key: Some(need.to_owned()),
-        schema_required: schema_requires(kind, fm, need),
+        schema_required: fm.get(need).is_none() && schema_requires(kind, fm, need),
     })
 }
 
@@ -684,8 +867,9 @@ fn need_gap(kind: Kind, d: &Document, fm: &Table, need: &str, cx: &Context) -> O
 fn content_words(s: &str) -> BTreeSet<String> {
     const STOP: &[&str] = &[
         "the", "a", "an", "of", "to", "in", "on", "for", "and", "or", "was", "were", "is", "are",
-        "be", "been", "by", "with", "it", "its", "this", "that", "not", "no", "as", "at", "from",
-        "has", "had", "have", "did", "do", "does", "which", "who", "when", "because",
+        "be", "been", "by", "with", "it", "its", "this", "that", "as", "at", "from", "has", "had",
+        "have", "did", "do", "does", "which", "who", "when", "because", "them", "they", "their",
+        "would", "will", "can", "could", "should", "so",
     ];
     s.split(|c: char| !c.is_alphanumeric())
         .map(str::to_lowercase)
@@ -693,15 +877,48 @@ fn content_words(s: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// Whether `a` only restates `b`: nearly all of its meaningful words are
-/// `b`'s.
+/// Verbs that aim at an outcome without saying how.
+const WISHES: &[&str] = &[
+    "ensure",
+    "ensures",
+    "ensuring",
+    "avoid",
+    "avoids",
+    "prevent",
+    "prevents",
+    "mitigate",
+    "mitigated",
+    "mitigates",
+    "minimise",
+    "minimize",
+    "reduce",
+    "reduces",
+    "address",
+    "addressed",
+    "manage",
+    "managed",
+    "limit",
+    "stop",
+    "handle",
+    "handled",
+];
+
+/// Whether `a` only restates `b`: it adds no word of its own to `b`'s, or
+/// it wishes `b` away ("ensure that…", "avoid…") with mostly `b`'s words.
+/// "A human reviews all automated declines" adds a mechanism to "no human
+/// reviews automated declines" and is not a restatement.
 pub fn restates(a: &str, b: &str) -> bool {
     let (wa, wb) = (content_words(a), content_words(b));
     if wa.is_empty() {
         return true;
     }
-    let shared = wa.intersection(&wb).count();
-    shared * 5 >= wa.len() * 4
+    let own: Vec<&String> = wa
+        .iter()
+        .filter(|w| !wb.contains(*w) && !matches!(w.as_str(), "not" | "no" | "never"))
+        .collect();
+    let shared = wa.len() - own.len();
+    let wish = wa.iter().any(|w| WISHES.contains(&w.as_str()));
+    own.is_empty() || (wish && own.len() <= 2 && shared * 5 >= wa.len() * 3)
 }
 
 fn restated(d: &Document, a: &str, b: &str) -> Option<Gap> {
@@ -780,10 +997,11 @@ mod tests {
             assert!(seen.insert(e.id()), "duplicate {}", e.id());
             assert!(e.title.len() >= 10, "{}", e.id());
             match &e.check {
-                Check::Rule(code) => assert!(
-                    crate::rules::find(code).is_some(),
-                    "{}: {code} is not a rule",
-                    e.id()
+                Check::Rule(rc) => assert!(
+                    crate::rules::find(rc.code).is_some(),
+                    "{}: {} is not a rule",
+                    e.id(),
+                    rc.code
                 ),
                 Check::Judged(why) => assert!(why.len() > 30, "{}: say why", e.id()),
                 Check::Field(c) => {

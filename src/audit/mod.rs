@@ -398,10 +398,12 @@ pub fn build(ws: &Workspace, register: Option<&Register>, options: &Options) -> 
         // organisation's own. Document control (7.5) is evidenced by the
         // git register itself, once it controls at least one such document
         // (approving template text controls nothing of the organisation's).
-        let mut verdict = Verdict::of(mine.iter().map(|f| f.classification).min());
         let by_register = c.id.starts_with("7.5") && register.is_some() && *controls_own;
         let counted = by_register || evidence.iter().any(|e| e.counts);
-        let elements = element_rows(c.id, ws, &all, counted, &evidence_of, &rcx);
+        let (elements, gaps) = element_rows(c.id, ws, &all, counted, &evidence_of, &rcx);
+        let mut mine = mine;
+        merge(&mut mine, gaps);
+        let mut verdict = Verdict::of(mine.iter().map(|f| f.classification).min());
         if verdict == Verdict::Conformity && (!counted || blocks(&elements)) {
             verdict = Verdict::NotEvidenced;
         }
@@ -468,14 +470,16 @@ pub fn build(ws: &Workspace, register: Option<&Register>, options: &Options) -> 
             .filter(|f| f.control == Some(c.id))
             .cloned()
             .collect();
-        let worst = mine.iter().map(|f| f.classification).min();
         let evidence: Vec<Evidence> = docs.iter().map(|d| evidence_of(d)).collect();
         let counted = evidence.iter().any(|e| e.counts);
-        let elements = if applicable == Some(false) {
-            Vec::new()
+        let (elements, gaps) = if applicable == Some(false) {
+            (Vec::new(), Vec::new())
         } else {
             element_rows(c.id, ws, &all, counted, &evidence_of, &rcx)
         };
+        let mut mine = mine;
+        merge(&mut mine, gaps);
+        let worst = mine.iter().map(|f| f.classification).min();
         let verdict = match (applicable, worst) {
             (Some(false), None | Some(Classification::Improvement)) => Verdict::NotApplicable,
             _ => match Verdict::of(worst) {
@@ -623,9 +627,10 @@ fn blocks(elements: &[ElementRow]) -> bool {
     })
 }
 
-/// Where each element of the clause or control `reference` stands.
-/// `counted`: whether the row has evidence that counts (what a rule-judged
-/// element rests on when its rule reports nothing).
+/// Where each element of the clause or control `reference` stands, and the
+/// findings that show the gaps (to list with the row, wherever their rule
+/// files them). `counted`: whether the row has evidence that counts (what
+/// a rule-judged element rests on when its rule reports nothing).
 fn element_rows(
     reference: &str,
     ws: &Workspace,
@@ -633,9 +638,18 @@ fn element_rows(
     counted: bool,
     evidence_of: &dyn Fn(&Document) -> Evidence,
     rcx: &requirements::Context,
-) -> Vec<ElementRow> {
+) -> (Vec<ElementRow>, Vec<AuditFinding>) {
     use requirements::Check;
-    requirements::of(reference)
+    let index = ws.index();
+    let kind_of = |f: &AuditFinding| {
+        f.document
+            .as_deref()
+            .and_then(|id| index.get(id))
+            .and_then(|d| d.kind())
+    };
+    let serious = |f: &&AuditFinding| f.classification.at_least(Classification::Minor);
+    let mut shown: Vec<AuditFinding> = Vec::new();
+    let rows = requirements::of(reference)
         .map(|e| {
             let row = |status, documents: Vec<String>, detail: Option<String>| ElementRow {
                 id: e.id(),
@@ -648,30 +662,52 @@ fn element_rows(
                 Check::Judged(why) => {
                     row(ElementStatus::Judged, Vec::new(), Some((*why).to_owned()))
                 }
-                Check::Rule(code) => {
-                    let hit = findings.iter().find(|f| {
-                        f.code == *code
-                            && f.classification.at_least(Classification::Minor)
-                            && (f.control == Some(reference)
-                                || f.clause.is_some_and(|c| {
-                                    c == reference || reference.starts_with(&format!("{c}."))
-                                }))
-                    });
-                    match hit {
-                        Some(f) => row(
+                Check::Rule(rc) => {
+                    let hits: Vec<&AuditFinding> = findings
+                        .iter()
+                        .filter(serious)
+                        .filter(|f| f.code == rc.code)
+                        .filter(|f| match rc.on {
+                            // Findings about documents of that kind (for a
+                            // control element, not filed under another
+                            // control), naming `about` when given.
+                            Some(kind) => {
+                                kind_of(f) == Some(kind)
+                                    && (!e.is_control() || f.control.is_none_or(|c| c == reference))
+                                    && rc.about.is_none_or(|a| {
+                                        f.message.to_lowercase().contains(&a.to_lowercase())
+                                    })
+                            }
+                            None => {
+                                f.control == Some(reference)
+                                    || f.control.is_none()
+                                        && f.clause.is_some_and(|c| {
+                                            c == reference
+                                                || reference.starts_with(&format!("{c}."))
+                                        })
+                            }
+                        })
+                        .collect();
+                    if let Some(f) = hits.first() {
+                        shown.extend(hits.iter().map(|f| (*f).clone()));
+                        let docs = hits.iter().filter_map(|f| f.document.clone()).collect();
+                        return row(
                             ElementStatus::Missing,
-                            f.document.iter().cloned().collect(),
+                            docs,
                             Some(format!("{}: {}", f.code, f.message)),
-                        ),
-                        None if counted => row(ElementStatus::Evidenced, Vec::new(), None),
-                        None => row(
+                        );
+                    }
+                    if counted {
+                        row(ElementStatus::Evidenced, Vec::new(), None)
+                    } else {
+                        row(
                             ElementStatus::NotEvidenced,
                             Vec::new(),
                             Some(
                                 "no approved document of the organisation's own shows it"
                                     .to_owned(),
                             ),
-                        ),
+                        )
                     }
                 }
                 Check::Field(c) => {
@@ -692,35 +728,75 @@ fn element_rows(
                             .map(|d| d.id().unwrap_or("?").to_owned())
                             .collect()
                     };
-                    let (showing, lacking): (Vec<&Document>, Vec<&Document>) = docs
+                    // Template text evidences nothing and is ISO028's to
+                    // report: such a document counts as not evidenced.
+                    let (template, written): (Vec<&Document>, Vec<&Document>) =
+                        docs.iter().partition(|d| content::residue(d).whole());
+                    let (showing, lacking): (Vec<&Document>, Vec<&Document>) = written
                         .iter()
                         .partition(|d| requirements::gap(c, d, rcx).is_none());
                     let enough = match c.scope {
                         requirements::Scope::Each => lacking.is_empty(),
-                        requirements::Scope::Any => !showing.is_empty(),
+                        requirements::Scope::Any => !showing.is_empty() || lacking.is_empty(),
                     };
                     if !enough {
+                        let lacking_ids: Vec<String> = ids(&lacking);
+                        // The findings that report it: ISO029 for this
+                        // element, or the document rules for a required field.
+                        shown.extend(
+                            findings
+                                .iter()
+                                .filter(serious)
+                                .filter(|f| {
+                                    f.document.as_ref().is_some_and(|d| lacking_ids.contains(d))
+                                        && (f.code == "ISO029" && f.message.contains(&e.id())
+                                            || f.code == "DOC005")
+                                })
+                                .cloned(),
+                        );
                         let what = requirements::gap(c, lacking[0], rcx).map(|g| g.what);
-                        return row(ElementStatus::Missing, ids(&lacking), what);
+                        return row(ElementStatus::Missing, lacking_ids, what);
                     }
-                    let shown: Vec<Evidence> = showing.iter().map(|d| evidence_of(d)).collect();
-                    let counts = match c.scope {
-                        requirements::Scope::Each => shown.iter().all(|e| e.counts),
-                        requirements::Scope::Any => shown.iter().any(|e| e.counts),
-                    };
+                    if showing.is_empty() {
+                        return row(
+                            ElementStatus::NotEvidenced,
+                            ids(&template),
+                            Some("still the template's text".to_owned()),
+                        );
+                    }
+                    let shown_ev: Vec<Evidence> = showing.iter().map(|d| evidence_of(d)).collect();
+                    let counts = template.is_empty()
+                        && match c.scope {
+                            requirements::Scope::Each => shown_ev.iter().all(|e| e.counts),
+                            requirements::Scope::Any => shown_ev.iter().any(|e| e.counts),
+                        };
                     if counts {
                         row(ElementStatus::Evidenced, ids(&showing), None)
                     } else {
-                        let why = shown
+                        let why = shown_ev
                             .iter()
                             .find(|e| !e.counts)
-                            .and_then(|e| e.why_not.clone().map(|w| format!("{}: {w}", e.id)));
+                            .and_then(|e| e.why_not.clone().map(|w| format!("{}: {w}", e.id)))
+                            .or_else(|| Some("still the template's text".to_owned()));
                         row(ElementStatus::NotEvidenced, ids(&showing), why)
                     }
                 }
             }
         })
-        .collect()
+        .collect();
+    (rows, shown)
+}
+
+/// `extra` findings added to a row's own, once each.
+fn merge(mine: &mut Vec<AuditFinding>, extra: Vec<AuditFinding>) {
+    for f in extra {
+        let same = |g: &AuditFinding| {
+            g.code == f.code && g.message == f.message && g.path == f.path && g.line == f.line
+        };
+        if !mine.iter().any(same) {
+            mine.push(f);
+        }
+    }
 }
 
 fn evidence(d: &Document, register: Option<&Register>, flagged: &BTreeSet<String>) -> Evidence {

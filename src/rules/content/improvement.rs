@@ -59,7 +59,7 @@ fn unverified(n: &Document, today: Date) -> Option<String> {
     let method = text(check, "method").filter(|m| !crate::requirements::blank(m));
     let result = text(check, "result");
     let missing: Vec<&str> = [
-        ("`checked-on`", on.is_none()),
+        ("valid `checked-on` date", on.is_none()),
         ("`method`", method.is_none()),
         ("`result`", result.is_none()),
     ]
@@ -74,9 +74,16 @@ fn unverified(n: &Document, today: Date) -> Option<String> {
         ));
     }
     let on = on?;
-    if raised.is_some_and(|r| on < r) {
+    // The action is taken after the nonconformity is raised, and checked
+    // once it has had time to work: not on the day it was raised.
+    if raised.is_some_and(|r| on <= r) {
         return Some(format!(
-            "{nid}'s effectiveness was checked on {on}, before it was raised"
+            "{nid}'s effectiveness was checked on {on}, {} it was raised: no corrective action can have been shown to work by then",
+            if raised == Some(on) {
+                "the day"
+            } else {
+                "before"
+            }
         ));
     }
     if on > today {

@@ -13,7 +13,7 @@ rule!(ELEMENT_MISSING, "ISO029", "requirement-element-missing", Some("4.4"), Non
 
 rule!(RECORDS_DISAGREE, "ISO031", "records-disagree", Some("4.4"), None, Minor,
     summary: "Documents that must agree with each other do not",
-    what: "Values that documents restate from one another must agree: each `[[action]]` of a management review is followed up, with a status, in the next review's `[[follow-up]]` (as `\"MRV-001#2\"` for the second action), and every follow-up names an action that exists; a PRD's `[aims] risk-tier` is its AI system's; a harm's `risks` concern the assessment's AI system; a nonconformity raised by an audit finding names that audit as its `source` and was raised no earlier than the audit; a corrective action is not due before it was raised.",
+    what: "Values that documents restate from one another must agree: each `[[action]]` of a management review is followed up, with a status, in the next review's `[[follow-up]]` (as `\"MRV-001#2\"` for the second action), and every follow-up names an action that exists; a PRD's `[aims] risk-tier` is its AI system's; a harm's `risks` concern the assessment's AI system; a nonconformity raised by an audit finding names that audit as its `source` and was raised no more than a month before the audit's last day; an audit report is not reported to its own auditor; a cited record concerns what cites it (a component's assessment names its supplier or the part, a validation record the system, ); a corrective action is not due before it was raised.",
     why: "An auditor traces one record into the next: the actions a review decided into the next review, an audit finding into its corrective action, a product change into the inventory. A trail that breaks shows the process runs on paper only.",
     fix: "Make the later document agree with the one it cites (or correct the earlier one and have it approved again); add the missing `[[follow-up]]` rows with the action's status.");
 
@@ -95,17 +95,33 @@ fn review_follow_ups(cx: &mut Ctx) {
     let actions = |d: &Document| tables(&d.frontmatter, "action").len();
     let mut out = Vec::new();
     for (i, (review, _)) in held.iter().enumerate() {
-        let follow_ups: Vec<(String, &Table)> = tables(&review.frontmatter, "follow-up")
+        let follow_ups: Vec<String> = tables(&review.frontmatter, "follow-up")
             .into_iter()
-            .filter_map(|(_, t)| text(t, "action").map(|a| (a.replace(' ', ""), t)))
+            .filter_map(|(_, t)| text(t, "action").map(str::to_owned))
             .collect();
-        // Every follow-up names an action that exists.
-        for (name, _) in &follow_ups {
-            let target = name.split_once('#').and_then(|(doc, n)| {
-                let d = cx.index.get(doc)?;
-                let n: usize = n.parse().ok()?;
-                (n >= 1 && n <= actions(d)).then_some(())
-            });
+        // Every follow-up names, as `ID#n`, an action of a review held
+        // before this one.
+        let earlier: Vec<&str> = held[..i].iter().map(|(d, _)| id(d)).collect();
+        let canonical = |name: &str| -> Option<String> {
+            let (doc, n) = name.trim().split_once('#')?;
+            let doc = earlier
+                .iter()
+                .find(|e| e.eq_ignore_ascii_case(doc.trim()))?;
+            if n.is_empty() || !n.chars().all(|c| c.is_ascii_digit()) || n.starts_with('0') {
+                return None;
+            }
+            let n: usize = n.parse().ok()?;
+            let d = cx.index.get(doc)?;
+            (n >= 1 && n <= actions(d)).then(|| format!("{doc}#{n}"))
+        };
+        let follow_ups: Vec<(String, Option<String>)> = follow_ups
+            .into_iter()
+            .map(|name| {
+                let c = canonical(&name);
+                (name, c)
+            })
+            .collect();
+        for (name, target) in &follow_ups {
             if target.is_none() {
                 out.push(
                     at(
@@ -113,7 +129,7 @@ fn review_follow_ups(cx: &mut Ctx) {
                         review,
                         "follow-up",
                         format!(
-                            "{} follows up `{name}`, which is not an action of an earlier review (write it as \"MRV-001#2\" for MRV-001's second [[action]])",
+                            "{} follows up `{name}`, which is not an action of a review held before it (write it as \"MRV-001#2\" for MRV-001's second [[action]])",
                             id(review)
                         ),
                     )
@@ -133,7 +149,7 @@ fn review_follow_ups(cx: &mut Ctx) {
                 let name = format!("{pid}#{}", n + 1);
                 !follow_ups
                     .iter()
-                    .any(|(f, _)| f.eq_ignore_ascii_case(&name))
+                    .any(|(_, c)| c.as_deref() == Some(name.as_str()))
             })
             .map(|(n, (_, t))| format!("#{} ({})", n + 1, text(t, "action").unwrap_or("?")))
             .collect();
@@ -164,7 +180,11 @@ fn review_follow_ups(cx: &mut Ctx) {
 fn cross_references(cx: &mut Ctx) {
     let mut out = Vec::new();
     // A PRD restates its AI system's risk tier.
-    for prd in cx.ws.documents().filter(|d| d.is_prd && d.id().is_some()) {
+    for prd in cx
+        .ws
+        .documents()
+        .filter(|d| d.is_prd && d.id().is_some() && !cx.is_template(d))
+    {
         let Some(block) = prd.frontmatter.get("aims").and_then(Node::as_table) else {
             continue;
         };
@@ -194,6 +214,9 @@ fn cross_references(cx: &mut Ctx) {
     }
     // A harm's risks concern the assessed system.
     for ia in of_kind(cx.ws, Kind::ImpactAssessment) {
+        if cx.is_template(ia) {
+            continue;
+        }
         let Some(sys) = text(&ia.frontmatter, "ai-system") else {
             continue;
         };
@@ -221,6 +244,9 @@ fn cross_references(cx: &mut Ctx) {
     }
     // Audit findings and the nonconformities opened for them.
     for audit in of_kind(cx.ws, Kind::InternalAudit) {
+        if cx.is_template(audit) {
+            continue;
+        }
         let aid = id(audit);
         let conducted = date(audit.frontmatter.get("conducted-on"));
         for (_, finding) in tables(&audit.frontmatter, "finding") {
@@ -243,8 +269,11 @@ fn cross_references(cx: &mut Ctx) {
                     .under_clause("10.2"),
                 );
             }
+            // An audit runs over days and `conducted-on` is its last: a
+            // nonconformity raised during it is fine, one raised more than
+            // a month earlier was not found by it.
             if let (Some(c), Some(r)) = (conducted, date(n.frontmatter.get("raised-on")))
-                && r < c
+                && r.add_days(31) < c
             {
                 out.push(
                     at(
@@ -252,10 +281,154 @@ fn cross_references(cx: &mut Ctx) {
                         n,
                         "raised-on",
                         format!(
-                            "{ncr} was raised on {r}, before the audit {aid} that found it ({c})"
+                            "{ncr} was raised on {r}, more than a month before the audit {aid} that found it ({c})"
                         ),
                     )
                     .under_clause("10.2"),
+                );
+            }
+        }
+    }
+    // Results go to management, not back to the auditor.
+    for audit in of_kind(cx.ws, Kind::InternalAudit) {
+        if cx.is_template(audit) {
+            continue;
+        }
+        let (Some(auditor), Some(to)) = (
+            text(&audit.frontmatter, "auditor"),
+            text(&audit.frontmatter, "reported-to"),
+        ) else {
+            continue;
+        };
+        let (a, t) = (people(cx.ws, auditor), people(cx.ws, to));
+        if auditor.eq_ignore_ascii_case(to) || (t.len() == 1 && t == a) {
+            out.push(
+                at(
+                    &RECORDS_DISAGREE,
+                    audit,
+                    "reported-to",
+                    format!(
+                        "{} reports its results to its own auditor ({to}), not to management",
+                        id(audit)
+                    ),
+                )
+                .under_clause("9.2.2"),
+            );
+        }
+    }
+    // A cited record concerns what cites it: a supplier assessment names
+    // the supplier or the part, a validation record the system.
+    let mentions = |rec: &Document, names: &[&str]| {
+        let text = rec.source.to_lowercase();
+        names
+            .iter()
+            .map(|n| n.trim())
+            .filter(|n| n.len() >= 3)
+            .any(|n| text.contains(&n.to_lowercase()))
+    };
+    // A system is named by its id, an alias, or most of its title's
+    // significant words ("credit", "scoring" for "Credit-risk scoring
+    // model").
+    let names_system = |rec: &Document, sys: &Document| {
+        let mut names: Vec<&str> = vec![id(sys)];
+        names.extend(strings(&sys.frontmatter, "aliases"));
+        if mentions(rec, &names) {
+            return true;
+        }
+        let text = rec.source.to_lowercase();
+        let words: Vec<String> = sys
+            .title()
+            .unwrap_or("")
+            .split(|c: char| !c.is_alphanumeric())
+            .map(str::to_lowercase)
+            .filter(|w| {
+                w.len() >= 4
+                    && !matches!(
+                        w.as_str(),
+                        "model"
+                            | "system"
+                            | "tool"
+                            | "service"
+                            | "with"
+                            | "from"
+                            | "that"
+                            | "this"
+                            | "for"
+                    )
+            })
+            .collect();
+        !words.is_empty()
+            && words.iter().filter(|w| text.contains(w.as_str())).count() * 2 >= words.len()
+    };
+    for sys in of_kind(cx.ws, Kind::AiSystem) {
+        if cx.is_template(sys) {
+            continue;
+        }
+        let sid = id(sys);
+        if let Some(v) = text(&sys.frontmatter, "validation")
+            && let Some(rec) = cx.index.get(v)
+            && !names_system(rec, sys)
+        {
+            out.push(
+                at(
+                    &RECORDS_DISAGREE,
+                    sys,
+                    "validation",
+                    format!("{sid}'s validation record {v} does not mention {sid} or its names"),
+                )
+                .under_clause("8.1")
+                .under_control("A.6.2.4"),
+            );
+        }
+        for (_, comp) in tables(&sys.frontmatter, "component") {
+            let Some(a) = text(comp, "assessment") else {
+                continue;
+            };
+            let Some(rec) = cx.index.get(a) else { continue };
+            let supplier = text(comp, "supplier").unwrap_or("");
+            let part = text(comp, "name").unwrap_or("");
+            // The supplier's distinctive words ("ExampleAI" of "ExampleAI
+            // Ltd"), not "the", "model" or "provider".
+            const GENERIC: &[&str] = &[
+                "the",
+                "model",
+                "provider",
+                "supplier",
+                "vendor",
+                "company",
+                "limited",
+                "ltd",
+                "inc",
+                "gmbh",
+                "corp",
+                "corporation",
+                "group",
+                "services",
+                "assessed",
+            ];
+            let distinctive: Vec<&str> = supplier
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| w.len() >= 4 && !GENERIC.contains(&w.to_lowercase().as_str()))
+                .collect();
+            let mut names = vec![supplier, part, sid];
+            names.extend(distinctive);
+            if !mentions(rec, &names) {
+                out.push(
+                    at(
+                        &RECORDS_DISAGREE,
+                        sys,
+                        "component",
+                        format!(
+                            "{sid}: the assessment {a} of `{part}` names neither {} nor the part",
+                            if supplier.is_empty() {
+                                "its supplier"
+                            } else {
+                                supplier
+                            }
+                        ),
+                    )
+                    .under_clause("8.1")
+                    .under_control("A.10.3"),
                 );
             }
         }

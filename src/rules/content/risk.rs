@@ -34,7 +34,7 @@ rule!(RISK_DIMENSIONS, "ISO011", "risk-dimensions-uncovered", Some("6.1.2"), Non
 
 rule!(TREATMENT_OVERDUE, "ISO030", "treatment-action-overdue", Some("8.3"), None, Minor,
     summary: "A risk treatment action is past its due date and not done",
-    what: "Each `[[action]]` of a treated risk whose `due` date has passed must have `status = \"done\"` (or `\"dropped\"`, with the risk re-assessed).",
+    what: "Each `[[action]]` of a treated risk whose `due` date has passed must have `status = \"done\"` (or `\"dropped\"`); a treatment whose every action was dropped is not carried out, and the risk must be re-assessed.",
     why: "Clause 8.3 requires the risk treatment plan to be implemented. An action past its date and not done means the risk is carried at a level nobody accepted.",
     fix: "Finish the action and set `status = \"done\"`, or re-plan it with a new `due` its owner agrees to (and have the risk approved again).");
 
@@ -232,7 +232,25 @@ fn treatment_overdue(cx: &mut Ctx) {
         if text(&r.frontmatter, "treatment") == Some("accept") || cx.is_template(r) {
             continue;
         }
-        for (n, (_, a)) in tables(&r.frontmatter, "action").iter().enumerate() {
+        let actions = tables(&r.frontmatter, "action");
+        // A treatment whose every step was dropped is no treatment.
+        if !actions.is_empty()
+            && actions
+                .iter()
+                .all(|(_, a)| text(a, "status") == Some("dropped"))
+        {
+            out.push(at(
+                &TREATMENT_OVERDUE,
+                r,
+                "action",
+                format!(
+                    "{}: every treatment action was dropped, so the `{}` treatment is not carried out; re-assess the risk (and accept it, if that is the decision)",
+                    id(r),
+                    text(&r.frontmatter, "treatment").unwrap_or("?")
+                ),
+            ));
+        }
+        for (n, (_, a)) in actions.iter().enumerate() {
             let status = text(a, "status").unwrap_or("planned");
             if let Some(due) = date(a.get("due"))
                 && due < cx.as_of
