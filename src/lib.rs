@@ -15,6 +15,8 @@ pub mod date;
 pub mod docs;
 pub mod export;
 pub mod finding;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod gate;
 pub mod history;
 pub mod hooks;

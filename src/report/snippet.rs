@@ -29,6 +29,9 @@ pub fn excerpt(text: &str, span: &Range<usize>) -> Option<String> {
         .rfind('\n')
         .map_or(0, |i| i + 1);
     let end = span.end.clamp(start, text.len());
+    let end = (end..=text.len())
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(text.len());
     let after_end = text[end..].find('\n').map_or(text.len(), |i| end + i);
     let to = text[after_end..]
         .get(1..)
