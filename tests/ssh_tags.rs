@@ -202,7 +202,13 @@ fn real_ssh_signed_tags_verify_and_forgeries_do_not() {
         "dana@acme.example",
         time,
     );
-    assert_eq!(r, Err(Rejection::WrongNamespace("file".into())));
+    assert_eq!(
+        r,
+        Err(Rejection::WrongNamespace {
+            found: "file".into(),
+            expected: "git".into()
+        })
+    );
 }
 
 fn claim(blob: &str, role: &str) -> String {
@@ -344,4 +350,198 @@ fn scan_counts_only_verified_approvals_and_says_why_not() {
             assert!(!e.to_string().is_empty());
         }
     }
+}
+
+/// A key made by `ssh-keygen -t TYPE [-b BITS]` at `dir/name`.
+fn keygen_of(dir: &Path, name: &str, kind: &[&str]) -> (std::path::PathBuf, String) {
+    let path = dir.join(name);
+    let home = tempfile::tempdir().unwrap();
+    succeed(
+        hermetic("ssh-keygen", home.path())
+            .args(["-q", "-N", "", "-C", name])
+            .args(kind)
+            .arg("-f")
+            .arg(&path),
+    );
+    let public = std::fs::read_to_string(path.with_extension("pub")).unwrap();
+    let public: Vec<&str> = public.split_whitespace().take(2).collect();
+    (path, public.join(" "))
+}
+
+/// `ssh-keygen -s CA` certifies `key` for `principals` over `validity`;
+/// returns the certificate's path (what git's user.signingkey names).
+fn certify(ca: &Path, key: &Path, principals: &str, validity: &str) -> std::path::PathBuf {
+    let home = tempfile::tempdir().unwrap();
+    succeed(
+        hermetic("ssh-keygen", home.path())
+            .args(["-q", "-s"])
+            .arg(ca)
+            .args(["-I", "test-cert", "-n", principals, "-V", validity])
+            .arg(key.with_extension("pub")),
+    );
+    let cert = key.with_file_name(format!(
+        "{}-cert.pub",
+        key.file_name().unwrap().to_string_lossy()
+    ));
+    assert!(cert.exists());
+    cert
+}
+
+/// `git verify-tag` with `allowed` as the allowed signers: git's verdict.
+fn git_verifies(repo: &Path, allowed: &Path, name: &str) -> bool {
+    let home = tempfile::tempdir().unwrap();
+    hermetic("git", home.path())
+        .current_dir(repo)
+        .args(["-c", "gpg.format=ssh", "-c"])
+        .arg(format!("gpg.ssh.allowedSignersFile={}", allowed.display()))
+        .args(["verify-tag", name])
+        .output()
+        .unwrap()
+        .status
+        .success()
+}
+
+#[test]
+fn every_key_git_accepts_verifies_and_sha1_rsa_is_refused_with_its_reason() {
+    if !have_tools(&["ssh-keygen"]) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    std::fs::write(repo.join("a.md"), "+++\nid = \"POL-001\"\n+++\n").unwrap();
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "policy"]);
+
+    let (p521, p521_pub) = keygen_of(tmp.path(), "p521", &["-t", "ecdsa", "-b", "521"]);
+    let (rsa, rsa_pub) = keygen_of(tmp.path(), "rsa", &["-t", "rsa", "-b", "3072"]);
+    let (ca, ca_pub) = keygen_of(tmp.path(), "ca", &["-t", "ed25519"]);
+    let (user, _) = keygen_of(tmp.path(), "user", &["-t", "ed25519"]);
+    let (old, _) = keygen_of(tmp.path(), "old", &["-t", "ed25519"]);
+    let (other, _) = keygen_of(tmp.path(), "other", &["-t", "ecdsa", "-b", "256"]);
+    // Tags are made at 2026-01-15 (the hermetic clock).
+    let dana_cert = certify(&ca, &user, "dana@acme.example", "20200101:20400101");
+    let expired_cert = certify(&ca, &old, "dana@acme.example", "20200101:20210101");
+    let mallory_cert = certify(&ca, &other, "mallory@acme.example", "20200101:20400101");
+
+    let allowed = tmp.path().join("allowed_signers");
+    std::fs::write(
+        &allowed,
+        format!(
+            "dana@acme.example {p521_pub}\n\
+             dana@acme.example {rsa_pub}\n\
+             *@acme.example cert-authority {ca_pub}\n"
+        ),
+    )
+    .unwrap();
+    let (signers, errors) = allowed_signers::parse(&std::fs::read_to_string(&allowed).unwrap());
+    assert_eq!(errors, []);
+
+    // (signing key or certificate, tag, git's verdict and ours)
+    let cases: [(&Path, &str, bool); 5] = [
+        (&p521, "aims/p521", true),
+        (&rsa, "aims/rsa", true),
+        (&dana_cert, "aims/cert", true),
+        (&expired_cert, "aims/cert-expired", false),
+        // Certified for mallory; the tagger says dana.
+        (&mallory_cert, "aims/cert-other", false),
+    ];
+    for (key, name, accepted) in cases {
+        let raw = tag(&repo, "dana@acme.example", Some(key), name, MESSAGE);
+        let split = signature::split(&raw);
+        let (kind, armored) = split.signature.expect("signed");
+        assert_eq!(kind, SignatureKind::Ssh);
+        let ours = signature::verify_ssh(
+            split.payload,
+            armored,
+            &signers,
+            "dana@acme.example",
+            tagger_time(&raw),
+        );
+        assert_eq!(ours.is_ok(), accepted, "{name}: {ours:?}");
+        if name != "aims/cert-other" {
+            // git names mallory as the signer and calls it good: it does
+            // not compare the certificate's principal with the tagger,
+            // which aims does.
+            assert_eq!(git_verifies(&repo, &allowed, name), accepted, "git, {name}");
+        }
+        match name {
+            "aims/cert-expired" => {
+                let why = ours.unwrap_err().to_string();
+                assert!(
+                    why.contains("certificate") && why.contains("expired"),
+                    "{why}"
+                );
+            }
+            "aims/cert-other" => {
+                let why = ours.unwrap_err().to_string();
+                assert!(why.contains("mallory@acme.example"), "{why}");
+            }
+            _ => {}
+        }
+    }
+
+    // Without the cert-authority line the certificate counts for nothing,
+    // and a certificate authority's key is not a signer's key.
+    let (plain, _) = allowed_signers::parse(&format!("dana@acme.example {ca_pub}\n"));
+    let raw = git(&repo, &["cat-file", "tag", "aims/cert"]).into_bytes();
+    let split = signature::split(&raw);
+    let r = signature::verify_ssh(
+        split.payload,
+        split.signature.unwrap().1,
+        &plain,
+        "dana@acme.example",
+        tagger_time(&raw),
+    );
+    assert!(matches!(r, Err(Rejection::UnknownKey { .. })), "{r:?}");
+
+    // SHA-1 RSA: OpenSSH no longer makes such signatures, so the RSA
+    // signature's algorithm is rewritten to `ssh-rsa`, as an old tool or a
+    // forger would send it. The reason names SHA-1, not a length.
+    let raw = git(&repo, &["cat-file", "tag", "aims/rsa"]).into_bytes();
+    let split = signature::split(&raw);
+    let sha1 = with_signature_algorithm(split.signature.unwrap().1, "ssh-rsa");
+    let r = signature::verify_ssh(
+        split.payload,
+        sha1.as_bytes(),
+        &signers,
+        "dana@acme.example",
+        tagger_time(&raw),
+    );
+    assert_eq!(r, Err(Rejection::RsaSha1));
+    assert!(r.unwrap_err().to_string().contains("SHA-1"));
+}
+
+/// An armored SSH signature with its signature's algorithm name replaced.
+fn with_signature_algorithm(armored: &[u8], algorithm: &str) -> String {
+    use base64ct::{Base64, Encoding};
+    let text = String::from_utf8_lossy(armored);
+    let body: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
+    let blob = Base64::decode_vec(&body).unwrap();
+    // SSHSIG, version, then five strings: key, namespace, reserved, hash, signature.
+    let mut at = 10;
+    for _ in 0..4 {
+        let n = u32::from_be_bytes(blob[at..at + 4].try_into().unwrap()) as usize;
+        at += 4 + n;
+    }
+    let sig = &blob[at + 4..];
+    let name_len = u32::from_be_bytes(sig[..4].try_into().unwrap()) as usize;
+    let rest = &sig[4 + name_len..];
+    let mut new_sig = (algorithm.len() as u32).to_be_bytes().to_vec();
+    new_sig.extend_from_slice(algorithm.as_bytes());
+    new_sig.extend_from_slice(rest);
+    let mut out = blob[..at].to_vec();
+    out.extend_from_slice(&(new_sig.len() as u32).to_be_bytes());
+    out.extend_from_slice(&new_sig);
+    let encoded = Base64::encode_string(&out);
+    let lines: Vec<&str> = encoded
+        .as_bytes()
+        .chunks(70)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN SSH SIGNATURE-----\n{}\n-----END SSH SIGNATURE-----\n",
+        lines.join("\n")
+    )
 }
