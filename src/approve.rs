@@ -639,6 +639,14 @@ fn sign_tag(root: &Path, name: &str, message: &str, commit: &str) -> miette::Res
         .map_err(|e| miette::miette!("git tag failed: {e}"))?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+        if lost_race(&stderr) {
+            miette::bail!(
+                help = "see who approved it with `aims log`; run `aims approve` again only if \
+                        another approval is still needed",
+                "{name} was already approved concurrently: another `aims approve` created that \
+                 tag while this one was signing, so nothing was written"
+            );
+        }
         if needs_passphrase(&stderr) {
             miette::bail!(
                 help = "add the key to an agent once per session (`eval \"$(ssh-agent)\"` and \
@@ -656,6 +664,12 @@ fn sign_tag(root: &Path, name: &str, message: &str, commit: &str) -> miette::Res
         );
     }
     Ok(())
+}
+
+/// Whether `git tag` lost a race for the tag's name: another process
+/// created the reference between the name's choice and git's write.
+fn lost_race(stderr: &str) -> bool {
+    stderr.contains("already exists")
 }
 
 /// Whether git's signing failed for want of a passphrase prompt: ssh-keygen

@@ -182,8 +182,15 @@ pub enum Command {
     /// --out is refused unless --force.
     ///
     /// Examples:
+    /// With --sign, the manifest is signed with your git signing key (the
+    /// one `aims approve` uses: SSH in the `file` namespace, or OpenPGP),
+    /// so the package proves who exported it, even apart from the
+    /// repository.
+    ///
+    /// Examples:
     ///   aims export --out evidence
     ///   aims export --out evidence-2026-06-30 --as-of 2026-06-30 --zip evidence-2026-06-30.zip
+    ///   aims export --out evidence --sign
     ///   aims verify-export evidence
     #[command(verbatim_doc_comment)]
     Export {
@@ -200,22 +207,42 @@ pub enum Command {
         /// Replace the package already in --out (and the zip).
         #[arg(long)]
         force: bool,
+        /// Sign manifest.json with your git signing key (gpg.format,
+        /// user.signingkey), into manifest.json.sig (SSH) or .asc (OpenPGP).
+        #[arg(long)]
+        sign: bool,
     },
     /// Check an evidence package against its manifest
     ///
     /// Re-hashes every file and reports each one missing, added or altered
-    /// (exit 1). Run inside the repository, it also checks that the commits
+    /// (exit 1); a zip is read one entry at a time, never past the size the
+    /// manifest gives. A signed package's signature must verify for the
+    /// signer it names, against the repository's trust root or the files
+    /// given. Run inside the repository, it also checks that the commits
     /// and approval tags the package names still exist unchanged (history
-    /// not rewritten, tags not moved).
+    /// not rewritten, tags not moved) and that every in-force document is
+    /// byte for byte the content its approval approved.
     ///
     /// Examples:
     ///   aims verify-export evidence
     ///   aims verify-export evidence-2026-06-30.zip
+    ///   aims verify-export evidence.zip --allowed-signers allowed_signers --require-signature
     #[command(verbatim_doc_comment)]
     VerifyExport {
         /// The package folder or zip.
         #[arg(value_name = "DIR|ZIP")]
         package: PathBuf,
+        /// Judge an SSH signature by this allowed-signers file instead of
+        /// the repository's trust root (e.g. outside the repository).
+        #[arg(long, value_name = "FILE")]
+        allowed_signers: Option<PathBuf>,
+        /// Judge an OpenPGP signature by this keyring instead of the
+        /// repository's trust root.
+        #[arg(long, value_name = "FILE")]
+        keyring: Option<PathBuf>,
+        /// Fail (exit 1) when the package is not signed.
+        #[arg(long)]
+        require_signature: bool,
     },
     /// Show a document's revisions and approvals, newest first
     ///

@@ -687,6 +687,9 @@ pub fn export(
     if let Some(z) = &s.zip {
         text.push_str(&format!("  zip: {}\n", z.display()));
     }
+    if let Some((file, signer)) = &s.signed {
+        text.push_str(&format!("  signed by {signer}: {file}\n"));
+    }
     text.push_str(&format!(
         "Open {} in a browser; check it with `aims verify-export {}`.\n",
         s.out.join("index.html").display(),
@@ -698,12 +701,27 @@ pub fn export(
 
 /// `aims verify-export`: re-hashes a package; inside a repository, also
 /// checks that the commits and tags it names still exist.
-pub fn verify_export(start: &Path, package: &Path, out: &mut dyn Write) -> miette::Result<Outcome> {
-    let repo = git2::Repository::discover(start).ok();
+pub fn verify_export(
+    start: &Path,
+    package: &Path,
+    allowed_signers: Option<&Path>,
+    keyring: Option<&Path>,
+    require_signature: bool,
+    out: &mut dyn Write,
+) -> miette::Result<Outcome> {
+    let repo = control::discover(start)?;
     if let Some(r) = &repo {
         control::check_objects(r)?;
     }
-    let v = crate::export::verify_export(package, repo.as_ref())?;
+    let v = crate::export::verify_export(
+        package,
+        &crate::export::VerifyOptions {
+            repo: repo.as_ref(),
+            allowed_signers,
+            keyring,
+            require_signature,
+        },
+    )?;
     let mut text = String::new();
     for p in &v.problems {
         text.push_str(&format!("FAIL {p}\n"));
@@ -724,15 +742,35 @@ pub fn verify_export(start: &Path, package: &Path, out: &mut dyn Write) -> miett
     };
     if v.problems.is_empty() {
         let refs = if repo.is_some() {
-            ", and every commit and approval tag it names is in the repository"
+            format!(
+                ", every commit and approval tag it names is in the repository, and its {} \
+                 in-force documents are the content their approvals approved",
+                v.in_force_checked
+            )
         } else {
-            ""
+            String::new()
         };
         text.push_str(&format!(
             "OK {}: {} files match manifest.json ({what}){refs}\n",
             package.display(),
             v.files
         ));
+        if let Some(s) = &v.signed {
+            text.push_str(&format!(
+                "   signed by {} at {} ({} key {}{}), judged by {}\n",
+                s.claim.signer,
+                crate::date::format_time(s.claim.signed_at),
+                match s.claim.format {
+                    crate::export::sign::Format::Ssh => "SSH",
+                    crate::export::sign::Format::Openpgp => "OpenPGP",
+                },
+                s.verified.fingerprint,
+                s.verified
+                    .line
+                    .map_or(String::new(), |l| format!(", allowed signers line {l}")),
+                s.source
+            ));
+        }
     } else {
         text.push_str(&format!(
             "{} problem(s) in {}: the package is not as exported\n",

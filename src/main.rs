@@ -82,17 +82,33 @@ fn main() -> ExitCode {
             as_of,
             zip,
             force,
+            sign,
         } => {
             let opts = aims::export::Options {
                 out: under(&cli.chdir, dir),
                 as_of: as_of.as_deref(),
                 zip: zip.map(|z| under(&cli.chdir, z)),
                 force,
+                sign,
             };
             commands::export(&start, &opts, &mut out)
         }
-        Command::VerifyExport { package } => {
-            commands::verify_export(&start, &under(&cli.chdir, package), &mut out)
+        Command::VerifyExport {
+            package,
+            allowed_signers,
+            keyring,
+            require_signature,
+        } => {
+            let allowed_signers = allowed_signers.map(|p| under(&cli.chdir, p));
+            let keyring = keyring.map(|p| under(&cli.chdir, p));
+            commands::verify_export(
+                &start,
+                &under(&cli.chdir, package),
+                allowed_signers.as_deref(),
+                keyring.as_deref(),
+                require_signature,
+                &mut out,
+            )
         }
         Command::Status { as_of, format } => {
             commands::status(&start, as_of.as_deref(), format, &mut out)

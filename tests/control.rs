@@ -543,3 +543,56 @@ fn commit_sign_offs_count_only_when_signed_by_the_person_named() {
         "{log}"
     );
 }
+
+#[test]
+fn an_approval_that_loses_a_race_says_so() {
+    if !have_tools(&["ssh-keygen"]) {
+        return;
+    }
+    let f = Fixture::approved();
+    edit_policy(&f.repo, "Second text.");
+    f.commit("alice", "2026-02-01T10:00:00Z", "policy: second text");
+    // The signing program is a wrapper that lets "another aims approve"
+    // create the very tag first, while this one signs: the race, on cue.
+    let wrapper = f.keys.join("racing-ssh-keygen");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\n\
+             # git passes the tag object to sign as the last argument.\n\
+             for last; do :; done\n\
+             name=$(sed -n 's/^tag //p' \"$last\")\n\
+             git -C '{}' tag \"$name\" HEAD\n\
+             exec ssh-keygen \"$@\"\n",
+            f.repo.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let gitconfig = f.keys.join("racing.gitconfig");
+    std::fs::write(
+        &gitconfig,
+        format!(
+            "[user]\n\tname = Dana\n\temail = {DANA}\n\tsigningkey = {}\n\
+             [gpg]\n\tformat = ssh\n[gpg \"ssh\"]\n\tprogram = {}\n",
+            f.keys.join("dana").display(),
+            wrapper.display()
+        ),
+    )
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let out = aims(home.path())
+        .current_dir(&f.repo)
+        .env("GIT_CONFIG_GLOBAL", &gitconfig)
+        .env_remove("GIT_COMMITTER_NAME")
+        .env_remove("GIT_COMMITTER_EMAIL")
+        .env("GIT_COMMITTER_DATE", "2026-02-05T10:00:00Z")
+        .args(["approve", "POL-001"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(err.contains("was already approved concurrently"), "{err}");
+    assert!(!err.contains("set up signing"), "{err}");
+}

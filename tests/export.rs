@@ -736,3 +736,379 @@ fn the_package_renders_in_headless_chromium() {
         assert!(stdout(&dom).contains(expect), "{page}: {}", stdout(&dom));
     }
 }
+
+/// `aims ARGS` in `dir` as `who` (name, email), signing with `key` (SSH).
+fn aims_as(dir: &Path, who: (&str, &str), key: &Path, args: &[&str]) -> std::process::Output {
+    let home = tempfile::tempdir().unwrap();
+    aims(home.path())
+        .current_dir(dir)
+        .env("GIT_COMMITTER_NAME", who.0)
+        .env("GIT_COMMITTER_EMAIL", who.1)
+        .env("GIT_CONFIG_COUNT", "2")
+        .env("GIT_CONFIG_KEY_0", "gpg.format")
+        .env("GIT_CONFIG_VALUE_0", "ssh")
+        .env("GIT_CONFIG_KEY_1", "user.signingkey")
+        .env("GIT_CONFIG_VALUE_1", key)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// Rewrites a package the way a careful forger would: `file` gets
+/// `content`, `edit` changes the manifest as it likes, and the manifest's
+/// hashes and `manifest.sha256` are made to agree.
+fn forge(package: &Path, file: &str, content: &[u8], edit: impl FnOnce(&mut Value)) {
+    use sha2::{Digest, Sha256};
+    std::fs::write(package.join(file), content).unwrap();
+    let mut m = manifest(package);
+    edit(&mut m);
+    let hex = |b: &[u8]| -> String {
+        Sha256::digest(b)
+            .iter()
+            .map(|x| format!("{x:02x}"))
+            .collect()
+    };
+    for f in m["files"].as_array_mut().unwrap() {
+        if f["path"] == file {
+            f["sha256"] = hex(content).into();
+            f["size"] = content.len().into();
+        }
+    }
+    let json = format!("{}\n", serde_json::to_string_pretty(&m).unwrap());
+    std::fs::write(package.join("manifest.json"), &json).unwrap();
+    std::fs::write(
+        package.join("manifest.sha256"),
+        format!("{}  manifest.json\n", hex(json.as_bytes())),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_signed_export_names_its_signer_and_a_rewritten_manifest_is_refused_both_ways() {
+    if !have_tools(&["ssh-keygen"]) {
+        return;
+    }
+    let (tmp, dir) = repo("well-kept", true);
+    let keys = dir.join(".git/aims-fixture-keys");
+    let dana = ("Dana Whitfield", "dana.whitfield@northwind.example");
+    let out = aims_as(
+        &dir,
+        dana,
+        &keys.join("dana"),
+        &["export", "--out", "../ev", "--sign"],
+    );
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("signed by dana.whitfield@northwind.example"),
+        "{}",
+        stdout(&out)
+    );
+    let ev = tmp.path().join("ev");
+    assert!(ev.join("manifest.json.sig").exists());
+    let m = manifest(&ev);
+    assert_eq!(m["signature"]["signer"], dana.1);
+    assert_eq!(m["signature"]["format"], "ssh");
+    assert_eq!(
+        m["references"]["in-force"].as_array().unwrap().len(),
+        files(&ev)
+            .iter()
+            .filter(|f| f.contains("/in-force."))
+            .count()
+    );
+
+    // ssh-keygen agrees, by hand, as the package's README would tell an auditor.
+    let home = tempfile::tempdir().unwrap();
+    let by_hand = hermetic("ssh-keygen", home.path())
+        .args(["-Y", "verify", "-f"])
+        .arg(dir.join(".aims/allowed_signers"))
+        .args(["-I", dana.1, "-n", "file", "-s"])
+        .arg(ev.join("manifest.json.sig"))
+        .stdin(std::fs::File::open(ev.join("manifest.json")).unwrap())
+        .output()
+        .unwrap();
+    assert!(
+        by_hand.status.success(),
+        "{}",
+        String::from_utf8_lossy(&by_hand.stderr)
+    );
+
+    // Inside the repository: judged by the trust root; who and when.
+    let (rc, text) = verify(&dir, &ev);
+    assert_eq!(rc, 0, "{text}");
+    assert!(
+        text.contains("signed by dana.whitfield@northwind.example at 20")
+            && text.contains("SHA256:")
+            && text.contains("trust root"),
+        "{text}"
+    );
+    assert!(
+        text.contains("in-force documents are the content their approvals approved"),
+        "{text}"
+    );
+
+    // Outside it: only with signers given.
+    let away = tempfile::tempdir().unwrap();
+    let (rc, text) = verify(away.path(), &ev);
+    assert_eq!(rc, 1, "{text}");
+    assert!(text.contains("--allowed-signers"), "{text}");
+    let signers = dir.join(".aims/allowed_signers");
+    let signers = signers.to_str().unwrap();
+    let outside = |package: &Path, extra: &[&str]| {
+        let mut args = vec![
+            "verify-export",
+            package.to_str().unwrap(),
+            "--allowed-signers",
+            signers,
+        ];
+        args.extend(extra);
+        let out = run(away.path(), &args);
+        (code(&out), format!("{}{}", stdout(&out), stderr(&out)))
+    };
+    let (rc, text) = outside(&ev, &[]);
+    assert_eq!(rc, 0, "{text}");
+    assert!(
+        text.contains("signed by dana.whitfield@northwind.example"),
+        "{text}"
+    );
+
+    // A forger softens the policy in force and makes the manifest agree.
+    let softened = b"+++\nid = \"POL-001\"\n+++\n# AI policy\n\nAnything goes.\n";
+    let forged = tmp.path().join("forged");
+    copy_dir(&ev, &forged);
+    const IN_FORCE: &str = "documents/POL-001/in-force.md";
+    forge(&forged, IN_FORCE, softened, |_| {});
+    // 1. Signed: the signature no longer matches, wherever it is checked.
+    let (rc, text) = outside(&forged, &[]);
+    assert_eq!(rc, 1, "{text}");
+    assert!(
+        text.contains("manifest.json.sig: the signature does not count")
+            && text.contains("tampered or forged"),
+        "{text}"
+    );
+    // 2. Signature stripped: outside, only --require-signature catches it;
+    // inside, the in-force content is checked against git.
+    std::fs::remove_file(forged.join("manifest.json.sig")).unwrap();
+    let (rc, text) = outside(&forged, &[]);
+    assert_eq!(rc, 1, "{text}");
+    assert!(text.contains("says it was signed"), "{text}");
+    forge(&forged, IN_FORCE, softened, |m| {
+        m.as_object_mut().unwrap().remove("signature");
+    });
+    let (rc, text) = outside(&forged, &[]);
+    assert_eq!(
+        rc, 0,
+        "an unsigned, self-consistent package passes outside: {text}"
+    );
+    assert!(text.contains("not signed"), "{text}");
+    let (rc, text) = outside(&forged, &["--require-signature"]);
+    assert_eq!(rc, 1, "{text}");
+    let (rc, text) = verify(&dir, &forged);
+    assert_eq!(rc, 1, "{text}");
+    assert!(
+        text.contains("FAIL documents/POL-001/in-force.md: not the approved content"),
+        "{text}"
+    );
+    // 3. The claim rewritten too: the approval approved other bytes.
+    let blob = git2::Oid::hash_object(git2::ObjectType::Blob, softened)
+        .unwrap()
+        .to_string();
+    forge(&forged, IN_FORCE, softened, |m| {
+        for c in m["references"]["in-force"].as_array_mut().unwrap() {
+            if c["file"] == IN_FORCE {
+                c["blob"] = blob.clone().into();
+            }
+        }
+    });
+    let (rc, text) = verify(&dir, &forged);
+    assert_eq!(rc, 1, "{text}");
+    assert!(
+        text.contains("aims/pol-001/v1 approved aims/policy/ai-policy.md"),
+        "{text}"
+    );
+    // 4. A claim deleted: the source is unchecked, and said so.
+    forge(&forged, IN_FORCE, softened, |m| {
+        m["references"]["in-force"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|c| c["document"] != "POL-001");
+    });
+    let (rc, text) = verify(&dir, &forged);
+    assert_eq!(rc, 1, "{text}");
+    assert!(
+        text.contains("documents/POL-001/in-force.md: the manifest claims no approval"),
+        "{text}"
+    );
+    // 5. Someone with push rights but no role commits the softened policy,
+    // tags it unsigned as an "approval" and points the claim at it.
+    std::fs::write(dir.join(POLICY), softened).unwrap();
+    git(&dir, &["add", POLICY]);
+    git(&dir, &["commit", "-q", "-m", "soften"]);
+    git(
+        &dir,
+        &["tag", "-a", "aims/pol-001/v9", "-m", "Approve POL-001"],
+    );
+    let commit = git(&dir, &["rev-parse", "HEAD"]).trim().to_owned();
+    let tag = git(&dir, &["rev-parse", "aims/pol-001/v9"])
+        .trim()
+        .to_owned();
+    forge(&forged, IN_FORCE, softened, |m| {
+        m["references"]["in-force"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({
+                "file": IN_FORCE, "document": "POL-001", "path": POLICY,
+                "blob": blob, "commit": commit, "tag": "aims/pol-001/v9",
+            }));
+        m["references"]["tags"]["aims/pol-001/v9"] = tag.into();
+    });
+    let (rc, text) = verify(&dir, &forged);
+    assert_eq!(rc, 1, "{text}");
+    assert!(
+        text.contains("aims/pol-001/v9 is not an approval of POL-001 that counts"),
+        "{text}"
+    );
+
+    // 6. The forger re-signs with a key of their own: not a trusted signer.
+    let (mallory, _) = keygen(tmp.path(), "mallory");
+    let out = aims_as(
+        &dir,
+        ("Mallory", "mallory@northwind.example"),
+        &mallory,
+        &["export", "--out", "../ev-m", "--sign"],
+    );
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    let (rc, text) = verify(&dir, &tmp.path().join("ev-m"));
+    assert_eq!(rc, 1, "{text}");
+    assert!(text.contains("a key not in the allowed signers"), "{text}");
+    // And dana's key outside the `file` namespace would not do either.
+    let narrowed = tmp.path().join("git-only");
+    std::fs::write(
+        &narrowed,
+        std::fs::read_to_string(dir.join(".aims/allowed_signers"))
+            .unwrap()
+            .replace("git,file", "git"),
+    )
+    .unwrap();
+    let out = run(
+        away.path(),
+        &[
+            "verify-export",
+            ev.to_str().unwrap(),
+            "--allowed-signers",
+            narrowed.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code(&out), 1);
+    assert!(
+        stdout(&out).contains("does not allow the `file` namespace"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+/// A package of one file, `big.bin`, whose manifest gives it `size` bytes,
+/// zipped with `actual` zero bytes in its place.
+fn bomb(path: &Path, size: u64, actual: usize) {
+    use sha2::{Digest, Sha256};
+    let hex = |b: &[u8]| -> String {
+        Sha256::digest(b)
+            .iter()
+            .map(|x| format!("{x:02x}"))
+            .collect()
+    };
+    let m = serde_json::json!({
+        "schema": "aims.export/v1",
+        "tool": {"name": "aims", "version": "0"},
+        "organisation": null, "as-of": "2026-06-30", "commit": null,
+        "working-tree": false, "uncommitted": [],
+        "references": {"commits": [], "tags": {}},
+        "files": [{"path": "big.bin", "sha256": hex(b"0123456789"), "size": size}],
+    });
+    let json = format!("{}\n", serde_json::to_string_pretty(&m).unwrap());
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(actual > u32::MAX as usize);
+    zip.start_file("ev/manifest.json", options).unwrap();
+    zip.write_all(json.as_bytes()).unwrap();
+    zip.start_file("ev/manifest.sha256", options).unwrap();
+    zip.write_all(format!("{}  manifest.json\n", hex(json.as_bytes())).as_bytes())
+        .unwrap();
+    zip.start_file("ev/big.bin", options).unwrap();
+    let chunk = vec![0u8; 1 << 20];
+    let mut left = actual;
+    while left > 0 {
+        let n = left.min(chunk.len());
+        zip.write_all(&chunk[..n]).unwrap();
+        left -= n;
+    }
+    zip.finish().unwrap();
+}
+
+#[test]
+fn a_zip_bomb_is_refused_without_being_inflated() {
+    let tmp = tempfile::tempdir().unwrap();
+    // 32 MiB of zeros (a few dozen KB zipped) where the manifest says 10 bytes.
+    let z = tmp.path().join("bomb.zip");
+    bomb(&z, 10, 32 << 20);
+    assert!(std::fs::metadata(&z).unwrap().len() < 1 << 20);
+    let (rc, text) = verify(tmp.path(), &z);
+    assert_eq!(rc, 1, "{text}");
+    assert!(
+        text.contains("FAIL big.bin: declares 33554432 bytes, more than the 10 allowed"),
+        "{text}"
+    );
+    // A manifest that owns up to a huge file is refused unread.
+    bomb(&z, 5 << 30, 1);
+    let (rc, text) = verify(tmp.path(), &z);
+    assert_eq!(rc, 1, "{text}");
+    assert!(
+        text.contains("more than the 4294967296 bytes verify-export reads"),
+        "{text}"
+    );
+    // In a folder, a file grown past its size is read no further than that.
+    let dir = tmp.path().join("ev");
+    std::fs::create_dir(&dir).unwrap();
+    bomb(&z, 10, 32 << 20);
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&z).unwrap()).unwrap();
+    for name in ["manifest.json", "manifest.sha256", "big.bin"] {
+        let mut bytes = Vec::new();
+        archive
+            .by_name(&format!("ev/{name}"))
+            .unwrap()
+            .read_to_end(&mut bytes)
+            .unwrap();
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+    let (rc, text) = verify(tmp.path(), &dir);
+    assert_eq!(rc, 1, "{text}");
+    assert!(
+        text.contains("FAIL big.bin: altered (larger than the 10 bytes the manifest says"),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_export_removes_what_killed_exports_left_behind() {
+    let (tmp, dir) = repo("well-kept", false);
+    let parent = tmp.path();
+    // A process id no system hands out, and this test's own (alive).
+    let dead = [
+        ".aims-export-999999999-a1b2c3",
+        ".aims-export-old-999999999-d4e5f6",
+    ];
+    for d in dead {
+        std::fs::create_dir_all(parent.join(d).join("documents")).unwrap();
+        std::fs::write(parent.join(d).join("documents/x.md"), "half").unwrap();
+    }
+    std::fs::write(parent.join(".aims-export-999999999-g7h8.zip"), "half").unwrap();
+    let live = format!(".aims-export-{}-running", std::process::id());
+    std::fs::create_dir(parent.join(&live)).unwrap();
+    export(&dir, &["--out", "../ev"], 0);
+    let left: Vec<String> = std::fs::read_dir(parent)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".aims-export-"))
+        .collect();
+    assert_eq!(left, [live]);
+}

@@ -359,3 +359,61 @@ fn a_hostile_title_is_inert_in_every_format() {
         "the hostile title reached {seen_title} outputs: the test tests something"
     );
 }
+
+/// Whether this process runs as root (to hand a repository to someone else).
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
+        s.lines()
+            .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+    })
+}
+
+#[test]
+fn a_repository_of_another_user_is_read_exactly_when_git_would() {
+    if !is_root() {
+        // Giving files to another user takes root; CI runs as root.
+        eprintln!("skipping: not root, cannot chown a repository to another user");
+        return;
+    }
+    let (tmp, dir) = repo("well-kept", false);
+    for e in walkdir::WalkDir::new(&dir) {
+        std::os::unix::fs::lchown(e.unwrap().path(), Some(65534), Some(65534)).unwrap();
+    }
+    let home = tempfile::tempdir().unwrap();
+    let status = |global: &Path| {
+        let aims = aims(home.path())
+            .current_dir(&dir)
+            .env("GIT_CONFIG_GLOBAL", global)
+            .arg("status")
+            .output()
+            .unwrap();
+        let git = hermetic("git", home.path())
+            .current_dir(&dir)
+            .env("GIT_CONFIG_GLOBAL", global)
+            .args(["status", "--short"])
+            .output()
+            .unwrap();
+        (aims, git.status.success())
+    };
+    // Not listed: git refuses, and so does aims, naming the setting.
+    let (out, git_ok) = status(Path::new("/dev/null"));
+    assert!(!git_ok);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("belongs to another user") && err.contains("safe.directory"),
+        "{err}"
+    );
+    // Listed in the file GIT_CONFIG_GLOBAL names: git reads it, and so does aims
+    // (libgit2 alone would not).
+    let global = tmp.path().join("gitconfig");
+    std::fs::write(
+        &global,
+        format!("[safe]\n\tdirectory = {}\n", dir.display()),
+    )
+    .unwrap();
+    let (out, git_ok) = status(&global);
+    assert!(git_ok);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).contains("POL-001"), "{}", stdout(&out));
+}

@@ -84,3 +84,106 @@ fn hook_scripts_pass_shellcheck() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// The `run:` script of the step named `name` in a workflow file.
+fn step_script(workflow: &str, name: &str) -> String {
+    let lines: Vec<&str> = workflow.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.trim() == format!("- name: {name}"))
+        .unwrap_or_else(|| panic!("no step {name}"));
+    let run = (at..lines.len())
+        .find(|&i| lines[i].trim() == "run: |")
+        .expect("a run block");
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let base = indent(lines[run + 1]);
+    lines[run + 1..]
+        .iter()
+        .take_while(|l| l.trim().is_empty() || indent(l) >= base)
+        .map(|l| l.get(base..).unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_sticky_comment_updated_is_the_bots_own() {
+    if !have_tools(&["bash", "jq"]) {
+        return;
+    }
+    let workflow =
+        std::fs::read_to_string(project_root().join(".github/workflows/aims.yml")).unwrap();
+    let script = step_script(&workflow, "Create or update the comment");
+    let tmp = tempfile::tempdir().unwrap();
+    // A fake `gh`: lists the PR's comments (applying --jq with the real jq)
+    // and logs every other call.
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let comments = tmp.path().join("comments.json");
+    let log = tmp.path().join("gh.log");
+    std::fs::write(
+        bin.join("gh"),
+        format!(
+            "#!/bin/bash\n\
+             prev=''\n\
+             for a in \"$@\"; do\n\
+               if [ \"$prev\" = --jq ]; then jq -r \"$a\" '{}'; exit; fi\n\
+               prev=$a\n\
+             done\n\
+             echo \"$*\" >> '{}'\n",
+            comments.display(),
+            log.display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(bin.join("gh"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(
+        tmp.path().join("aims-comment.md"),
+        "<!-- aims:pr-comment -->\nreport",
+    )
+    .unwrap();
+    let run = |listed: &str| {
+        std::fs::write(&comments, listed).unwrap();
+        let _ = std::fs::remove_file(&log);
+        let out = Command::new("bash")
+            .arg("-euo")
+            .arg("pipefail")
+            .arg("-c")
+            .arg(&script)
+            .current_dir(tmp.path())
+            .env(
+                "PATH",
+                format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+            )
+            .env("REPO", "acme/aims")
+            .env("PR", "7")
+            .env("GH_TOKEN", "x")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::fs::read_to_string(&log).unwrap()
+    };
+    // Someone pasted the marker first; the bot's comment comes after.
+    let both = r#"[
+        {"id": 11, "user": {"login": "mallory", "type": "User"}, "body": "<!-- aims:pr-comment -->\nAll clear!"},
+        {"id": 12, "user": {"login": "github-actions[bot]", "type": "Bot"}, "body": "<!-- aims:pr-comment -->\nold"}
+    ]"#;
+    let calls = run(both);
+    assert!(
+        calls.contains("PATCH repos/acme/aims/issues/comments/12"),
+        "{calls}"
+    );
+    assert!(!calls.contains("comments/11"), "{calls}");
+    // Only someone else's marker: the bot posts its own.
+    let theirs = r#"[{"id": 11, "user": {"login": "mallory", "type": "User"}, "body": "<!-- aims:pr-comment -->"}]"#;
+    let calls = run(theirs);
+    assert!(
+        calls.contains("POST repos/acme/aims/issues/7/comments"),
+        "{calls}"
+    );
+    assert!(!calls.contains("PATCH"), "{calls}");
+}

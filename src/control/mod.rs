@@ -48,14 +48,59 @@ impl std::fmt::Display for NoHistory {
     }
 }
 
+/// `Repository::discover`, deciding ownership as git does. libgit2 reads
+/// `safe.directory` from the global and system files but not from
+/// `GIT_CONFIG_GLOBAL` or `-c`/`GIT_CONFIG_COUNT`, where git honours it: on
+/// a repository owned by someone else, git itself is asked, and when git
+/// works there, so does aims. When git refuses too, the error names the
+/// setting.
+pub fn discover(start: &Path) -> miette::Result<Option<Repository>> {
+    match Repository::discover(start) {
+        Ok(r) => Ok(Some(r)),
+        Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+        Err(e) if e.code() == git2::ErrorCode::Owner => {
+            let git = std::process::Command::new("git")
+                .current_dir(start)
+                .args(["rev-parse", "--show-toplevel"])
+                .output();
+            match git {
+                Ok(out) if out.status.success() => {
+                    // git trusts it (safe.directory): so does aims, for
+                    // this process.
+                    // SAFETY: set once, before any other thread uses libgit2.
+                    unsafe {
+                        let _ = git2::opts::set_verify_owner_validation(false);
+                    }
+                    Repository::discover(start).map(Some).map_err(|e| {
+                        miette::miette!(
+                            "cannot open the git repository at {}: {e}",
+                            start.display()
+                        )
+                    })
+                }
+                _ => {
+                    let top = start.display();
+                    miette::bail!(
+                        help = format!(
+                            "if you trust it, tell git (and so aims) so: \
+                             `git config --global --add safe.directory {top}` \
+                             (safe.directory is read from every git configuration, \
+                             GIT_CONFIG_GLOBAL included)"
+                        ),
+                        "the git repository at {top} belongs to another user, and git's \
+                         safe.directory does not list it: aims, like git, will not read it"
+                    )
+                }
+            }
+        }
+        Err(e) => miette::bail!("cannot open the git repository at {}: {e}", start.display()),
+    }
+}
+
 /// The git repository whose top level holds `root`'s aims.toml.
 pub fn open_repository(root: &Path) -> miette::Result<Result<Repository, NoHistory>> {
-    let repo = match Repository::discover(root) {
-        Ok(r) => r,
-        Err(e) if e.code() == git2::ErrorCode::NotFound => {
-            return Ok(Err(NoHistory::NotARepository));
-        }
-        Err(e) => miette::bail!("cannot open the git repository at {}: {e}", root.display()),
+    let Some(repo) = discover(root)? else {
+        return Ok(Err(NoHistory::NotARepository));
     };
     let Some(workdir) = repo.workdir() else {
         return Ok(Err(NoHistory::NotARepository));

@@ -114,8 +114,17 @@ impl<'a> Exporter<'a> {
         let current = self.current_bytes(entry)?;
         let state = &entry.state;
         let unapproved = state.unapproved_changes > 0 || state.state == State::NeverApproved;
-        if let Some((_, bytes)) = &approved {
-            self.write(&format!("{dir}/in-force.{ext}"), bytes)?;
+        if let Some((a, bytes)) = &approved {
+            let file = format!("{dir}/in-force.{ext}");
+            self.write(&file, bytes)?;
+            self.refs.in_force.push(package::InForce {
+                file,
+                document: entry.id.clone(),
+                path: a.claim.path.clone(),
+                blob: a.claim.blob.clone(),
+                commit: a.commit.clone(),
+                tag: a.tag.clone(),
+            });
         }
         let working = match (&current, unapproved) {
             (Some(bytes), true) => {

@@ -33,6 +33,7 @@ pub mod html;
 pub mod package;
 mod pages;
 mod records;
+pub mod sign;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
@@ -64,6 +65,8 @@ pub struct Options<'a> {
     pub zip: Option<PathBuf>,
     /// Replace an existing, non-empty package folder.
     pub force: bool,
+    /// Sign the manifest with the exporter's git signing key.
+    pub sign: bool,
 }
 
 /// What was written, for the closing line.
@@ -77,11 +80,18 @@ pub struct Summary {
     pub as_of: Date,
     pub commit: Option<String>,
     pub manifest_sha256: String,
+    /// The signature file and who signed, when signed.
+    pub signed: Option<(&'static str, String)>,
 }
 
 /// Writes the evidence package for the repository at `root`.
 pub fn export(root: &Path, out: &Path, opts: &Options) -> miette::Result<Summary> {
     let repo = control::require_repository(root)?;
+    // The signing set-up is checked before any work is done.
+    let signer = match opts.sign {
+        true => Some(sign::Signer::from_git(root)?),
+        false => None,
+    };
     let as_of = opts.as_of.map_or(AsOf::Now, AsOf::parse);
     // The tags are read once: for the register, and for their raw bytes.
     let records = approvals::read(&repo).map_err(control::git_error)?;
@@ -109,13 +119,11 @@ pub fn export(root: &Path, out: &Path, opts: &Options) -> miette::Result<Summary
     let approvals = x.approval_files.len();
     let documents = register.entries.len() + 1;
     let (files, bytes) = x.out.totals();
-    let io = |what: &str| {
-        let what = what.to_owned();
-        move |e: std::io::Error| miette::miette!("cannot {what}: {e}")
-    };
+    let signed = signer
+        .as_ref()
+        .map(|s| (s.claim().format.file(), s.claim().signer));
     x.out
-        .finish(manifest, out, replace, opts.zip.as_deref())
-        .map_err(io(&format!("write the package to {}", out.display())))?;
+        .finish(manifest, out, replace, opts.zip.as_deref(), signer.as_ref())?;
     let sums = std::fs::read_to_string(out.join(package::MANIFEST_HASH)).into_diagnostic()?;
     Ok(Summary {
         out: out.to_path_buf(),
@@ -131,6 +139,7 @@ pub fn export(root: &Path, out: &Path, opts: &Options) -> miette::Result<Summary
             .next()
             .unwrap_or_default()
             .to_owned(),
+        signed,
     })
 }
 
@@ -422,6 +431,7 @@ impl<'a> Exporter<'a> {
             references: self.refs.clone(),
             // Filled in when the package is sealed.
             files: Vec::new(),
+            signature: None,
         }
     }
 }
@@ -439,20 +449,96 @@ pub struct Verified {
     pub problems: Vec<String>,
     pub notes: Vec<String>,
     pub manifest: Option<Manifest>,
+    /// The signature, when one verified.
+    pub signed: Option<sign::Signed>,
+    /// Each `in-force` source matched its approval in the repository.
+    pub in_force_checked: usize,
 }
 
-/// Re-checks a package folder or zip; `repo`, when given, is the repository
-/// whose commits and tags the package must still find.
-pub fn verify_export(package: &Path, repo: Option<&Repository>) -> miette::Result<Verified> {
+/// What `verify-export` checks a package against.
+pub struct VerifyOptions<'a> {
+    /// The repository whose commits, tags and approvals the package must
+    /// still find (the one the command runs in).
+    pub repo: Option<&'a Repository>,
+    /// The signers to judge the signature by: these, else the repository's
+    /// trust root in force.
+    pub allowed_signers: Option<&'a Path>,
+    pub keyring: Option<&'a Path>,
+    /// An unsigned package is a problem, not a note.
+    pub require_signature: bool,
+}
+
+/// Re-checks a package folder or zip.
+pub fn verify_export(package: &Path, opts: &VerifyOptions) -> miette::Result<Verified> {
     let found = package::Found::open(package).map_err(|e| miette::miette!("{e}"))?;
     let v = package::verify(&found);
     let mut problems = v.problems;
     let mut notes = Vec::new();
+    let mut signed = None;
+    let mut in_force_checked = 0;
     if let Some(m) = &v.manifest {
-        match repo {
-            Some(repo) => problems.extend(package::check_references(repo, &m.references)),
-            None => notes.push(
-                "not inside a git repository: the commits and tags the package names were not checked"
+        // The register is needed to judge the signature by the trust root
+        // and the in-force sources by the approvals that count.
+        let register = match opts.repo {
+            Some(repo) => match repo.workdir() {
+                Some(root) => match Register::open(root, repo, &AsOf::Now) {
+                    Ok((_, r)) => Some(r),
+                    Err(e) => {
+                        problems.push(format!(
+                            "the repository's approvals cannot be read, so the package's \
+                             in-force sources and signature cannot be judged: {e}"
+                        ));
+                        None
+                    }
+                },
+                None => None,
+            },
+            None => None,
+        };
+        let trust = trust_for(opts, register.as_ref())?;
+        match (&m.signature, signature_file(&found)) {
+            (None, None) => {
+                let what = "not signed: the manifest proves the files are as it lists them, \
+                            not who listed them (export with --sign)";
+                if opts.require_signature {
+                    problems.push(what.to_owned());
+                } else {
+                    notes.push(what.to_owned());
+                }
+            }
+            (Some(claim), Some((name, bytes))) if name == claim.format.file() => {
+                match sign::verify(&v.manifest_bytes, &bytes, claim, &trust) {
+                    Ok(s) => signed = Some(s),
+                    Err(why) => {
+                        problems.push(format!("{name}: the signature does not count: {why}"))
+                    }
+                }
+            }
+            (Some(claim), found) => problems.push(format!(
+                "{} says it was signed ({}) but {} is {}",
+                package::MANIFEST,
+                claim.signer,
+                claim.format.file(),
+                match found {
+                    Some((other, _)) => format!("missing ({other} is there instead)"),
+                    None => "missing".to_owned(),
+                }
+            )),
+            (None, Some((name, _))) => problems.push(format!(
+                "{name}: a signature the manifest does not announce (added after export?)"
+            )),
+        }
+        match (opts.repo, &register) {
+            (Some(repo), Some(register)) => {
+                problems.extend(package::check_references(repo, &m.references));
+                let (checked, bad) = check_in_force(&found, m, register, &v.failed);
+                in_force_checked = checked;
+                problems.extend(bad);
+            }
+            (Some(repo), None) => problems.extend(package::check_references(repo, &m.references)),
+            (None, _) => notes.push(
+                "not inside a git repository: the commits, tags and approved content the \
+                 package names were not checked"
                     .to_owned(),
             ),
         }
@@ -462,5 +548,142 @@ pub fn verify_export(package: &Path, repo: Option<&Repository>) -> miette::Resul
         problems,
         notes,
         manifest: v.manifest,
+        signed,
+        in_force_checked,
     })
+}
+
+/// The signature file the package holds (the first, if it holds both).
+fn signature_file(found: &package::Found) -> Option<(&'static str, Vec<u8>)> {
+    package::SIGNATURES
+        .iter()
+        .find_map(|name| match found.read(name, package::MANIFEST_LIMIT) {
+            Ok(Some(bytes)) => Some((*name, bytes)),
+            _ => None,
+        })
+}
+
+/// The keys a signature is judged by: files given, else the trust root.
+fn trust_for(opts: &VerifyOptions, register: Option<&Register>) -> miette::Result<sign::Trust> {
+    if opts.allowed_signers.is_some() || opts.keyring.is_some() {
+        let mut signers = Vec::new();
+        if let Some(path) = opts.allowed_signers {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| miette::miette!("cannot read {}: {e}", path.display()))?;
+            let (parsed, errors) = crate::history::allowed_signers::parse(&text);
+            if let Some(e) = errors.first() {
+                miette::bail!("{} line {}: {}", path.display(), e.line, e.message);
+            }
+            signers = parsed;
+        }
+        let source = [opts.allowed_signers, opts.keyring]
+            .into_iter()
+            .flatten()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" and ");
+        return Ok(sign::Trust::Keys {
+            signers,
+            keyring: opts.keyring.map(Path::to_path_buf),
+            revoked: Vec::new(),
+            source,
+        });
+    }
+    Ok(match register.and_then(|r| r.trust.as_ref()) {
+        Some(t) => sign::Trust::Keys {
+            signers: t.root.trust.signers.clone(),
+            keyring: t.root.trust.keyring.clone(),
+            revoked: t.root.revoked.clone(),
+            source: "the repository's trust root in force".to_owned(),
+        },
+        None => sign::Trust::None,
+    })
+}
+
+/// Every `in-force` source against the approval it claims, in the
+/// repository: its bytes are the approved blob, and the tag it names is an
+/// approval of that document that counts. A source with no claim is a
+/// problem too (the claim could otherwise be deleted).
+fn check_in_force(
+    found: &package::Found,
+    m: &Manifest,
+    register: &Register,
+    failed: &BTreeSet<String>,
+) -> (usize, Vec<String>) {
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    let claims: HashMap<&str, &package::InForce> = m
+        .references
+        .in_force
+        .iter()
+        .map(|c| (c.file.as_str(), c))
+        .collect();
+    let entries: HashMap<&str, &Entry> = std::iter::once(&register.config)
+        .chain(&register.entries)
+        .map(|e| (e.id.as_str(), e))
+        .collect();
+    for f in &m.files {
+        let name = f.path.rsplit('/').next().unwrap_or_default();
+        let source = f.path.starts_with("documents/") && name.starts_with("in-force.");
+        // A file already found altered is not reported twice.
+        if !source || failed.contains(&f.path) {
+            continue;
+        }
+        let Some(claim) = claims.get(f.path.as_str()) else {
+            problems.push(format!(
+                "{}: the manifest claims no approval for it, so its content cannot be checked \
+                 against the repository",
+                f.path
+            ));
+            continue;
+        };
+        let bytes = match found.read(&f.path, f.size) {
+            Ok(Some(b)) => b,
+            // Missing or unreadable: already reported by the hash check.
+            _ => continue,
+        };
+        let hashed = git2::Oid::hash_object(git2::ObjectType::Blob, &bytes)
+            .map(|o| o.to_string())
+            .unwrap_or_default();
+        if hashed != claim.blob {
+            problems.push(format!(
+                "{}: not the approved content (its git blob is {}, the approval's {})",
+                f.path,
+                short_id(&hashed),
+                short_id(&claim.blob)
+            ));
+            continue;
+        }
+        let approval = entries.get(claim.document.as_str()).and_then(|e| {
+            e.state
+                .counted
+                .iter()
+                .map(|(a, _)| a)
+                .find(|a| a.tag == claim.tag)
+        });
+        match approval {
+            None => problems.push(format!(
+                "{}: {} is not an approval of {} that counts in this repository",
+                f.path, claim.tag, claim.document
+            )),
+            Some(a)
+                if a.claim.blob != claim.blob
+                    || a.commit != claim.commit
+                    || a.claim.path != claim.path =>
+            {
+                problems.push(format!(
+                    "{}: {} approved {} at {} ({}), not the {} at {} the manifest claims",
+                    f.path,
+                    claim.tag,
+                    a.claim.path,
+                    short_id(&a.commit),
+                    short_id(&a.claim.blob),
+                    short_id(&claim.blob),
+                    short_id(&claim.commit)
+                ))
+            }
+            Some(_) => checked += 1,
+        }
+    }
+    (checked, problems)
 }

@@ -34,6 +34,28 @@ pub struct References {
     pub commits: BTreeSet<String>,
     /// Approval tag name → the tag object's id.
     pub tags: BTreeMap<String, String>,
+    /// What each `in-force` source claims to be: verify-export re-checks
+    /// the bytes against the approval in the repository.
+    #[serde(default)]
+    pub in_force: Vec<InForce>,
+}
+
+/// A document's content in force, as the package holds it, and the
+/// approval that put it in force.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct InForce {
+    /// The package file (`documents/<ID>/in-force.md`).
+    pub file: String,
+    pub document: String,
+    /// The document's path in the repository.
+    pub path: String,
+    /// The approved blob: the file's bytes hash to it as a git blob.
+    pub blob: String,
+    /// The approved commit.
+    pub commit: String,
+    /// The approval tag.
+    pub tag: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -61,6 +83,10 @@ pub struct Manifest {
     pub uncommitted: Vec<String>,
     pub references: References,
     pub files: Vec<FileEntry>,
+    /// Present when the package was signed (`aims export --sign`): who
+    /// signed, when, and how; the signature file proves it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<super::sign::Claim>,
 }
 
 /// A name safe as one path component on every file system: letters,
@@ -144,23 +170,31 @@ pub fn is_safe_path(path: &str) -> bool {
 pub struct Writer {
     dir: tempfile::TempDir,
     files: BTreeMap<String, FileEntry>,
+    /// The manifest's signature file, once signed.
+    signature: Option<&'static str>,
 }
 
 impl Writer {
     /// A temporary folder in `parent` (the destination's own folder, so the
     /// final move is a rename on one file system).
     pub fn new(parent: &Path) -> std::io::Result<Writer> {
+        remove_stale(parent);
         let dir = tempfile::Builder::new()
-            .prefix(".aims-export-")
+            .prefix(&temp_prefix(""))
             .tempdir_in(parent)?;
         Ok(Writer {
             dir,
             files: BTreeMap::new(),
+            signature: None,
         })
     }
 
     pub fn write(&mut self, path: &str, bytes: &[u8]) -> std::io::Result<()> {
-        if !is_safe_path(path) || path == MANIFEST || path == MANIFEST_HASH {
+        if !is_safe_path(path)
+            || path == MANIFEST
+            || path == MANIFEST_HASH
+            || SIGNATURES.contains(&path)
+        {
             return Err(std::io::Error::other(format!(
                 "refusing to write `{path}`: not a safe package path"
             )));
@@ -200,16 +234,31 @@ impl Writer {
         Ok(json)
     }
 
-    /// Seals the package, writes the zip (when asked) and moves the folder
-    /// to `out`, replacing an old package there only when `replace`.
+    /// Seals the package (signed by `signer`, when given), writes the zip
+    /// (when asked) and moves the folder to `out`, replacing an old package
+    /// there only when `replace`.
     pub fn finish(
         mut self,
-        manifest: Manifest,
+        mut manifest: Manifest,
         out: &Path,
         replace: bool,
         zip: Option<&Path>,
-    ) -> std::io::Result<()> {
-        self.seal(manifest)?;
+        signer: Option<&super::sign::Signer>,
+    ) -> miette::Result<()> {
+        let io = |e: std::io::Error| {
+            miette::miette!("cannot write the package to {}: {e}", out.display())
+        };
+        manifest.signature = signer.map(|s| s.claim());
+        let json = self.seal(manifest).map_err(io)?;
+        if let Some(signer) = signer {
+            let (name, signature) = signer.sign(&json)?;
+            fs::write(self.dir.path().join(name), signature).map_err(io)?;
+            self.signature = Some(name);
+        }
+        self.place(out, replace, zip).map_err(io)
+    }
+
+    fn place(self, out: &Path, replace: bool, zip: Option<&Path>) -> std::io::Result<()> {
         let zip_file = match zip {
             Some(z) => Some(self.zip(z)?),
             None => None,
@@ -221,7 +270,7 @@ impl Writer {
                 // leaves either the old or the new one in place.
                 let parent = out.parent().unwrap_or(Path::new("."));
                 let old = tempfile::Builder::new()
-                    .prefix(".aims-export-old-")
+                    .prefix(&temp_prefix("old-"))
                     .tempdir_in(parent)?;
                 let aside = old.path().join("package");
                 fs::rename(out, &aside)?;
@@ -262,7 +311,7 @@ impl Writer {
                 .map_or("evidence".into(), |s| s.to_string_lossy()),
         );
         let tmp = tempfile::Builder::new()
-            .prefix(".aims-export-")
+            .prefix(&temp_prefix(""))
             .suffix(".zip")
             .tempfile_in(parent)?;
         let mut zip = zip::ZipWriter::new(tmp.reopen()?);
@@ -271,6 +320,7 @@ impl Writer {
             .last_modified_time(zip::DateTime::default());
         let mut paths: Vec<&str> = self.files.keys().map(String::as_str).collect();
         paths.extend([MANIFEST, MANIFEST_HASH]);
+        paths.extend(self.signature);
         for path in paths {
             let bytes = fs::read(self.dir.path().join(path))?;
             zip.start_file(format!("{top}/{path}"), options)
@@ -279,6 +329,47 @@ impl Writer {
         }
         zip.finish().map_err(std::io::Error::other)?;
         Ok(tmp)
+    }
+}
+
+/// Temporary names carry the process id, so that a later export can tell
+/// the leftovers of a killed one from the work of one still running.
+fn temp_prefix(kind: &str) -> String {
+    format!(".aims-export-{kind}{}-", std::process::id())
+}
+
+/// Removes what killed exports left in `parent`: temporary folders and
+/// zips whose process is gone (where /proc tells), or a day old.
+fn remove_stale(parent: &Path) {
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    let proc = Path::new("/proc/self").exists();
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix(".aims-export-") else {
+            continue;
+        };
+        let rest = rest.strip_prefix("old-").unwrap_or(rest);
+        let pid = rest
+            .split_once('-')
+            .and_then(|(pid, _)| pid.parse::<u32>().ok());
+        let stale = match pid {
+            Some(pid) if proc => !Path::new(&format!("/proc/{pid}")).exists(),
+            _ => e
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age.as_secs() > 86_400),
+        };
+        if stale {
+            let path = e.path();
+            let _ = match e.file_type() {
+                Ok(t) if t.is_dir() => fs::remove_dir_all(&path),
+                _ => fs::remove_file(&path),
+            };
+        }
     }
 }
 
@@ -297,10 +388,31 @@ pub fn hex(bytes: &[u8]) -> String {
 // ---------------------------------------------------------------------------
 // verify-export
 
-/// A package's files as found: a folder, or a zip read into memory.
+/// The largest `manifest.json` (or signature) read: far beyond any real
+/// AIMS (a manifest lists a few hundred bytes per file), far below harm.
+pub const MANIFEST_LIMIT: u64 = 64 << 20;
+
+/// The most file content verify-export reads in all: a package listing
+/// more is refused unread (real packages hold megabytes).
+pub const PACKAGE_LIMIT: u64 = 4 << 30;
+
+/// A package's files as found: a folder, or a zip whose entries are read
+/// one at a time, as a stream, never beyond the size the manifest gives.
 pub enum Found {
     Dir(PathBuf),
-    Zip(BTreeMap<String, Vec<u8>>),
+    Zip {
+        archive: std::cell::RefCell<zip::ZipArchive<fs::File>>,
+        /// Package path → entry index (paths outside the package folder
+        /// are listed as `../NAME`, so they are reported as extra).
+        entries: BTreeMap<String, usize>,
+    },
+}
+
+/// A file's SHA-256 and size, read as a stream; `over` when it holds more
+/// than the limit it was read with (reading stopped there).
+pub struct Hashed {
+    pub entry: FileEntry,
+    pub over: bool,
 }
 
 impl Found {
@@ -315,10 +427,10 @@ impl Found {
             fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let mut archive = zip::ZipArchive::new(file)
             .map_err(|e| format!("{} is neither a folder nor a zip: {e}", path.display()))?;
-        let mut files = BTreeMap::new();
+        let mut names = BTreeMap::new();
         for i in 0..archive.len() {
-            let mut f = archive
-                .by_index(i)
+            let f = archive
+                .by_index_raw(i)
                 .map_err(|e| format!("{}: entry {i}: {e}", path.display()))?;
             if f.is_dir() {
                 continue;
@@ -327,52 +439,114 @@ impl Found {
                 .name()
                 .map_err(|e| format!("{}: entry {i}: {e}", path.display()))?
                 .into_owned();
-            let mut bytes = Vec::new();
-            f.read_to_end(&mut bytes)
-                .map_err(|e| format!("{}: {name}: {e}", path.display()))?;
-            files.insert(name, bytes);
+            names.insert(name, i);
         }
         // The package is the folder holding the shallowest manifest.json.
-        let top = files
+        let top = names
             .keys()
             .filter(|n| n.rsplit('/').next() == Some(MANIFEST))
             .min_by_key(|n| n.matches('/').count())
             .map(|n| n[..n.len() - MANIFEST.len()].to_owned())
             .unwrap_or_default();
-        Ok(Found::Zip(
-            files
-                .into_iter()
-                .map(|(name, bytes)| match name.strip_prefix(&top) {
-                    Some(rest) => (rest.to_owned(), bytes),
-                    // Outside the package folder: reported as extra.
-                    None => (format!("../{name}"), bytes),
-                })
-                .collect(),
-        ))
+        let entries = names
+            .into_iter()
+            .map(|(name, i)| match name.strip_prefix(&top) {
+                Some(rest) => (rest.to_owned(), i),
+                None => (format!("../{name}"), i),
+            })
+            .collect();
+        Ok(Found::Zip {
+            archive: std::cell::RefCell::new(archive),
+            entries,
+        })
     }
 
-    /// A file's bytes: None when absent, an error when it is not a
-    /// regular file (a symlink could point anywhere) or cannot be read.
-    fn read(&self, path: &str) -> Result<Option<Vec<u8>>, String> {
+    /// Streams a file through `sink`, at most `limit + 1` bytes of it: None
+    /// when absent, an error when it is not a regular file (a symlink could
+    /// point anywhere) or cannot be read.
+    fn stream(
+        &self,
+        path: &str,
+        limit: u64,
+        sink: &mut dyn FnMut(&[u8]),
+    ) -> Result<Option<()>, String> {
+        let copy = |reader: &mut dyn Read, sink: &mut dyn FnMut(&[u8])| {
+            let mut reader = reader.take(limit.saturating_add(1));
+            let mut buf = vec![0; 64 * 1024];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) => return Ok(Some(())),
+                    Ok(n) => sink(&buf[..n]),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e.to_string()),
+                }
+            }
+        };
         match self {
-            Found::Zip(files) => Ok(files.get(path).cloned()),
+            Found::Zip { archive, entries } => {
+                let Some(&i) = entries.get(path) else {
+                    return Ok(None);
+                };
+                let mut archive = archive.borrow_mut();
+                let mut f = archive.by_index(i).map_err(|e| e.to_string())?;
+                if f.size() > limit {
+                    // The declared size alone is enough to refuse; nothing
+                    // is inflated.
+                    return Err(format!(
+                        "declares {} bytes, more than the {limit} allowed",
+                        f.size()
+                    ));
+                }
+                copy(&mut f, sink)
+            }
             Found::Dir(dir) => {
                 let full = dir.join(path);
                 match fs::symlink_metadata(&full) {
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
                     Err(e) => Err(e.to_string()),
                     Ok(m) if !m.is_file() => Err("not a regular file (a symlink?)".to_owned()),
-                    Ok(_) => fs::read(&full).map(Some).map_err(|e| e.to_string()),
+                    Ok(_) => {
+                        let mut f = fs::File::open(&full).map_err(|e| e.to_string())?;
+                        copy(&mut f, sink)
+                    }
                 }
             }
         }
     }
 
+    /// A file's bytes, when it holds at most `limit`.
+    pub fn read(&self, path: &str, limit: u64) -> Result<Option<Vec<u8>>, String> {
+        let mut bytes = Vec::new();
+        let found = self.stream(path, limit, &mut |chunk| bytes.extend_from_slice(chunk))?;
+        if bytes.len() as u64 > limit {
+            return Err(format!("larger than the {limit} bytes allowed"));
+        }
+        Ok(found.map(|()| bytes))
+    }
+
+    /// A file's SHA-256 and size, reading at most `limit + 1` bytes.
+    pub fn hash(&self, path: &str, limit: u64) -> Result<Option<Hashed>, String> {
+        let mut hasher = Sha256::new();
+        let mut size = 0u64;
+        let found = self.stream(path, limit, &mut |chunk| {
+            hasher.update(chunk);
+            size += chunk.len() as u64;
+        })?;
+        Ok(found.map(|()| Hashed {
+            entry: FileEntry {
+                path: path.to_owned(),
+                sha256: hex(&hasher.finalize()),
+                size,
+            },
+            over: size > limit,
+        }))
+    }
+
     /// Every file present, as package paths; symlinks and other
     /// non-regular files are listed too (so they are reported).
-    fn list(&self) -> Result<BTreeSet<String>, String> {
+    pub fn list(&self) -> Result<BTreeSet<String>, String> {
         match self {
-            Found::Zip(files) => Ok(files.keys().cloned().collect()),
+            Found::Zip { entries, .. } => Ok(entries.keys().cloned().collect()),
             Found::Dir(dir) => {
                 let mut out = BTreeSet::new();
                 for e in walkdir::WalkDir::new(dir).min_depth(1) {
@@ -392,7 +566,7 @@ impl Found {
 /// Whether `found` holds an evidence package's manifest (of any integrity):
 /// what `--force` may replace.
 pub fn is_package(found: &Found) -> bool {
-    matches!(found.read(MANIFEST), Ok(Some(json))
+    matches!(found.read(MANIFEST, MANIFEST_LIMIT), Ok(Some(json))
         if serde_json::from_slice::<serde_json::Value>(&json)
             .is_ok_and(|m| m["schema"] == SCHEMA))
 }
@@ -401,13 +575,25 @@ pub fn is_package(found: &Found) -> bool {
 #[derive(Debug, Default)]
 pub struct Verification {
     pub manifest: Option<Manifest>,
+    /// The manifest's bytes, for its signature.
+    pub manifest_bytes: Vec<u8>,
     pub problems: Vec<String>,
     pub files: usize,
+    /// Bytes read to check the files.
+    pub bytes: u64,
+    /// Files already reported missing, unreadable or altered.
+    pub failed: BTreeSet<String>,
 }
+
+/// Files the package may hold beside those the manifest lists.
+pub const SIGNATURES: [&str; 2] = [
+    super::sign::Format::Ssh.file(),
+    super::sign::Format::Openpgp.file(),
+];
 
 pub fn verify(found: &Found) -> Verification {
     let mut v = Verification::default();
-    let json = match found.read(MANIFEST) {
+    let json = match found.read(MANIFEST, MANIFEST_LIMIT) {
         Ok(Some(json)) => json,
         Ok(None) => {
             v.problems.push(format!(
@@ -420,7 +606,7 @@ pub fn verify(found: &Found) -> Verification {
             return v;
         }
     };
-    match found.read(MANIFEST_HASH) {
+    match found.read(MANIFEST_HASH, 1024) {
         Ok(None) => v.problems.push(format!("{MANIFEST_HASH}: missing")),
         Err(e) => v.problems.push(format!("{MANIFEST_HASH}: {e}")),
         Ok(Some(line)) => {
@@ -447,6 +633,7 @@ pub fn verify(found: &Found) -> Verification {
             return v;
         }
     };
+    v.manifest_bytes = json;
     let present = match found.list() {
         Ok(p) => p,
         Err(e) => {
@@ -454,6 +641,17 @@ pub fn verify(found: &Found) -> Verification {
             return v;
         }
     };
+    let total = manifest
+        .files
+        .iter()
+        .fold(0u64, |sum, f| sum.saturating_add(f.size));
+    if total > PACKAGE_LIMIT {
+        v.problems.push(format!(
+            "{MANIFEST} lists {total} bytes of files, more than the {PACKAGE_LIMIT} bytes \
+             verify-export reads: not checked"
+        ));
+        return v;
+    }
     let mut listed = BTreeSet::new();
     for f in &manifest.files {
         if !is_safe_path(&f.path) {
@@ -464,23 +662,37 @@ pub fn verify(found: &Found) -> Verification {
             continue;
         }
         listed.insert(f.path.as_str());
-        match found.read(&f.path) {
+        let problems = v.problems.len();
+        // Each file is read as a stream and never past the size the
+        // manifest gives it: a bomb costs at most that, plus one byte.
+        match found.hash(&f.path, f.size) {
             Ok(None) => v.problems.push(format!("{}: missing", f.path)),
-            Err(e) => v.problems.push(format!("{}: {e}", f.path)),
-            Ok(Some(bytes)) => {
-                let actual = entry(&f.path, &bytes);
-                if actual.sha256 != f.sha256 || actual.size != f.size {
+            Err(e) => v.problems.push(format!(
+                "{}: {e} (the manifest says {} bytes)",
+                f.path, f.size
+            )),
+            Ok(Some(h)) if h.over => v.problems.push(format!(
+                "{}: altered (larger than the {} bytes the manifest says; reading stopped there)",
+                f.path, f.size
+            )),
+            Ok(Some(h)) => {
+                v.bytes += h.entry.size;
+                if h.entry.sha256 != f.sha256 || h.entry.size != f.size {
                     v.problems.push(format!(
                         "{}: altered (SHA-256 {}, {} bytes; the manifest says {}, {} bytes)",
-                        f.path, actual.sha256, actual.size, f.sha256, f.size
+                        f.path, h.entry.sha256, h.entry.size, f.sha256, f.size
                     ));
                 }
                 v.files += 1;
             }
         }
+        if v.problems.len() > problems {
+            v.failed.insert(f.path.clone());
+        }
     }
     for p in &present {
-        if p != MANIFEST && p != MANIFEST_HASH && !listed.contains(p.as_str()) {
+        let own = p == MANIFEST || p == MANIFEST_HASH || SIGNATURES.contains(&p.as_str());
+        if !own && !listed.contains(p.as_str()) {
             v.problems.push(format!("{p}: extra (not in the manifest)"));
         }
     }

@@ -80,6 +80,11 @@ pub enum Rejection {
         principal: String,
         fingerprint: String,
     },
+    /// The key may sign as the principal, but not in this namespace.
+    NamespaceNotAllowed {
+        line: usize,
+        namespace: String,
+    },
     NotYetValid {
         line: usize,
     },
@@ -124,6 +129,11 @@ impl fmt::Display for Rejection {
             } => {
                 write!(f, "key {fingerprint} is not allowed to sign as {principal}")
             }
+            Rejection::NamespaceNotAllowed { line, namespace } => write!(
+                f,
+                "allowed signers line {line} does not allow the `{namespace}` namespace \
+                 (add it: namespaces=\"git,{namespace}\")"
+            ),
             Rejection::NotYetValid { line } => write!(
                 f,
                 "the key was not yet valid at signing time (allowed signers line {line})"
@@ -336,10 +346,21 @@ pub fn verify_ssh_for(
             (None, None) => Rejection::UnknownKey { fingerprint },
         });
     }
-    let for_principal: Vec<&AllowedSigner> = vouching
+    let as_principal: Vec<&AllowedSigner> = vouching
         .into_iter()
-        .filter(|s| s.matches_principal(principal) && s.allows_namespace(namespace))
+        .filter(|s| s.matches_principal(principal))
         .collect();
+    let for_principal: Vec<&AllowedSigner> = as_principal
+        .iter()
+        .copied()
+        .filter(|s| s.allows_namespace(namespace))
+        .collect();
+    if let (None, Some(s)) = (for_principal.first(), as_principal.first()) {
+        return Err(Rejection::NamespaceNotAllowed {
+            line: s.line,
+            namespace: namespace.to_owned(),
+        });
+    }
     let Some(first) = for_principal.first() else {
         return Err(Rejection::NotAllowedFor {
             principal: principal.to_owned(),
