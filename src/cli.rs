@@ -14,6 +14,7 @@ use crate::pr_comment::PrFormat;
 use crate::redline::RedlineFormat;
 use crate::report::Format;
 use crate::report::register::StatusFormat;
+use crate::reviews::ReviewsFormat;
 
 /// Document control and audit readiness for ISO/IEC 42001 AI management
 /// systems, straight from a git repository of Markdown documents.
@@ -122,6 +123,44 @@ pub enum Command {
         #[arg(long, short = 'f', value_enum, default_value_t = StatusFormat::Human)]
         format: StatusFormat,
     },
+    /// List the reviews falling due: document, owner, approvers, due date
+    ///
+    /// Every controlled document (and aims.toml) whose periodic review is
+    /// due within the window, or overdue. The due date is the register's:
+    /// the last approval or review that counts plus the kind's
+    /// review-interval. For each: the owner (the people it names, and
+    /// their GitHub handles from [people] in aims.toml), the roles that may
+    /// approve it with their members, and what to do: a review of
+    /// unchanged content (`aims approve ID --review`) or, for a document
+    /// changed since its approval, a re-approval (`aims approve ID`).
+    ///
+    /// --format ics writes an RFC 5545 calendar, one all-day event per
+    /// review with the owners as attendees; each event's UID stays the
+    /// same across runs, so importing it again (or subscribing to a copy
+    /// your CI publishes) updates events instead of adding them. The same
+    /// --as-of gives the same bytes.
+    ///
+    /// Exits 0 whatever is due; the count is in every format.
+    ///
+    /// Examples:
+    ///   aims reviews
+    ///   aims reviews --within 90d
+    ///   aims reviews --format ics > aims-reviews.ics
+    ///   aims reviews --format json | jq '.reviews[] | select(.overdue)'
+    ///   aims reviews --format markdown > reminder.md   # the reminder issue's body
+    #[command(verbatim_doc_comment)]
+    Reviews {
+        /// How far ahead to look: `30d`, `6w`, `3 months`, `1 year`.
+        #[arg(long, value_name = "INTERVAL", default_value = "30d")]
+        within: String,
+        /// Describe the AIMS as it was at the end of DATE (YYYY-MM-DD, UTC)
+        /// or at COMMIT: "today" is then that day [default: now].
+        #[arg(long, value_name = "DATE|COMMIT")]
+        as_of: Option<String>,
+        /// Output format.
+        #[arg(long, short = 'f', value_enum, default_value_t = ReviewsFormat::Human)]
+        format: ReviewsFormat,
+    },
     /// Run a mock certification audit and report it like an auditor would
     ///
     /// Every rule runs; each finding is filed under its clause (4-10) and
@@ -177,11 +216,17 @@ pub enum Command {
     /// and manifest.json with the SHA-256 of every file, itself hashed in
     /// manifest.sha256. Pages work offline and print cleanly.
     ///
+    /// book.html is all of it in one self-contained, print-ready file for
+    /// a binder: the cover (scope, readiness, as-of, commit), the register,
+    /// the SoA matrix and every document in force with its approval box,
+    /// in kind order, each on new pages, with the organisation and as-of
+    /// in the running header and page numbers. --pdf prints it to
+    /// evidence.pdf (listed in the manifest like every file).
+    ///
     /// The package is written to a temporary folder and moved into place,
     /// so an interrupted export leaves nothing half-written. A non-empty
     /// --out is refused unless --force.
     ///
-    /// Examples:
     /// With --sign, the manifest is signed with your git signing key (the
     /// one `aims approve` uses: SSH in the `file` namespace, or OpenPGP),
     /// so the package proves who exported it, even apart from the
@@ -191,6 +236,7 @@ pub enum Command {
     ///   aims export --out evidence
     ///   aims export --out evidence-2026-06-30 --as-of 2026-06-30 --zip evidence-2026-06-30.zip
     ///   aims export --out evidence --sign
+    ///   aims export --out evidence --pdf     # also evidence.pdf, for the binder
     ///   aims verify-export evidence
     #[command(verbatim_doc_comment)]
     Export {
@@ -211,6 +257,11 @@ pub enum Command {
         /// user.signingkey), into manifest.json.sig (SSH) or .asc (OpenPGP).
         #[arg(long)]
         sign: bool,
+        /// Also print book.html to evidence.pdf with a locally installed
+        /// headless Chromium (AIMS_CHROMIUM, else chromium,
+        /// chromium-browser or google-chrome on PATH); exit 2 when none.
+        #[arg(long)]
+        pdf: bool,
     },
     /// Check an evidence package against its manifest
     ///

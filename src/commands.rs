@@ -430,6 +430,22 @@ pub fn status(
     Ok(Outcome::Clean)
 }
 
+/// `aims reviews`: the reviews falling due, from the register.
+pub fn reviews(
+    start: &Path,
+    within: &str,
+    as_of: Option<&str>,
+    format: crate::reviews::ReviewsFormat,
+    out: &mut dyn Write,
+) -> miette::Result<Outcome> {
+    let within = crate::reviews::parse_within(within)
+        .map_err(|e| miette::miette!(help = "e.g. --within 30d", "--within: {e}"))?;
+    let (_, _, register) = open_register(start, as_of)?;
+    let reviews = crate::reviews::build(&register, within);
+    crate::reviews::render(&reviews, format, out).into_diagnostic()?;
+    Ok(Outcome::Clean)
+}
+
 pub fn log(
     start: &Path,
     id: &str,

@@ -31,6 +31,8 @@ struct RawConfig {
     kinds: BTreeMap<String, RawKind>,
     #[serde(default)]
     rules: BTreeMap<String, String>,
+    #[serde(default)]
+    people: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -90,6 +92,8 @@ pub struct Config {
     kinds: BTreeMap<Kind, KindPolicy>,
     /// Rule code → classification, or `None` when the rule is turned off.
     pub rule_overrides: BTreeMap<String, Option<Classification>>,
+    /// Email → GitHub handle (`[people]`), for assigning reminders.
+    pub people: BTreeMap<String, String>,
     documents_set: GlobSet,
     prds_set: GlobSet,
 }
@@ -258,6 +262,23 @@ impl Config {
             rule_overrides.insert(key, value);
         }
 
+        for (email, handle) in &raw.people {
+            if !is_email(email) {
+                return Err(err(
+                    span_of(&["people", email]),
+                    format!("`[people]` maps `{email}`, which is not an email address"),
+                    "map each person's email to their GitHub handle, e.g. \"dana@acme.example\" = \"dana-s\"",
+                ));
+            }
+            if !is_handle(handle) {
+                return Err(err(
+                    span_of(&["people", email]),
+                    format!("`[people]`: `{handle}` is not a GitHub handle"),
+                    "a handle is 1-39 letters, digits or single hyphens, without the @, e.g. \"dana-s\"",
+                ));
+            }
+        }
+
         let globs = |key: &str, list: &[String]| -> miette::Result<GlobSet> {
             let mut b = GlobSetBuilder::new();
             for g in list {
@@ -324,6 +345,7 @@ impl Config {
             roles,
             kinds,
             rule_overrides,
+            people: raw.people,
             documents_set,
             prds_set,
         })
@@ -385,6 +407,23 @@ impl Config {
     pub fn has_role(&self, role: &str) -> bool {
         self.roles.contains_key(role)
     }
+
+    /// The GitHub handle `[people]` maps `email` to (case-insensitive).
+    pub fn person(&self, email: &str) -> Option<&str> {
+        self.people
+            .iter()
+            .find(|(e, _)| e.eq_ignore_ascii_case(email))
+            .map(|(_, h)| h.as_str())
+    }
+}
+
+/// A GitHub user name: letters, digits and single inner hyphens, 1-39.
+pub fn is_handle(s: &str) -> bool {
+    (1..=39).contains(&s.len())
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && !s.contains("--")
 }
 
 /// The date of a TOML datetime that is a plain date.
@@ -539,6 +578,16 @@ mod tests {
                 "2 │",
             ),
             ("[aims\n", "invalid aims.toml", "1 │"),
+            (
+                "[aims]\n[people]\n\"dana\" = \"dana-s\"\n",
+                "not an email",
+                "3 │",
+            ),
+            (
+                "[aims]\n[people]\n\"dana@acme.example\" = \"@dana\"\n",
+                "not a GitHub handle",
+                "3 │",
+            ),
         ];
         for (text, message, line) in cases {
             let out = error_of(text);

@@ -214,6 +214,20 @@ impl Finding {
         self
     }
 
+    /// What a finding is, apart from where in its file it sits: rule,
+    /// document, path and message. An edit above a finding moves its line
+    /// but not this, so it matches a finding across two runs or two
+    /// commits (the pull-request comment's "introduced" and "resolved",
+    /// the GitLab report's fingerprints).
+    pub fn identity(&self) -> (&'static str, Option<&str>, Option<&str>, &str) {
+        (
+            self.rule.code,
+            self.document.as_deref(),
+            self.path.as_deref(),
+            &self.message,
+        )
+    }
+
     /// Order of every report: by file, position, then code.
     pub fn sort_key(&self) -> (Option<&str>, usize, usize, &'static str, &str) {
         (

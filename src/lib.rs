@@ -24,6 +24,7 @@ pub mod pr_comment;
 pub mod redline;
 pub mod report;
 pub mod requirements;
+pub mod reviews;
 pub mod rules;
 pub mod safe;
 pub mod scaffold;

@@ -83,6 +83,7 @@ fn main() -> ExitCode {
             zip,
             force,
             sign,
+            pdf,
         } => {
             let opts = aims::export::Options {
                 out: under(&cli.chdir, dir),
@@ -90,6 +91,7 @@ fn main() -> ExitCode {
                 zip: zip.map(|z| under(&cli.chdir, z)),
                 force,
                 sign,
+                pdf,
             };
             commands::export(&start, &opts, &mut out)
         }
@@ -113,6 +115,11 @@ fn main() -> ExitCode {
         Command::Status { as_of, format } => {
             commands::status(&start, as_of.as_deref(), format, &mut out)
         }
+        Command::Reviews {
+            within,
+            as_of,
+            format,
+        } => commands::reviews(&start, &within, as_of.as_deref(), format, &mut out),
         Command::Log { id, as_of, format } => {
             commands::log(&start, &id, as_of.as_deref(), format, &mut out)
         }

@@ -305,14 +305,7 @@ pub fn build(root: &Path, opts: &Options) -> miette::Result<Comment> {
 
     // Findings are compared by what they say and where, not by line
     // numbers, which an edit above them moves.
-    let key = |f: &Finding| {
-        (
-            f.rule.code,
-            f.document.clone(),
-            f.path.clone(),
-            f.message.clone(),
-        )
-    };
+    let key = Finding::identity;
     let base_findings: &[Finding] = base.as_ref().map_or(&[], |b| &b.findings);
     let before: BTreeSet<_> = base_findings.iter().map(key).collect();
     let after: BTreeSet<_> = head.findings.iter().map(key).collect();
@@ -330,16 +323,12 @@ pub fn build(root: &Path, opts: &Options) -> miette::Result<Comment> {
 
     let today = Date::from_unix(now);
     let horizon = Date::from_days(today.to_days() + REVIEW_WINDOW_DAYS);
-    let mut reviews_due: Vec<ReviewDue> = std::iter::once(&head.register.config)
-        .chain(&head.register.entries)
-        .filter_map(|e| {
-            let due = e.state.review_due?;
-            (due <= horizon).then(|| ReviewDue {
-                id: e.id.clone(),
-                title: e.title.clone(),
-                review_due: due,
-                overdue: due < today,
-            })
+    let mut reviews_due: Vec<ReviewDue> = crate::reviews::due(&head.register, horizon)
+        .map(|(e, due)| ReviewDue {
+            id: e.id.clone(),
+            title: e.title.clone(),
+            review_due: due,
+            overdue: due < today,
         })
         .collect();
     reviews_due.sort_by(|a, b| (a.review_due, &a.id).cmp(&(b.review_due, &b.id)));
@@ -418,7 +407,7 @@ fn missing(roles: &[String], config: &Config, authors: &BTreeSet<String>) -> Vec
 /// names it `diff-` and the SHA-256 of the path.
 fn file_link(url: &str, path: &str) -> String {
     let digest = Sha256::digest(path.as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = crate::history::hex(&digest);
     format!("{}/files#diff-{hex}", url.trim_end_matches('/'))
 }
 

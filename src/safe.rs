@@ -20,6 +20,16 @@
 //!   line breaks), after the terminal policy, so no `::command::` can start
 //!   a line of the log.
 //!
+//! - **iCalendar** (`aims reviews --format ics`): TEXT values with control
+//!   characters visible, then `\\`, `;`, `,` and line breaks escaped as
+//!   RFC 5545 asks; parameter values without quotes; mail addresses
+//!   percent-encoded in `mailto:` URIs.
+//! - **CSS strings** (the evidence book's running header): every character
+//!   outside a small safe set written as a CSS escape, so nothing ends the
+//!   string or the `<style>` element.
+//! - **GitLab Code Quality** descriptions: the terminal policy (GitLab shows
+//!   them as one line of text).
+//!
 //! JSON and SARIF are safe by their encoding: serde escapes every control
 //! character.
 
@@ -219,6 +229,55 @@ pub fn html(s: &str) -> String {
         .replace('\'', "&#39;")
 }
 
+/// An iCalendar TEXT value (RFC 5545 3.3.11): control characters visible
+/// (a value is one line), then backslash, semicolon and comma escaped.
+pub fn ics_text(s: &str) -> String {
+    terminal(s)
+        .replace('\\', "\\\\")
+        .replace(';', "\\;")
+        .replace(',', "\\,")
+}
+
+/// An iCalendar parameter value, to be written between double quotes:
+/// no quote, no control character.
+pub fn ics_param(s: &str) -> String {
+    terminal(s).replace('"', "'")
+}
+
+/// A mail address for a `mailto:` URI: percent-encoded outside the
+/// characters an address and a URI share.
+pub fn ics_uri(s: &str) -> String {
+    percent(s, b"@.-_+~")
+}
+
+/// `s` for a URI: ASCII letters, digits and the bytes in `keep` as they
+/// are, every other byte percent-encoded.
+pub fn percent(s: &str, keep: &[u8]) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || keep.contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The inside of a double-quoted CSS string: letters, digits, spaces and
+/// a few punctuation marks as they are, everything else as `\HEX `.
+pub fn css_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in terminal(s).chars() {
+        if c.is_alphanumeric() || " .,:()-_/".contains(c) {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\{:x} ", c as u32));
+        }
+    }
+    out
+}
+
 /// The message part of a GitHub workflow command.
 pub fn github_data(s: &str) -> String {
     let escaped = s
@@ -263,6 +322,15 @@ mod tests {
         assert!(
             !shown.contains("\u{1b}]") && !shown.contains("\u{1b}[2J") && !shown.contains('\u{7}')
         );
+        let i = ics_text(HOSTILE);
+        assert!(!i.contains('\n') && !i.contains('\u{1b}'));
+        assert_eq!(ics_text("a;b,c\\d"), "a\\;b\\,c\\\\d");
+        assert!(!ics_param(HOSTILE).contains('"'));
+        assert_eq!(ics_uri("dana@acme.example"), "dana@acme.example");
+        assert_eq!(ics_uri("a b;c:d"), "a%20b%3Bc%3Ad");
+        let css = css_string(HOSTILE);
+        assert!(!css.contains('"') && !css.contains('<') && !css.contains('\u{1b}'));
+        assert_eq!(css_string("Acme (UK) Ltd."), "Acme (UK) Ltd.");
         let coloured = "\u{1b}[31mred\u{1b}[0m\r\n";
         assert_eq!(&*stream(coloured.as_bytes(), true), coloured.as_bytes());
         assert!(!stream(coloured.as_bytes(), false).contains(&0x1b));

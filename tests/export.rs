@@ -1112,3 +1112,160 @@ fn an_export_removes_what_killed_exports_left_behind() {
         .collect();
     assert_eq!(left, [live]);
 }
+
+/// The text of each page of a PDF, as `pdftotext` reads it, whitespace
+/// collapsed (a title wrapped over two lines reads as one).
+fn pdf_pages(pdf: &Path) -> Vec<String> {
+    let out = succeed(std::process::Command::new("pdftotext").arg(pdf).arg("-"));
+    stdout(&out)
+        .split('\u{c}')
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+#[test]
+fn the_evidence_book_prints_every_document_with_its_approver_on_its_own_pages() {
+    if !have_tools(&["ssh-keygen", "chromium", "pdftotext"]) {
+        return;
+    }
+    let (tmp, dir) = repo("well-kept", true);
+    let ev = tmp.path().join("ev");
+    let out = export(
+        &dir,
+        &["--out", ev.to_str().unwrap(), "--as-of", TODAY, "--pdf"],
+        0,
+    );
+    assert!(stdout(&out).contains("Exported"), "{}", stdout(&out));
+
+    // book.html: self-contained and print-ready.
+    let book = read(&ev.join("book.html"));
+    // (Addresses in a document's text stay text; no attribute loads or
+    // links anything outside the file: assert_links_resolve below.)
+    for forbidden in [
+        "<link", "<script", "<img", "<iframe", "src=", "url(", "@import",
+    ] {
+        assert!(!book.contains(forbidden), "book.html holds {forbidden}");
+    }
+    assert!(!book.contains("href=\"") || !book.contains("href=\"http"));
+    for needed in ["@page", "break-before: page", "counter(page)", "@top-left"] {
+        assert!(book.contains(needed), "book.html lacks {needed}");
+    }
+    assert_links_resolve(&ev);
+
+    // Listed in the manifest like every file, and the package verifies.
+    let m = manifest(&ev);
+    let listed: BTreeSet<&str> = m["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert!(listed.contains("book.html") && listed.contains("evidence.pdf"));
+    let (rc, text) = verify(&dir, &ev);
+    assert_eq!(rc, 0, "{text}");
+    assert!(read(&ev.join("index.html")).contains("href=\"evidence.pdf\""));
+    let pdf = std::fs::read(ev.join("evidence.pdf")).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+
+    // What pdftotext reads: every controlled document on pages of its own,
+    // with its title and the approver of the content in force.
+    let pages = pdf_pages(&ev.join("evidence.pdf"));
+    assert!(pages.len() > 69, "{} pages", pages.len());
+    let register: Value = serde_json::from_str(&read(&ev.join("register.json"))).unwrap();
+    let documents = register["documents"].as_array().unwrap();
+    assert_eq!(documents.len(), 69);
+    // Where each document starts: the page with its section's first line
+    // (kind · owner · path); no page starts two documents.
+    let mut starts: Vec<(usize, &Value)> = Vec::new();
+    for d in documents {
+        let line = format!(
+            "{} · {} · {}",
+            d["kind"].as_str().unwrap(),
+            d["owner"].as_str().unwrap(),
+            d["path"].as_str().unwrap()
+        );
+        let found: Vec<usize> = (0..pages.len())
+            .filter(|&i| pages[i].contains(&line))
+            .collect();
+        assert_eq!(found.len(), 1, "{line}: on pages {found:?}");
+        starts.push((found[0], d));
+    }
+    starts.sort_by_key(|(p, _)| *p);
+    for w in starts.windows(2) {
+        assert!(
+            w[0].0 < w[1].0,
+            "{} and {} start on the same page: no page break between documents",
+            w[0].1["id"],
+            w[1].1["id"]
+        );
+    }
+    for (k, (first, d)) in starts.iter().enumerate() {
+        let end = starts.get(k + 1).map_or(pages.len(), |(p, _)| *p);
+        let text = pages[*first..end].join(" ");
+        let id = d["id"].as_str().unwrap();
+        let title = d["title"].as_str().unwrap();
+        // pdftotext joins a line broken after a hyphen without it.
+        let heading = format!("{id} {title}").replace('-', "");
+        assert!(text.replace('-', "").contains(&heading), "{id}: no title");
+        let approvers: Vec<&str> = d["approvals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["counts"] == true)
+            .filter_map(|a| a["signer"].as_str())
+            .collect();
+        assert!(!approvers.is_empty(), "{id}: approved in this fixture");
+        let last = approvers.last().unwrap();
+        assert!(
+            text.contains(last),
+            "{id}: approver {last} not on its pages"
+        );
+        assert!(text.contains("signature verified"), "{id}");
+    }
+    // The running header and the page numbers, on every page.
+    let n = pages.iter().filter(|p| !p.is_empty()).count();
+    for (i, p) in pages.iter().filter(|p| !p.is_empty()).enumerate() {
+        assert!(
+            p.contains("Northwind Lending Ltd. · ISO/IEC 42001 evidence as of 2026-11-23"),
+            "page {}: {p}",
+            i + 1
+        );
+        assert!(
+            p.contains(&format!("Page {} of {n}", i + 1)),
+            "page {}",
+            i + 1
+        );
+    }
+    // The cover: scope, readiness, as-of, commit.
+    let commit = git(&dir, &["rev-parse", "HEAD"]);
+    assert!(pages[0].contains(commit.trim()) && pages[0].contains("SCO-001"));
+    assert!(pages[0].contains("Ready"), "{}", pages[0]);
+
+    // No browser: exit 2 naming the package, and nothing written.
+    let empty = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let none = tmp.path().join("none");
+    let out = aims(home.path())
+        .current_dir(&dir)
+        .env("PATH", empty.path())
+        .args(["export", "--out", none.to_str().unwrap(), "--pdf"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("chromium"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("apt-get install chromium"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!none.exists());
+    let out = aims(home.path())
+        .current_dir(&dir)
+        .env("AIMS_CHROMIUM", tmp.path().join("no-such-browser"))
+        .args(["export", "--out", none.to_str().unwrap(), "--pdf"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("AIMS_CHROMIUM"), "{}", stderr(&out));
+    assert!(!none.exists());
+}

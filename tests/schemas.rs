@@ -151,6 +151,8 @@ fn every_json_output_validates_against_its_schema() {
         &["audit", "--format", "json", "--crosswalk", "eu-ai-act"],
         &["audit", "--format", "json", "--crosswalk", "nist-ai-rmf"],
         &["log", "POL-001", "--format", "json"],
+        &["reviews", "--within", "400d", "--format", "json"],
+        &["reviews", "--format", "json"],
         &["log", "aims.toml", "--format", "json"],
         &[
             "pr-comment",

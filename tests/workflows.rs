@@ -187,3 +187,39 @@ fn the_sticky_comment_updated_is_the_bots_own() {
     );
     assert!(!calls.contains("PATCH"), "{calls}");
 }
+
+/// The reminder workflow manages one issue: it finds it by the marker
+/// `aims reviews --format markdown` writes AND by the bot's authorship,
+/// and the caller template runs it on a schedule.
+#[test]
+fn the_reminder_workflow_finds_its_issue_by_marker_and_author() {
+    let root = project_root();
+    let reusable =
+        std::fs::read_to_string(root.join(".github/workflows/aims-reviews.yml")).unwrap();
+    let caller =
+        std::fs::read_to_string(root.join(".github/workflow-templates/aims-reviews.yml")).unwrap();
+    assert!(reusable.contains(&format!("marker='{}'", aims::reviews::MARKER)));
+    assert!(reusable.contains("bot='github-actions[bot]'"));
+    // The search filters on both, and on open issues only.
+    let find = reusable
+        .lines()
+        .find(|l| l.contains("--jq") && l.contains("startswith"))
+        .expect("the issue search");
+    assert!(find.contains(".user.login == \\\"$bot\\\""), "{find}");
+    assert!(reusable.contains("state=open&creator=$bot"));
+    for needed in [
+        "aims reviews --within \"$WITHIN\" --format json",
+        "aims reviews --within \"$WITHIN\" --format markdown",
+        "state=closed",
+        "/assignees",
+        "issues: write",
+        "fetch-depth: 0",
+    ] {
+        assert!(
+            reusable.contains(needed),
+            "the reusable workflow lacks {needed}"
+        );
+    }
+    assert!(caller.contains("schedule:") && caller.contains("cron:"));
+    assert!(caller.contains("uses: OWNER/aims/.github/workflows/aims-reviews.yml@REF"));
+}

@@ -61,9 +61,10 @@ impl<'a> Exporter<'a> {
             .map(|(_, b)| b))
     }
 
-    /// The page (from a document's folder) of the document at repository
-    /// path `path`, relative to the document at `from`.
-    pub(super) fn resolve_from(&self, from: &str, target: &str) -> Option<String> {
+    /// Where a link from the document at repository path `from` to
+    /// `target` (a relative path) leads: the linked document's page or
+    /// book section.
+    pub(super) fn resolve_from(&self, from: &str, target: &str, links: Links) -> Option<String> {
         let mut parts: Vec<&str> = from.split('/').collect();
         parts.pop();
         for c in target.split('/') {
@@ -77,7 +78,7 @@ impl<'a> Exporter<'a> {
         }
         let path = parts.join("/");
         let id = self.by_path.get(path.as_str())?;
-        self.doc_href(id, "index.html", 2)
+        self.doc_target(id, links)
     }
 
     pub(super) fn document(&mut self, entry: &'a Entry) -> miette::Result<()> {
@@ -296,7 +297,7 @@ impl<'a> Exporter<'a> {
                 // Every approval and review of the content in force.
                 let decisions: Vec<String> = crate::rules::content::in_force(entry)
                     .into_iter()
-                    .map(|a| self.approval_line(a, 2))
+                    .map(|a| self.approval_line(a, Links::Page(2)))
                     .collect();
                 let _ = writeln!(
                     body,
@@ -354,7 +355,7 @@ impl<'a> Exporter<'a> {
             (None, None) => (None, true),
         };
         if let Some(text) = text {
-            body.push_str(&self.rendered(entry, text, draft));
+            body.push_str(&self.rendered(entry, text, draft, Links::Page(2)));
         }
         let mut sources = Vec::new();
         if in_force.is_some() {
@@ -384,7 +385,7 @@ impl<'a> Exporter<'a> {
     }
 
     /// The metadata table and the body of `text`.
-    pub(super) fn rendered(&self, entry: &Entry, text: &str, draft: bool) -> String {
+    pub(super) fn rendered(&self, entry: &Entry, text: &str, draft: bool, links: Links) -> String {
         let class = if draft { "document draft" } else { "document" };
         let mut s = format!("<article class=\"{class}\">\n");
         if draft {
@@ -396,12 +397,12 @@ impl<'a> Exporter<'a> {
         };
         match doc {
             Some(d) => {
-                let link = |v: &str| self.doc_href(v, "index.html", 2).filter(|_| v != entry.id);
+                let link = |v: &str| self.doc_target(v, links).filter(|_| v != entry.id);
                 s.push_str("<h2>Metadata</h2>\n");
                 s.push_str(&html::metadata(&d.frontmatter, &link));
                 s.push_str("\n<h2>Content</h2>\n");
                 s.push_str(&html::markdown(d.body(), &|p: &str| {
-                    self.resolve_from(&entry.path, p)
+                    self.resolve_from(&entry.path, p, links)
                 }));
             }
             None => {
@@ -430,7 +431,7 @@ impl<'a> Exporter<'a> {
                 let by = v
                     .approvals
                     .iter()
-                    .map(|a| self.approval_line(a, 2))
+                    .map(|a| self.approval_line(a, Links::Page(2)))
                     .collect::<Vec<_>>()
                     .join("<br>");
                 let redline = redlines

@@ -18,6 +18,8 @@
 //! register.html|csv|json         the document-control register
 //! soa.html                       control → applicability → procedure → evidence → owner
 //! audit.html|json                the mock audit (`aims audit`)
+//! book.html                      everything above in one printable file
+//! evidence.pdf                   book.html printed (with --pdf)
 //! approvals/index.html           every approval with its verification result
 //! approvals/<tag>.tag|.payload|.sig, allowed_signers   for re-verification by hand
 //! documents/<ID>/index.html      the content in force, rendered
@@ -28,10 +30,12 @@
 //! manifest.json, manifest.sha256
 //! ```
 
+mod book;
 mod documents;
 pub mod html;
 pub mod package;
 mod pages;
+mod pdf;
 mod records;
 pub mod sign;
 
@@ -67,6 +71,8 @@ pub struct Options<'a> {
     pub force: bool,
     /// Sign the manifest with the exporter's git signing key.
     pub sign: bool,
+    /// Also print book.html to evidence.pdf with a local headless Chromium.
+    pub pdf: bool,
 }
 
 /// What was written, for the closing line.
@@ -92,6 +98,8 @@ pub fn export(root: &Path, out: &Path, opts: &Options) -> miette::Result<Summary
         true => Some(sign::Signer::from_git(root)?),
         false => None,
     };
+    // A missing browser is said before any work is done.
+    let browser = if opts.pdf { Some(pdf::find()?) } else { None };
     let as_of = opts.as_of.map_or(AsOf::Now, AsOf::parse);
     // The tags are read once: for the register, and for their raw bytes.
     let records = approvals::read(&repo).map_err(control::git_error)?;
@@ -114,7 +122,12 @@ pub fn export(root: &Path, out: &Path, opts: &Options) -> miette::Result<Summary
         )
     })?;
     let mut x = Exporter::new(&repo, &ws, &register, &audit, &records, writer);
+    x.with_pdf = browser.is_some();
     x.write_all()?;
+    if let Some(browser) = &browser {
+        let bytes = pdf::print(browser, &x.out.path_of(book::FILE))?;
+        x.write(pdf::FILE, bytes)?;
+    }
     let manifest = x.manifest();
     let approvals = x.approval_files.len();
     let documents = register.entries.len() + 1;
@@ -280,6 +293,15 @@ fn resolved(path: &Path) -> PathBuf {
     out
 }
 
+/// Where links in generated HTML lead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Links {
+    /// Package pages, from a page this many folders below the root.
+    Page(usize),
+    /// Sections of `book.html`, the one printable file.
+    Book,
+}
+
 /// Progress on standard error, only when it is a terminal.
 struct Progress {
     on: bool,
@@ -328,6 +350,8 @@ struct Exporter<'a> {
     approval_files: BTreeMap<String, String>,
     approval_names: Names,
     refs: References,
+    /// evidence.pdf will be printed from book.html (the front page says so).
+    with_pdf: bool,
 }
 
 impl<'a> Exporter<'a> {
@@ -357,6 +381,7 @@ impl<'a> Exporter<'a> {
             approval_files: BTreeMap::new(),
             approval_names: Names::default(),
             refs: References::default(),
+            with_pdf: false,
         }
     }
 
@@ -378,7 +403,21 @@ impl<'a> Exporter<'a> {
 
     /// The id, linked to its document's page where the package has one.
     fn doc_link(&self, id: &str, depth: usize) -> String {
-        match self.doc_href(id, "index.html", depth) {
+        self.doc_ref(id, Links::Page(depth))
+    }
+
+    /// Where a link to document `id` leads: its page, or its section of
+    /// the book; None for an id the package has no folder for.
+    fn doc_target(&self, id: &str, links: Links) -> Option<String> {
+        match links {
+            Links::Page(depth) => self.doc_href(id, "index.html", depth),
+            Links::Book => self.folder(id).map(|f| format!("#{}", book::anchor(f))),
+        }
+    }
+
+    /// The id, linked to its document where the package (or book) has it.
+    fn doc_ref(&self, id: &str, links: Links) -> String {
+        match self.doc_target(id, links) {
             Some(href) => link(&href, id),
             None => e(id),
         }
@@ -405,6 +444,7 @@ impl<'a> Exporter<'a> {
         self.register_files()?;
         self.soa()?;
         self.audit_files()?;
+        self.book()?;
         self.index()
     }
 

@@ -218,6 +218,11 @@ impl Writer {
         (self.files.len(), self.files.values().map(|f| f.size).sum())
     }
 
+    /// Where a file written into the package is, until it is finished.
+    pub fn path_of(&self, path: &str) -> PathBuf {
+        self.dir.path().join(path)
+    }
+
     pub fn contains(&self, path: &str) -> bool {
         self.files.contains_key(path)
     }
@@ -381,9 +386,7 @@ fn entry(path: &str, bytes: &[u8]) -> FileEntry {
     }
 }
 
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use crate::history::hex;
 
 // ---------------------------------------------------------------------------
 // verify-export

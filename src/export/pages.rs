@@ -14,6 +14,25 @@ impl<'a> Exporter<'a> {
             register_report::approvals_csv(self.register),
         )?;
 
+        let body = format!(
+            "<h1>Document-control register</h1>\n<p class=\"muted\">As of {}; {} controlled documents. \
+             Approvals are those of the content in force, each verified against the approved keys. \
+             Also as {} and {}.</p>\n{}",
+            self.register.as_of,
+            self.entries().count(),
+            link("register.csv", "CSV"),
+            link("register.json", "JSON"),
+            self.register_table(Links::Page(0))
+        );
+        self.write(
+            "register.html",
+            html::page("Document-control register", 0, &[], &body),
+        )
+    }
+
+    /// The register as a table: each document with its version, state,
+    /// the approvals of the content in force and its review date.
+    pub(super) fn register_table(&self, links: Links) -> String {
         let rows: Vec<Vec<String>> = self
             .entries()
             .map(|entry| {
@@ -26,7 +45,7 @@ impl<'a> Exporter<'a> {
                             e(&a.signer_email),
                             e(&a.claim.role),
                             Date::from_unix(a.time),
-                            self.record_link(&a.tag, 0)
+                            self.record_ref(&a.tag, links)
                         )
                     })
                     .collect::<Vec<_>>()
@@ -36,8 +55,14 @@ impl<'a> Exporter<'a> {
                     (Some(v), 0) => format!("v{v}"),
                     (Some(v), n) => format!("v{v} + {n} unapproved"),
                 };
+                let history = match links {
+                    Links::Page(depth) => self
+                        .doc_href(&entry.id, "history.html", depth)
+                        .map_or(String::new(), |h| link(&h, "history")),
+                    Links::Book => String::new(),
+                };
                 vec![
-                    self.doc_link(&entry.id, 0),
+                    self.doc_ref(&entry.id, links),
                     e(&entry.title),
                     e(&entry.kind),
                     e(&entry.owner),
@@ -49,41 +74,40 @@ impl<'a> Exporter<'a> {
                     ),
                     approvals,
                     s.review_due.map_or("-".to_owned(), |d| d.to_string()),
-                    self.doc_href(&entry.id, "history.html", 0)
-                        .map_or(String::new(), |h| link(&h, "history")),
+                    history,
                 ]
             })
             .collect();
-        let body = format!(
-            "<h1>Document-control register</h1>\n<p class=\"muted\">As of {}; {} controlled documents. \
-             Approvals are those of the content in force, each verified against the approved keys. \
-             Also as {} and {}.</p>\n{}",
-            self.register.as_of,
-            rows.len(),
-            link("register.csv", "CSV"),
-            link("register.json", "JSON"),
-            html::table(
-                &[
-                    "ID",
-                    "Title",
-                    "Kind",
-                    "Owner",
-                    "Version",
-                    "State",
-                    "Approved by (in force)",
-                    "Review due",
-                    ""
-                ],
-                rows
-            )
-        );
-        self.write(
-            "register.html",
-            html::page("Document-control register", 0, &[], &body),
+        html::table(
+            &[
+                "ID",
+                "Title",
+                "Kind",
+                "Owner",
+                "Version",
+                "State",
+                "Approved by (in force)",
+                "Review due",
+                "",
+            ],
+            rows,
         )
     }
 
     pub(super) fn soa(&mut self) -> miette::Result<()> {
+        let body = format!(
+            "<h1>SoA traceability matrix</h1>\n{}",
+            self.soa_matrix(Links::Page(0))
+        );
+        self.write(
+            "soa.html",
+            html::page("SoA traceability matrix", 0, &[], &body),
+        )
+    }
+
+    /// The SoA traceability matrix with its introduction: each Annex A
+    /// control, its applicability, procedure, evidence, owner and verdict.
+    pub(super) fn soa_matrix(&self, links: Links) -> String {
         let members = |role: &str| -> String {
             self.ws.config.roles.get(role).map_or(String::new(), |m| {
                 format!("<br><span class=\"muted\">{}</span>", e(&m.join(", ")))
@@ -98,7 +122,7 @@ impl<'a> Exporter<'a> {
                     };
                     format!(
                         "{} <span class=\"{}\">({v}{})</span>",
-                        self.doc_link(id, 0),
+                        self.doc_ref(id, links),
                         entry.state.state.as_str(),
                         if entry.state.unapproved_changes > 0 {
                             " + unapproved change"
@@ -130,14 +154,18 @@ impl<'a> Exporter<'a> {
                     (Some(true), Some(j)) => format!("<br><span class=\"muted\">{}</span>", e(j)),
                     _ => String::new(),
                 };
-                vec![
-                    format!(
+                let control = match links {
+                    Links::Page(_) => format!(
                         "<a id=\"{}\" href=\"audit.html#control-{}\">{}</a> {}",
                         e(c.id),
                         e(c.id),
                         e(c.id),
                         e(c.title)
                     ),
+                    Links::Book => format!("<b>{}</b> {}", e(c.id), e(c.title)),
+                };
+                vec![
+                    control,
                     applicability + &justification,
                     c.procedure.as_deref().map_or("-".to_owned(), doc),
                     if c.evidence_records.is_empty() {
@@ -167,8 +195,8 @@ impl<'a> Exporter<'a> {
             .filter(|x| x.kind == "soa")
             .map(|x| doc(&x.id))
             .collect();
-        let body = format!(
-            "<h1>SoA traceability matrix</h1>\n<p class=\"muted\">As of {}. Each Annex A control as the Statement of \
+        format!(
+            "<p class=\"muted\">As of {}. Each Annex A control as the Statement of \
              Applicability ({}) decides it, with the procedure that implements it, the records that evidence it, \
              its owner, and the mock audit's verdict.</p>\n{}",
             self.register.as_of,
@@ -188,10 +216,6 @@ impl<'a> Exporter<'a> {
                 ],
                 rows
             )
-        );
-        self.write(
-            "soa.html",
-            html::page("SoA traceability matrix", 0, &[], &body),
         )
     }
 
@@ -208,13 +232,17 @@ impl<'a> Exporter<'a> {
         Ok(())
     }
 
-    pub(super) fn index(&mut self) -> miette::Result<()> {
-        let org = self
-            .ws
+    /// The organisation's name, or a note that aims.toml names none.
+    pub(super) fn organisation(&self) -> String {
+        self.ws
             .config
             .organisation
             .clone()
-            .unwrap_or_else(|| "(organisation not named in aims.toml)".to_owned());
+            .unwrap_or_else(|| "(organisation not named in aims.toml)".to_owned())
+    }
+
+    pub(super) fn index(&mut self) -> miette::Result<()> {
+        let org = self.organisation();
         let commit = self.register.commit.as_deref().unwrap_or("(no commit)");
         let mut body = format!(
             "<p class=\"muted\">ISO/IEC 42001 evidence package</p>\n<h1>{}</h1>\n",
@@ -236,7 +264,7 @@ impl<'a> Exporter<'a> {
         body.push_str(&html::facts(&[
             ("As of", e(&moment)),
             ("Commit", format!("<code>{}</code>", e(commit))),
-            ("Scope", self.scope_html()),
+            ("Scope", self.scope_html(Links::Page(0))),
             (
                 "Generated by",
                 format!("aims {}", env!("CARGO_PKG_VERSION")),
@@ -257,6 +285,7 @@ impl<'a> Exporter<'a> {
              <li>{}: control → applicability → procedure → evidence → owner</li>\
              <li>{}: verdicts per clause and control, gap matrix, corrective-action plan (also {})</li>\
              <li>{}: {} approval records (signed tags and commit sign-offs, refused ones too) with their verification results and the keys to re-verify them</li>\
+             <li>{}: the cover, register, SoA matrix and every document in force with its approvals, in one printable file{}</li>\
              <li>{} and {}: the SHA-256 of every file</li></ul>",
             link("register.html", "Document-control register"),
             entries.len(),
@@ -271,6 +300,12 @@ impl<'a> Exporter<'a> {
             link("audit.json", "JSON"),
             link("approvals/index.html", "Approval records"),
             self.approval_files.len(),
+            link(super::book::FILE, "Evidence book"),
+            if self.with_pdf {
+                format!(" (printed: {})", link(super::pdf::FILE, super::pdf::FILE))
+            } else {
+                String::new()
+            },
             link("manifest.json", "manifest.json"),
             link("manifest.sha256", "manifest.sha256"),
         );
@@ -316,7 +351,7 @@ impl<'a> Exporter<'a> {
     }
 
     /// The scope documents with their in-scope systems and exclusions.
-    pub(super) fn scope_html(&self) -> String {
+    pub(super) fn scope_html(&self, links: Links) -> String {
         let scopes: Vec<&Document> = self
             .ws
             .documents()
@@ -325,7 +360,7 @@ impl<'a> Exporter<'a> {
         if scopes.is_empty() {
             return "<span class=\"no\">no scope document</span>".to_owned();
         }
-        let page = |id: &str| self.doc_link(id, 0);
+        let page = |id: &str| self.doc_ref(id, links);
         let title_of = |id: &str| {
             self.register
                 .entry(id)

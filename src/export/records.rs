@@ -5,15 +5,24 @@ use super::*;
 
 impl<'a> Exporter<'a> {
     /// One verified approval that counts: what was decided, when, by whom.
-    pub(super) fn approval_line(&self, a: &Approval, depth: usize) -> String {
+    pub(super) fn approval_line(&self, a: &Approval, links: Links) -> String {
         let decision = a.claim.decision.as_str();
         format!(
             "{decision} on {} by {} as <code>{}</code> ({}, <span class=\"yes\">signature verified</span>)",
             Date::from_unix(a.time),
             e(&a.signer_email),
             e(&a.claim.role),
-            self.record_link(&a.tag, depth),
+            self.record_ref(&a.tag, links),
         )
+    }
+
+    /// The record's name, linked to its section of the approvals page
+    /// (the book names it only).
+    pub(super) fn record_ref(&self, name: &str, links: Links) -> String {
+        match links {
+            Links::Page(depth) => self.record_link(name, depth),
+            Links::Book => format!("<code>{}</code>", e(name)),
+        }
     }
 
     /// A link to an approval record's page section, by name.

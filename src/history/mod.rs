@@ -80,3 +80,8 @@ pub fn short_id(id: &str) -> &str {
 pub fn short_id_of(oid: &git2::Oid) -> String {
     short_id(&oid.to_string()).to_owned()
 }
+
+/// Bytes (a digest) as lowercase hexadecimal.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -2,6 +2,7 @@
 //! them derives facts of its own.
 
 mod github;
+pub mod gitlab;
 mod grouped;
 mod human;
 pub use human::handler as human_handler;
@@ -29,6 +30,9 @@ pub enum Format {
     Github,
     /// A Markdown report, for job summaries and PR comments.
     Markdown,
+    /// GitLab Code Quality JSON, for a `codequality` report artifact
+    /// (merge-request widget and pipeline tab).
+    Gitlab,
 }
 
 pub struct Options {
@@ -49,5 +53,6 @@ pub fn render(
         Format::Sarif => sarif::render(findings, &ws.config.rule_overrides, out),
         Format::Github => github::render(findings, out),
         Format::Markdown => markdown::render(findings, ws, out),
+        Format::Gitlab => gitlab::render(findings, out),
     }
 }

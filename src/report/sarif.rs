@@ -92,15 +92,7 @@ fn result_json(f: &Finding) -> Value {
 
 /// Percent-encodes a relative path for a SARIF URI, keeping `/`.
 fn encode_uri_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    crate::safe::percent(path, b"-._~/")
 }
 
 type Overrides = BTreeMap<String, Option<Classification>>;

@@ -2,6 +2,9 @@
 //! the very types that serialise it, so schema and output cannot drift.
 //! They are published under `schemas/` (a test keeps those files equal to
 //! what this module generates, and validates real output against them).
+//! External formats with key names of their own (SARIF, GitLab Code
+//! Quality, iCalendar) are not `aims.*` outputs and have no schema here;
+//! their tests check them against their own specifications.
 
 use schemars::{JsonSchema, generate::SchemaSettings};
 use serde_json::Value;
@@ -24,6 +27,10 @@ pub fn all() -> Vec<(&'static str, Value)> {
         one::<crate::report::register::LogJson>(
             "aims.log.v1.schema.json",
             "`aims log ID --format json`: one document's revisions and approvals.",
+        ),
+        one::<crate::reviews::Reviews>(
+            "aims.reviews.v1.schema.json",
+            "`aims reviews --format json`: the reviews falling due, with owners and approvers.",
         ),
         one::<crate::rules::RulesJson>(
             "aims.rules.v1.schema.json",
