@@ -1,15 +1,17 @@
-//! Benchmark, not a test: `aims status` on a synthetic repository against
-//! git itself walking the same history.
+//! Benchmark, not a test: aims on synthetic repositories against git itself
+//! walking the same history. Prints, for each size, every figure the
+//! performance contract names (README, "Performance"), as medians and
+//! ratios, with peak memory (max RSS, from wait4).
 //!
-//!     cargo bench --bench status                  # 2,000 documents, 20,000 commits, 1,000 approvals
-//!     cargo bench --bench status -- 500 5000 250  # smaller: documents, commits, approvals
-//!     AIMS_BENCH_DIR=/tmp/b cargo bench --bench status   # keep the repository, e.g. to profile
+//!     cargo bench --bench status                       # S and L
+//!     cargo bench --bench status -- S                  # S only (2,000 documents, 20,000 commits, 1,000 approvals)
+//!     cargo bench --bench status -- 500 5000 250       # a custom size: documents, commits, approvals
+//!     AIMS_BENCH_DIR=/tmp/b cargo bench --bench status # keep the repositories, e.g. to profile
 //!
-//! The repository is made with `git fast-import` (commits) and written tag
-//! objects signed in process with a throwaway SSH key (the same bytes
-//! `git tag -s` with `gpg.format=ssh` writes). It reports the median of
-//! several runs of `aims status --format json` and of
-//! `git log --name-only --format=%H -- <document globs>`, and their ratio.
+//! S is 2,000 documents, 20,000 commits and 1,000 SSH-signed approval tags;
+//! L is 10,000, 100,000 and 5,000. The repository is made with `git
+//! fast-import` (commits) and tag objects signed in process with a
+//! throwaway SSH key (the bytes `git tag -s` with `gpg.format=ssh` writes).
 
 use std::io::Write;
 use std::path::Path;
@@ -22,26 +24,83 @@ const RUNS: usize = 5;
 const DIRS: usize = 20;
 
 fn main() {
-    let args: Vec<usize> = std::env::args()
+    let args: Vec<String> = std::env::args()
         .skip(1)
-        .filter_map(|a| a.parse().ok())
+        .filter(|a| a != "--bench")
         .collect();
-    let documents = args.first().copied().unwrap_or(2_000);
-    let commits = args.get(1).copied().unwrap_or(20_000);
-    let approvals = args.get(2).copied().unwrap_or(1_000).min(documents);
+    let numbers: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
+    let sizes: Vec<(&str, usize, usize, usize)> = if numbers.len() >= 2 {
+        vec![(
+            "custom",
+            numbers[0],
+            numbers[1],
+            numbers.get(2).copied().unwrap_or(numbers[0] / 2),
+        )]
+    } else if args.iter().any(|a| a == "S") {
+        vec![("S", 2_000, 20_000, 1_000)]
+    } else if args.iter().any(|a| a == "L") {
+        vec![("L", 10_000, 100_000, 5_000)]
+    } else {
+        vec![("S", 2_000, 20_000, 1_000), ("L", 10_000, 100_000, 5_000)]
+    };
+    let mut rows = Vec::new();
+    for (name, documents, commits, approvals) in sizes {
+        rows.push((
+            name,
+            bench(name, documents, commits, approvals.min(documents)),
+        ));
+    }
+    println!();
+    println!(
+        "| figure | {} |",
+        rows.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(" | ")
+    );
+    println!("|---|{}", "---|".repeat(rows.len()));
+    let labels = [
+        "cold `aims status` ÷ `git log`",
+        "warm `aims status` ÷ `git log`",
+        "`check --staged`, feature branch (ms, warm)",
+        "`check --staged`, protected main (ms, warm)",
+        "`pr-comment` ÷ cold status (both cold)",
+        "`check` ÷ cold status (both cold)",
+        "`audit` ÷ cold status (both cold)",
+        "max RSS cold status ÷ git log's",
+        "max RSS cold status / git log (MiB)",
+    ];
+    for (i, label) in labels.iter().enumerate() {
+        println!(
+            "| {label} | {} |",
+            rows.iter()
+                .map(|(_, r)| r[i].clone())
+                .collect::<Vec<_>>()
+                .join(" | ")
+        );
+    }
+    if rows.len() == 2 {
+        let growth = |i: usize| {
+            let v = |r: &Vec<String>| r[i].parse::<f64>().unwrap_or(f64::NAN);
+            v(&rows[1].1) / v(&rows[0].1)
+        };
+        println!(
+            "| staged gate growth S→L, feature / main | {:.2}× / {:.2}× |",
+            growth(2),
+            growth(3)
+        );
+    }
+}
 
-    // AIMS_BENCH_DIR keeps the repository (for profiling); it must not exist yet.
-    let tmp = match std::env::var_os("AIMS_BENCH_DIR") {
+/// Builds one repository and measures it; returns the table's cells.
+fn bench(name: &str, documents: usize, commits: usize, approvals: usize) -> Vec<String> {
+    let tmp: Keep = match std::env::var_os("AIMS_BENCH_DIR") {
         Some(dir) => {
-            std::fs::create_dir(&dir).expect("AIMS_BENCH_DIR must be a new directory");
-            tempfile::TempDir::with_prefix_in("bench", &dir)
-                .expect("temp dir")
-                .keep()
-                .into()
+            std::fs::create_dir_all(&dir).expect("AIMS_BENCH_DIR");
+            let kept = Path::new(&dir).join(name);
+            assert!(!kept.exists(), "{} exists already", kept.display());
+            std::fs::create_dir(&kept).expect("mkdir");
+            Keep::Kept(kept)
         }
         None => Keep::Temp(tempfile::tempdir().expect("temp dir")),
     };
-    let tmp = &tmp;
     let repo = tmp.path().join("repo");
     std::fs::create_dir(&repo).expect("mkdir");
     let started = Instant::now();
@@ -51,26 +110,39 @@ fn main() {
     git(&repo, &["checkout", "-q", "-f", "main"]);
     let key = PrivateKey::read_openssh_file(&tmp.path().join("key")).expect("read key");
     sign_approvals(&repo, &key, documents, approvals);
-    let made = started.elapsed();
     let total_commits = git(&repo, &["rev-list", "--count", "HEAD"]);
     println!(
-        "synthetic repository: {documents} documents, {} commits, {} approval tags (+1 for aims.toml), made in {:.1} s",
+        "{name}: {documents} documents, {} commits, {approvals} approval tags (+1 for aims.toml), made in {:.1} s",
         total_commits.trim(),
-        approvals,
-        made.as_secs_f64()
+        started.elapsed().as_secs_f64()
     );
 
     let aims = env!("CARGO_BIN_EXE_aims");
+    let aims_cmd = |args: &[&str]| {
+        let mut c = Command::new(aims);
+        c.current_dir(&repo)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_AUTHOR_NAME", "Alice")
+            .env("GIT_AUTHOR_EMAIL", "alice@acme.example")
+            .args(args);
+        c
+    };
+    // Cold: no cache (a fresh clone, or CI), which the run then writes.
+    let cold_cmd = |args: &[&str]| {
+        let mut c = Command::new("sh");
+        c.current_dir(&repo)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .args(["-c", "rm -rf .git/aims/cache && exec \"$0\" \"$@\"", aims])
+            .args(args);
+        c
+    };
     // Once to check it works and what it says.
-    let out = Command::new(aims)
-        .current_dir(&repo)
-        .args(["status", "--format", "json"])
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+    let out = aims_cmd(&["status", "--format", "json", "--no-cache"])
         .output()
         .expect("aims runs");
     assert!(
         out.status.success(),
-        "aims status failed: {}",
+        "aims status: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
@@ -79,54 +151,141 @@ fn main() {
         .iter()
         .filter(|d| d["version"].as_u64().is_some())
         .count();
-    println!(
-        "aims status: {} rows, {approved} with an approved version",
-        docs.len()
-    );
     assert_eq!(
         approved,
         approvals + 1,
         "every signed approval counts (and aims.toml)"
     );
 
-    let status = median(|| {
-        run(Command::new(aims)
-            .current_dir(&repo)
-            .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .args(["status", "--format", "json"]))
-    });
-    let log = median(|| {
-        run(Command::new("git").current_dir(&repo).args([
+    let git_log = || {
+        let mut c = Command::new("git");
+        c.current_dir(&repo).args([
             "log",
             "--name-only",
             "--format=%H",
             "--",
             ":(glob)aims/**/*.md",
-        ]))
-    });
-    println!(
-        "aims status --format json: {:>8.1} ms (median of {RUNS})",
-        ms(status)
+        ]);
+        c
+    };
+    let log = measure(git_log, &[0]);
+    let cold = measure(|| cold_cmd(&["status", "--format", "json"]), &[0]);
+    aims_cmd(&["status"]).output().expect("warm-up");
+    let warm = measure(|| aims_cmd(&["status", "--format", "json"]), &[0]);
+    let check = measure(|| cold_cmd(&["check"]), &[0, 1]);
+    let audit = measure(|| cold_cmd(&["audit"]), &[0, 1]);
+    // The hooks run with the cache as the last command left it.
+    aims_cmd(&["status"]).output().expect("warm-up");
+
+    // The pre-commit gate: an approved document changed and staged.
+    let path = path_of(0);
+    let original = std::fs::read_to_string(repo.join(&path)).expect("document");
+    std::fs::write(repo.join(&path), format!("{original}\nA staged change.\n")).expect("edit");
+    git(&repo, &["add", &path]);
+    let gate_main = measure(|| aims_cmd(&["check", "--staged"]), &[1]);
+    git(&repo, &["checkout", "-q", "-b", "feature"]);
+    let gate_feature = measure(|| aims_cmd(&["check", "--staged"]), &[0, 1]);
+    // The pull request: that change, committed on the branch.
+    git(&repo, &["commit", "-q", "-m", "change one record"]);
+    let pr = measure(
+        || cold_cmd(&["pr-comment", "--base", "main", "--head", "feature"]),
+        &[0, 1],
     );
+    git(&repo, &["checkout", "-q", "main"]);
+
+    let ratio = |a: &Run, b: &Run| format!("{:.2}", a.time.as_secs_f64() / b.time.as_secs_f64());
+    let ms = |r: &Run| format!("{:.0}", r.time.as_secs_f64() * 1000.0);
     println!(
-        "git log --name-only:       {:>8.1} ms (median of {RUNS})",
-        ms(log)
+        "  git log --name-only       {:>9.1} ms  {:>6.0} MiB",
+        log.ms(),
+        log.mib()
     );
-    println!(
-        "ratio aims status / git log: {:.2}",
-        status.as_secs_f64() / log.as_secs_f64()
-    );
+    for (label, r) in [
+        ("aims status (cold)", &cold),
+        ("aims status (warm)", &warm),
+        ("aims check", &check),
+        ("aims audit", &audit),
+        ("check --staged (main)", &gate_main),
+        ("check --staged (feature)", &gate_feature),
+        ("aims pr-comment", &pr),
+    ] {
+        println!("  {label:<25} {:>9.1} ms  {:>6.0} MiB", r.ms(), r.mib());
+    }
+    vec![
+        ratio(&cold, &log),
+        ratio(&warm, &log),
+        ms(&gate_feature),
+        ms(&gate_main),
+        ratio(&pr, &cold),
+        ratio(&check, &cold),
+        ratio(&audit, &cold),
+        format!("{:.2}", cold.rss as f64 / log.rss as f64),
+        format!("{:.0} / {:.0}", cold.mib(), log.mib()),
+    ]
+}
+
+/// The median time of several runs, and the largest peak memory.
+struct Run {
+    time: Duration,
+    /// Max RSS, bytes.
+    rss: u64,
+}
+
+impl Run {
+    fn ms(&self) -> f64 {
+        self.time.as_secs_f64() * 1000.0
+    }
+    fn mib(&self) -> f64 {
+        self.rss as f64 / (1024.0 * 1024.0)
+    }
+}
+
+/// Runs the command `RUNS` times (after one warm-up), each exit code in
+/// `ok`; the median wall time and the largest max RSS.
+fn measure(mut make: impl FnMut() -> Command, ok: &[i32]) -> Run {
+    // Reaped by wait4 below, which also gives the peak memory.
+    #[allow(clippy::zombie_processes)]
+    let mut once = || {
+        let start = Instant::now();
+        let child = make()
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("runs");
+        let (code, rss) = wait4(child.id());
+        let time = start.elapsed();
+        assert!(ok.contains(&code), "exit {code}");
+        (time, rss)
+    };
+    once();
+    let mut runs: Vec<(Duration, u64)> = (0..RUNS).map(|_| once()).collect();
+    let rss = runs.iter().map(|r| r.1).max().unwrap_or(0);
+    runs.sort();
+    Run {
+        time: runs[RUNS / 2].0,
+        rss,
+    }
+}
+
+/// Waits for the child: its exit code and its max RSS in bytes.
+fn wait4(pid: u32) -> (i32, u64) {
+    let mut status = 0;
+    // SAFETY: a zeroed rusage is valid; wait4 fills it for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::wait4(pid as libc::pid_t, &mut status, 0, &mut usage) };
+    assert_eq!(r, pid as libc::pid_t, "wait4");
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    // Linux reports kibibytes.
+    (code, usage.ru_maxrss as u64 * 1024)
 }
 
 enum Keep {
     Temp(tempfile::TempDir),
     Kept(std::path::PathBuf),
-}
-
-impl From<std::path::PathBuf> for Keep {
-    fn from(p: std::path::PathBuf) -> Keep {
-        Keep::Kept(p)
-    }
 }
 
 impl Keep {
@@ -138,27 +297,14 @@ impl Keep {
     }
 }
 
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-fn median(mut f: impl FnMut() -> Duration) -> Duration {
-    let mut times: Vec<Duration> = (0..RUNS).map(|_| f()).collect();
-    times.sort();
-    times[RUNS / 2]
-}
-
-fn run(cmd: &mut Command) -> Duration {
-    let start = Instant::now();
-    let out = cmd.stdout(Stdio::null()).status().expect("runs");
-    assert!(out.success());
-    start.elapsed()
-}
-
 fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .current_dir(dir)
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "Alice")
+        .env("GIT_AUTHOR_EMAIL", "alice@acme.example")
+        .env("GIT_COMMITTER_NAME", "Alice")
+        .env("GIT_COMMITTER_EMAIL", "alice@acme.example")
         .args(args)
         .output()
         .expect("git runs");

@@ -40,6 +40,12 @@ pub struct Cli {
     #[arg(long, value_name = "FINGERPRINT[,…]", global = true)]
     pub trust_anchor: Option<String>,
 
+    /// Neither read nor write the history cache in .git/aims/cache (the
+    /// revision walk, keyed by commit; AIMS_NO_CACHE=1 does the same).
+    /// Results are the same either way; only the time differs.
+    #[arg(long, global = true)]
+    pub no_cache: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }

@@ -29,6 +29,18 @@ fn text(data: &[u8]) -> std::borrow::Cow<'_, str> {
 /// headings; then the document rules, as `aims check` runs them.
 pub fn document(data: &[u8]) {
     let loaded = crate::docs::load("aims/fuzz.md", data, false);
+    // The revision walk's shortcut must read every blob as `load` does.
+    let full = match &loaded {
+        crate::docs::Loaded::Document(d) => d
+            .id()
+            .map(|id| (id.to_owned(), d.kind_name().map(str::to_owned))),
+        crate::docs::Loaded::Problem { .. } => None,
+    };
+    assert_eq!(
+        crate::docs::identity(data),
+        full,
+        "identity disagrees with load"
+    );
     if let crate::docs::Loaded::Document(d) = &loaded {
         let _ = (d.id(), d.kind(), d.title(), d.owner(), d.body());
         for h in &d.headings {

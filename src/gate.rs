@@ -172,7 +172,10 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
         now,
         false,
         &records,
-        Some(&only),
+        Some(control::Narrowed {
+            only: &only,
+            full: &ws.config,
+        }),
     )?;
     let approved = register.trust.as_ref().map(|a| &a.root.config);
     if approved.is_some_and(|c| !is_protected(c, &branch)) && !is_protected(&ws.config, &branch) {
@@ -285,7 +288,10 @@ fn approved_config(
         control::now(),
         false,
         &records,
-        Some(&none),
+        Some(control::Narrowed {
+            only: &none,
+            full: &ws.config,
+        }),
     )?;
     Ok(register.trust.map(|a| a.root.config))
 }

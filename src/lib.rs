@@ -28,4 +28,5 @@ pub mod reviews;
 pub mod rules;
 pub mod safe;
 pub mod scaffold;
+pub mod tune;
 pub mod workspace;

@@ -31,11 +31,16 @@ fn under(chdir: &Option<PathBuf>, path: PathBuf) -> PathBuf {
 }
 
 fn main() -> ExitCode {
+    aims::tune::libgit2();
     let cli = Cli::parse();
     if let Some(anchor) = &cli.trust_anchor {
         // Read by the register wherever it is built (as AIMS_TODAY is).
         // SAFETY: set once, before any thread is started.
         unsafe { std::env::set_var("AIMS_TRUST_ANCHOR", anchor) };
+    }
+    if cli.no_cache {
+        // SAFETY: set once, before any thread is started.
+        unsafe { std::env::set_var("AIMS_NO_CACHE", "1") };
     }
     let start = cli.chdir.clone().unwrap_or_else(|| PathBuf::from("."));
     let stdout_color = use_color(cli.color, std::io::stdout().is_terminal());

@@ -422,3 +422,51 @@ fn a_repository_of_another_user_is_read_exactly_when_git_would() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(stdout(&out).contains("POL-001"), "{}", stdout(&out));
 }
+
+#[test]
+fn a_damaged_packed_object_stops_every_command() {
+    if !have_tools(&["ssh-keygen"]) {
+        return;
+    }
+    // libgit2 reads without re-hashing each object (as git does): a packed
+    // object is trusted to zlib's checksum. One flipped bit in the policy's
+    // compressed bytes must still stop every command, never give an answer.
+    let (_tmp, dir) = repo("well-kept", true);
+    git(&dir, &["gc", "-q"]);
+    let pack = std::fs::read_dir(dir.join(".git/objects/pack"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "pack"))
+        .unwrap();
+    let blob = git(&dir, &["rev-parse", "HEAD:aims/policy/ai-policy.md"]);
+    let listing = git(&dir, &["verify-pack", "-v", pack.to_str().unwrap()]);
+    let line = listing
+        .lines()
+        .find(|l| l.starts_with(blob.trim()))
+        .expect("the policy is packed");
+    // id type size size-in-pack offset: flip a bit inside its data.
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    let (packed, offset): (usize, usize) = (fields[3].parse().unwrap(), fields[4].parse().unwrap());
+    let mut bytes = std::fs::read(&pack).unwrap();
+    bytes[offset + packed / 2] ^= 0x40;
+    let mut perms = std::fs::metadata(&pack).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&pack, perms).unwrap();
+    std::fs::write(&pack, bytes).unwrap();
+    for args in [
+        &["status"][..],
+        &["check"],
+        &["audit"],
+        &["log", "POL-001"],
+        &["status", "--format", "json"],
+    ] {
+        let out = run(&dir, args);
+        assert_eq!(code(&out), 2, "aims {args:?}: {}", stdout(&out));
+        assert!(
+            stderr(&out).contains("git fsck"),
+            "aims {args:?}: {}",
+            stderr(&out)
+        );
+    }
+}

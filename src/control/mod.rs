@@ -142,6 +142,16 @@ pub fn require_repository(root: &Path) -> miette::Result<Repository> {
 
 /// A git error as a diagnostic: git's own message.
 pub fn git_error(e: git2::Error) -> miette::Report {
+    if matches!(e.class(), git2::ErrorClass::Zlib | git2::ErrorClass::Odb) {
+        // A damaged object (a packed one fails zlib's checksum): what to do.
+        return miette::miette!(
+            help = "run `git fsck` to name every damaged object, then restore them from \
+                    another clone or a backup (`git fetch` from a remote that has them)",
+            "a git object cannot be read: {} (the repository is damaged; aims stops rather \
+             than guess)",
+            e.message()
+        );
+    }
     miette::miette!("{}", e.message())
 }
 
@@ -252,6 +262,14 @@ pub enum TrustLineProblem {
 
 /// The document-control register as of a moment.
 #[derive(Debug)]
+/// The documents a register is built for, when not all: the ids asked
+/// about, and the whole configuration (`ws.config` is narrowed to their
+/// paths), whose cached walk may serve.
+pub struct Narrowed<'a> {
+    pub only: &'a BTreeSet<String>,
+    pub full: &'a crate::config::Config,
+}
+
 pub struct Register {
     pub as_of: Date,
     /// Unix seconds: approvals and revisions after it are not yet made.
@@ -353,14 +371,17 @@ impl Register {
         as_of_time: i64,
         working_tree: bool,
         records: &[TagRecord],
-        only: Option<&BTreeSet<String>>,
+        narrowed: Option<Narrowed<'_>>,
     ) -> miette::Result<Register> {
         let git = git_error;
+        let only = narrowed.as_ref().map(|n| n.only);
+        let full = narrowed.as_ref().map(|n| n.full);
         let trust_paths = trust_paths(&ws.config);
-        let revs = match head {
+        let files: Vec<&str> = trust_paths.iter().map(String::as_str).collect();
+        crate::history::cache::Verdicts::open(repo);
+        let walked = match head {
             Some(head) => {
-                let files: Vec<&str> = trust_paths.iter().map(String::as_str).collect();
-                revisions::walk(repo, head, &ws.config, &files).map_err(|e| {
+                revisions::walk_cached(repo, head, &ws.config, full, &files).map_err(|e| {
                     if e.message() == revisions::SHALLOW {
                         shallow()
                     } else {
@@ -368,8 +389,13 @@ impl Register {
                     }
                 })?
             }
-            None => revisions::Revisions::default(),
+            None => revisions::Walked {
+                revisions: revisions::Revisions::default(),
+                trust_points: None,
+                store: None,
+            },
         };
+        let revs = walked.revisions;
         let uncommitted = if working_tree {
             uncommitted_paths(repo).map_err(git)?
         } else {
@@ -407,9 +433,17 @@ impl Register {
         // show tags (configuration approvals among them) to be back-dated
         // (see `seal::settle`).
         let versions = match head {
-            Some(h) => trust::versions(repo, h, &revs.files).map_err(git)?,
+            Some(h) => trust::versions_at(repo, h, &revs.files, walked.trust_points.as_deref())
+                .map_err(git)?,
             None => Vec::new(),
         };
+        if let (Some(h), Some(fingerprint)) = (head, &walked.store) {
+            let points: Vec<Oid> = versions
+                .iter()
+                .filter_map(|v| Oid::from_str(&v.commit).ok())
+                .collect();
+            crate::history::cache::store(repo, fingerprint, h, &revs, &points);
+        }
         let anchors = trust_anchors()?;
         let chain_with = |voided: &HashMap<String, approvals::Invalid>| {
             trust::chain(
@@ -779,6 +813,7 @@ impl Register {
         } else {
             Default::default()
         };
+        crate::history::cache::Verdicts::save();
         Ok(Register {
             as_of: Date::from_unix(as_of_time),
             as_of_time,

@@ -252,22 +252,67 @@ pub fn versions(
     head: Oid,
     history: &BTreeMap<String, Vec<Revision>>,
 ) -> Result<Vec<Version>, git2::Error> {
-    let mut line = Vec::new();
-    let mut commit = repo.find_commit(head)?;
-    loop {
-        line.push(commit.id());
-        if commit.parent_count() == 0 {
-            break;
+    versions_at(repo, head, history, None)
+}
+
+/// [`versions`], looking only at `points` (oldest first) when given: the
+/// first-parent commits where the trust files may have changed, a superset
+/// of where they did (as the cache records them), instead of every
+/// first-parent commit.
+pub fn versions_at(
+    repo: &Repository,
+    head: Oid,
+    history: &BTreeMap<String, Vec<Revision>>,
+    points: Option<&[Oid]>,
+) -> Result<Vec<Version>, git2::Error> {
+    let line: Vec<Oid> = match points {
+        Some(p) => p.iter().rev().copied().collect(),
+        None => {
+            let mut line = Vec::new();
+            let mut commit = repo.find_commit(head)?;
+            loop {
+                line.push(commit.id());
+                if commit.parent_count() == 0 {
+                    break;
+                }
+                commit = commit.parent(0)?;
+            }
+            line
         }
-        commit = commit.parent(0)?;
-    }
+    };
     let mut roots: HashMap<TrustFiles, Result<Root, String>> = HashMap::new();
     let mut out: Vec<Version> = Vec::new();
-    let mut configs: HashMap<Oid, Option<Config>> = HashMap::new();
+    let mut configs: HashMap<Oid, Option<[String; 3]>> = HashMap::new();
+    // The top-level entries the trust files live under, as the last
+    // commit had them: where none changed, neither did the files, and the
+    // commit is passed over without a path lookup.
+    let mut tops: Vec<String> = vec![config::FILE_NAME.to_owned()];
+    let mut last_tops: Option<Vec<Option<Oid>>> = None;
     for oid in line.into_iter().rev() {
         let commit = repo.find_commit(oid)?;
         let tree = commit.tree()?;
+        let now_tops: Vec<Option<Oid>> = tops
+            .iter()
+            .map(|t| tree.get_name(t).map(|e| e.id()))
+            .collect();
+        if last_tops.as_ref() == Some(&now_tops) {
+            continue;
+        }
         let (files, paths) = files_at(repo, &tree, &mut configs)?;
+        tops = std::iter::once(config::FILE_NAME)
+            .chain(
+                paths
+                    .iter()
+                    .map(|p| p.split('/').next().unwrap_or_default()),
+            )
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .collect();
+        last_tops = Some(
+            tops.iter()
+                .map(|t| tree.get_name(t).map(|e| e.id()))
+                .collect(),
+        );
         let before = out.last().map(|v| &v.files);
         if before == Some(&files) {
             continue;
@@ -329,7 +374,7 @@ pub fn versions(
 fn files_at(
     repo: &Repository,
     tree: &git2::Tree<'_>,
-    configs: &mut HashMap<Oid, Option<Config>>,
+    configs: &mut HashMap<Oid, Option<[String; 3]>>,
 ) -> Result<(TrustFiles, [String; 3]), git2::Error> {
     let mut files = TrustFiles::default();
     let Some(entry) = tree
@@ -339,33 +384,39 @@ fn files_at(
         return Ok((files, Default::default()));
     };
     files.config = Some(entry.id().to_string());
-    let config = match configs.get(&entry.id()) {
-        Some(c) => c.clone(),
+    // Only the configuration's three trust paths matter here: they are
+    // kept per configuration blob, not the whole parsed configuration.
+    let paths = match configs.get(&entry.id()) {
+        Some(p) => p.clone(),
         None => {
             let blob = repo.find_blob(entry.id())?;
-            let parsed = std::str::from_utf8(blob.content())
+            let paths = std::str::from_utf8(blob.content())
                 .ok()
-                .and_then(|t| Config::parse(t).ok());
-            configs.insert(entry.id(), parsed.clone());
-            parsed
+                .and_then(|t| Config::parse(t).ok())
+                .map(|c| {
+                    [
+                        c.allowed_signers.clone(),
+                        c.gpg_keyring.clone().unwrap_or_default(),
+                        c.revoked_keys.clone().unwrap_or_default(),
+                    ]
+                });
+            configs.insert(entry.id(), paths.clone());
+            paths
         }
     };
-    let Some(config) = config else {
+    let Some(paths) = paths else {
         return Ok((files, Default::default()));
     };
     let id = |path: &str| -> Result<Option<String>, git2::Error> {
+        if path.is_empty() {
+            return Ok(None);
+        }
         Ok(crate::history::blob_id_at(tree, path)?.map(|id| id.to_string()))
     };
-    files.signers = id(&config.allowed_signers)?;
-    let keyring = config.gpg_keyring.clone().unwrap_or_default();
-    let revoked = config.revoked_keys.clone().unwrap_or_default();
-    if !keyring.is_empty() {
-        files.keyring = id(&keyring)?;
-    }
-    if !revoked.is_empty() {
-        files.revoked = id(&revoked)?;
-    }
-    Ok((files, [config.allowed_signers.clone(), keyring, revoked]))
+    files.signers = id(&paths[0])?;
+    files.keyring = id(&paths[1])?;
+    files.revoked = id(&paths[2])?;
+    Ok((files, paths))
 }
 
 /// The trust files as a commit holds them. The outer error is git

@@ -127,6 +127,34 @@ pub fn load(path: &str, bytes: &[u8], is_prd: bool) -> Loaded {
     parse(path, text, is_prd)
 }
 
+/// The id and kind `bytes` declare, exactly as [`load`] would read them,
+/// without the rest (the body's headings, the frontmatter's tree): what
+/// the revision walk needs of every historic blob. None where `load` gives
+/// a problem or a document without an id.
+pub fn identity(bytes: &[u8]) -> Option<(String, Option<String>)> {
+    if bytes.len() > MAX_DOCUMENT_BYTES || bytes.iter().take(8192).any(|&b| b == 0) {
+        return None;
+    }
+    let text = std::str::from_utf8(bytes).ok()?;
+    let text = text.strip_prefix(BOM).unwrap_or(text);
+    let split = frontmatter::split(text).ok()?;
+    let table = DeTable::parse(&text[split.toml]).ok()?;
+    let string = |key: &str| {
+        table
+            .get_ref()
+            .iter()
+            .find(|(k, _)| k.get_ref() == key)
+            .and_then(|(_, v)| match v.get_ref() {
+                toml::de::DeValue::String(s) => Some(s.to_string()),
+                _ => None,
+            })
+    };
+    let id = string("id")
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())?;
+    Some((id, string("kind")))
+}
+
 /// Parses a document from text.
 pub fn parse(path: &str, text: &str, is_prd: bool) -> Loaded {
     let source: Arc<str> = Arc::from(text);

@@ -503,7 +503,11 @@ pub fn verify(
     principal: &str,
     time: i64,
 ) -> Result<Result<Verified, Rejection>, git2::Error> {
-    Ok(match signature {
+    let memo = super::cache::Verdicts::key(payload, signature, trust, principal, time);
+    if let Some(known) = memo.as_deref().and_then(super::cache::Verdicts::get) {
+        return Ok(known);
+    }
+    let verdict = match signature {
         None => Err(Rejection::Unsigned),
         Some((SignatureKind::Ssh, armored)) => {
             signature::verify_ssh(payload, armored, &trust.signers, principal, time)
@@ -515,5 +519,9 @@ pub fn verify(
             Some(keyring) => super::openpgp::verify(payload, armored, keyring, principal, time)
                 .map_err(|e| git2::Error::from_str(&format!("running gpgv: {e}")))?,
         },
-    })
+    };
+    if let Some(key) = memo {
+        super::cache::Verdicts::put(key, &verdict);
+    }
+    Ok(verdict)
 }

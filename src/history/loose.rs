@@ -61,8 +61,14 @@ fn object_dirs(git_dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Checks one loose object file: a zlib stream that ends (checksum
-/// included), holding `"<type> <size>\0"` and exactly `size` bytes after it.
-pub fn check_object(bytes: &[u8]) -> Result<(), String> {
+/// included), holding `"<type> <size>\0"` and exactly `size` bytes after it,
+/// whose SHA-1 is its id (`id`, 40 hex digits; another length, a SHA-256
+/// repository's, is not hashed here). libgit2 reads with its own hash check
+/// turned off (see `crate::tune`): this is where loose objects are hashed,
+/// once per object.
+pub fn check_object(id: &str, bytes: &[u8]) -> Result<(), String> {
+    use sha1::Digest as _;
+    let mut hasher = (id.len() == 40).then(sha1::Sha1::new);
     let mut z = flate2::Decompress::new(true);
     let mut out = vec![0u8; 64 * 1024];
     let mut header: Option<(String, u64)> = None;
@@ -76,6 +82,9 @@ pub fn check_object(bytes: &[u8]) -> Result<(), String> {
             .map_err(|e| format!("the compressed data is damaged: {e}"))?;
         let produced = (z.total_out() - before) as usize;
         let mut chunk = &out[..produced];
+        if let Some(h) = hasher.as_mut() {
+            h.update(chunk);
+        }
         if header.is_none() {
             pending.extend_from_slice(chunk);
             if let Some(nul) = pending.iter().position(|&b| b == 0) {
@@ -124,6 +133,14 @@ pub fn check_object(bytes: &[u8]) -> Result<(), String> {
         return Err(format!(
             "it holds {body} of the {size} bytes its header declares (truncated)"
         ));
+    }
+    if let Some(h) = hasher {
+        let actual: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        if actual != id {
+            return Err(format!(
+                "its content hashes to {actual}, not to its name (altered or misplaced)"
+            ));
+        }
     }
     Ok(())
 }
@@ -180,7 +197,7 @@ pub fn check(git_dir: &Path) -> Result<(), Damaged> {
                         path: file.path(),
                         why: format!("it cannot be read: {e}"),
                     })?;
-                    check_object(&bytes).map_err(|why| Damaged {
+                    check_object(&id, &bytes).map_err(|why| Damaged {
                         id: id.clone(),
                         path: file.path(),
                         why,
@@ -222,13 +239,22 @@ mod tests {
     fn whole_objects_pass_and_every_truncation_fails() {
         let body = b"hello world, this is a blob with some text in it\n".repeat(20);
         let obj = loose("blob", &body);
-        assert_eq!(check_object(&obj), Ok(()));
+        let id = git2::Oid::hash_object(git2::ObjectType::Blob, &body)
+            .unwrap()
+            .to_string();
+        assert_eq!(check_object(&id, &obj), Ok(()));
         for cut in 0..obj.len() {
-            assert!(check_object(&obj[..cut]).is_err(), "cut at {cut}");
+            assert!(check_object(&id, &obj[..cut]).is_err(), "cut at {cut}");
         }
-        assert!(check_object(&loose("blob 12", b"x")).is_err());
+        assert!(check_object(&id, &loose("blob 12", b"x")).is_err());
         let mut lying = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
         lying.write_all(b"blob 5\0hello, more").unwrap();
-        assert!(check_object(&lying.finish().unwrap()).is_err());
+        assert!(check_object(&id, &lying.finish().unwrap()).is_err());
+        // Whole and well formed, but not the object its name says: a
+        // changed byte, or another object's file under this name.
+        let mut other = body.clone();
+        other[0] ^= 1;
+        let why = check_object(&id, &loose("blob", &other)).unwrap_err();
+        assert!(why.contains("hashes to"), "{why}");
     }
 }

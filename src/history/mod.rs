@@ -9,6 +9,7 @@
 
 pub mod allowed_signers;
 pub mod approvals;
+pub mod cache;
 pub mod loose;
 pub mod openpgp;
 pub mod revisions;

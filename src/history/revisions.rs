@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use git2::{Oid, Repository, Sort};
 
 use crate::config::Config;
-use crate::docs::{self, Loaded};
+use crate::docs;
 
 /// The error for a shallow clone, with the fix.
 pub const SHALLOW: &str = "this is a shallow clone, so document history is incomplete and versions \
@@ -16,7 +16,7 @@ pub const SHALLOW: &str = "this is a shallow clone, so document history is incom
     `fetch-depth: 0` in actions/checkout)";
 
 /// One change to a document's content or location, or its removal.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Revision {
     pub commit: String,
     pub author_name: String,
@@ -44,7 +44,7 @@ impl Revision {
 pub use super::tag::NO_CONTENT;
 
 /// Document id → revisions, oldest first.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Revisions {
     pub by_id: BTreeMap<String, Vec<Revision>>,
     /// Revisions of the plain files asked for by path (the configuration
@@ -75,12 +75,31 @@ pub fn walk(
     config: &Config,
     files: &[&str],
 ) -> Result<Revisions, git2::Error> {
+    walk_from(repo, head, config, files, None)
+}
+
+/// [`walk`], continued from `start`: the walk from an ancestor of `head`
+/// (its result, with the same `config` and `files`), to which only the
+/// commits after it are added. The caller makes sure the result is a full
+/// walk's (see `history::cache`).
+pub fn walk_from(
+    repo: &Repository,
+    head: Oid,
+    config: &Config,
+    files: &[&str],
+    start: Option<(Oid, Revisions)>,
+) -> Result<Revisions, git2::Error> {
     if repo.is_shallow() {
         return Err(git2::Error::from_str(SHALLOW));
     }
     let mut walk = repo.revwalk()?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
     walk.push(head)?;
+    let mut out = Revisions::default();
+    if let Some((base, revisions)) = start {
+        walk.hide(base)?;
+        out = revisions;
+    }
     // A blob's content decides its document id and kind: parse each once.
     let mut ids: HashMap<Oid, Option<(String, Option<String>)>> = HashMap::new();
     // Only directories a glob or a tracked file can reach are descended:
@@ -98,12 +117,12 @@ pub fn walk(
                 .any(|d| *d == dir || crate::workspace::is_below(d, dir))
     };
     let mut changes = Vec::new();
-    let mut out = Revisions::default();
+    let mut trees = Trees::new(repo);
     for oid in walk {
         let oid = oid?;
         out.commits += 1;
         let commit = repo.find_commit(oid)?;
-        let tree = commit.tree()?;
+        let tree = trees.get("", commit.tree_id())?;
         let parent_tree = match commit.parent_count() {
             0 => {
                 if tree.get_name(crate::config::FILE_NAME).is_some() {
@@ -111,12 +130,16 @@ pub fn walk(
                 }
                 None
             }
-            _ => Some(commit.parent(0)?.tree()?),
+            _ => {
+                let parent = repo.find_commit(commit.parent_id(0)?)?;
+                Some(trees.get("", parent.tree_id())?)
+            }
         };
+        trees.keep("", &tree);
         changes.clear();
         let mut touched = Vec::new();
         changed_blobs(
-            repo,
+            &mut trees,
             parent_tree.as_ref(),
             Some(&tree),
             "",
@@ -132,21 +155,16 @@ pub fn walk(
                 push(revisions, &commit, blob, path, None);
                 continue;
             }
-            let Some(is_prd) = config.classify_path(path) else {
+            if config.classify_path(path).is_none() {
                 continue;
-            };
+            }
             let mut identify =
                 |blob: Oid| -> Result<Option<(String, Option<String>)>, git2::Error> {
                     if let Some(known) = ids.get(&blob) {
                         return Ok(known.clone());
                     }
                     let content = repo.find_blob(blob)?;
-                    let found = match docs::load(path, content.content(), is_prd) {
-                        Loaded::Document(d) => d
-                            .id()
-                            .map(|id| (id.to_owned(), d.kind_name().map(str::to_owned))),
-                        Loaded::Problem { .. } => None,
-                    };
+                    let found = docs::identity(content.content());
                     ids.insert(blob, found.clone());
                     Ok(found)
                 };
@@ -196,6 +214,44 @@ pub fn walk(
     Ok(out)
 }
 
+/// The last tree read at each path. A commit's old side is, almost always,
+/// the tree its parent had, read as the parent's new side one commit
+/// earlier: kept here, it is not read and inflated twice. libgit2's own
+/// object cache is off (see `crate::tune`), so this is what keeps the walk
+/// from reading each tree twice, with memory bounded by the number of
+/// folders.
+struct Trees<'r> {
+    repo: &'r Repository,
+    by_path: HashMap<String, git2::Tree<'r>>,
+}
+
+impl<'r> Trees<'r> {
+    fn new(repo: &'r Repository) -> Trees<'r> {
+        Trees {
+            repo,
+            by_path: HashMap::new(),
+        }
+    }
+
+    /// The tree `id` (last seen at `path`, or read).
+    fn get(&mut self, path: &str, id: Oid) -> Result<git2::Tree<'r>, git2::Error> {
+        match self.by_path.get(path) {
+            Some(t) if t.id() == id => Ok(t.clone()),
+            _ => self.repo.find_tree(id),
+        }
+    }
+
+    /// Remembers `tree` as the one now at `path`.
+    fn keep(&mut self, path: &str, tree: &git2::Tree<'r>) {
+        match self.by_path.get_mut(path) {
+            Some(t) => *t = tree.clone(),
+            None => {
+                self.by_path.insert(path.to_owned(), tree.clone());
+            }
+        }
+    }
+}
+
 /// One path whose blob differs between two trees.
 #[derive(Debug)]
 struct Change {
@@ -210,43 +266,43 @@ struct Change {
 /// descending only into subtrees whose id differs and that `could_hold`
 /// admits: the same pruning git's own tree diff does, without libgit2's
 /// full-tree iteration. A missing tree stands for an empty one.
-fn changed_blobs(
-    repo: &Repository,
-    old: Option<&git2::Tree<'_>>,
-    new: Option<&git2::Tree<'_>>,
+fn changed_blobs<'r>(
+    trees: &mut Trees<'r>,
+    old: Option<&git2::Tree<'r>>,
+    new: Option<&git2::Tree<'r>>,
     prefix: &str,
     could_hold: &dyn Fn(&str) -> bool,
     out: &mut Vec<Change>,
 ) -> Result<(), git2::Error> {
     let join = |name: &str| join_path(prefix, name);
-    let old_entries: Vec<git2::TreeEntry<'_>> = old.map(|t| t.iter().collect()).unwrap_or_default();
-    let new_entries: Vec<git2::TreeEntry<'_>> = new.map(|t| t.iter().collect()).unwrap_or_default();
-    let sorted = |v: &[git2::TreeEntry<'_>]| v.windows(2).all(|w| git_order(&w[0], &w[1]).is_lt());
-    if !sorted(&old_entries) || !sorted(&new_entries) {
+    // Each entry's name and kind are read from libgit2 once (a name costs
+    // a strlen per call), into one buffer per tree, then compared in Rust.
+    let (old_entries, new_entries) = (Listed::of(old), Listed::of(new));
+    if !old_entries.sorted() || !new_entries.sorted() {
         // Not in git's order (a malformed tree): pair entries by name.
-        return changed_blobs_by_name(repo, old, new, prefix, could_hold, out);
+        return changed_blobs_by_name(trees, old, new, prefix, could_hold, out);
     }
     // Both lists are in git's order: walk them together.
     let (mut i, mut j) = (0, 0);
     while i < old_entries.len() || j < new_entries.len() {
-        let order = match (old_entries.get(i), new_entries.get(j)) {
-            (Some(a), Some(b)) => git_order(a, b),
-            (Some(_), None) => std::cmp::Ordering::Less,
+        let order = match (i < old_entries.len(), j < new_entries.len()) {
+            (true, true) => git_order(old_entries.key(i), new_entries.key(j)),
+            (true, false) => std::cmp::Ordering::Less,
             _ => std::cmp::Ordering::Greater,
         };
         let (before, after) = match order {
             std::cmp::Ordering::Less => {
                 i += 1;
-                (Some(&old_entries[i - 1]), None)
+                (Some(&old_entries.entries[i - 1]), None)
             }
             std::cmp::Ordering::Greater => {
                 j += 1;
-                (None, Some(&new_entries[j - 1]))
+                (None, Some(&new_entries.entries[j - 1]))
             }
             std::cmp::Ordering::Equal => {
                 i += 1;
                 j += 1;
-                let (a, b) = (&old_entries[i - 1], &new_entries[j - 1]);
+                let (a, b) = (&old_entries.entries[i - 1], &new_entries.entries[j - 1]);
                 if a.id() == b.id() {
                     continue;
                 }
@@ -256,9 +312,48 @@ fn changed_blobs(
         let Some(name) = after.or(before).and_then(|e| e.name().ok()) else {
             continue; // a name that is not UTF-8 matches no glob
         };
-        changed_entry(repo, before, after, &join(name), could_hold, out)?;
+        changed_entry(trees, before, after, &join(name), could_hold, out)?;
     }
     Ok(())
+}
+
+/// A tree's entries with their names (in one buffer) and kinds read once.
+struct Listed<'t> {
+    entries: Vec<git2::TreeEntry<'t>>,
+    names: Vec<u8>,
+    /// Per entry: where its name is in `names`, and whether it is a tree.
+    keys: Vec<(usize, usize, bool)>,
+}
+
+impl<'t> Listed<'t> {
+    fn of(tree: Option<&'t git2::Tree<'_>>) -> Listed<'t> {
+        let mut l = Listed {
+            entries: Vec::new(),
+            names: Vec::new(),
+            keys: Vec::new(),
+        };
+        for e in tree.iter().flat_map(|t| t.iter()) {
+            let start = l.names.len();
+            l.names.extend_from_slice(e.name_bytes());
+            let tree = e.kind() == Some(git2::ObjectType::Tree);
+            l.keys.push((start, l.names.len(), tree));
+            l.entries.push(e);
+        }
+        l
+    }
+
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    fn key(&self, i: usize) -> (&[u8], bool) {
+        let (a, b, tree) = self.keys[i];
+        (&self.names[a..b], tree)
+    }
+
+    fn sorted(&self) -> bool {
+        (1..self.len()).all(|i| git_order(self.key(i - 1), self.key(i)).is_lt())
+    }
 }
 
 /// `prefix/name`, or `name` at the top.
@@ -271,26 +366,21 @@ fn join_path(prefix: &str, name: &str) -> String {
 }
 
 /// git's tree order: by name bytes, a directory as if its name ended in `/`.
-fn git_order(a: &git2::TreeEntry<'_>, b: &git2::TreeEntry<'_>) -> std::cmp::Ordering {
-    let (an, bn) = (a.name_bytes(), b.name_bytes());
+fn git_order((an, a_tree): (&[u8], bool), (bn, b_tree): (&[u8], bool)) -> std::cmp::Ordering {
     let common = an.len().min(bn.len());
     an[..common].cmp(&bn[..common]).then_with(|| {
-        let end = |n: &[u8], e: &git2::TreeEntry<'_>| {
+        let end = |n: &[u8], tree: bool| {
             n.get(common)
                 .copied()
-                .unwrap_or(if e.kind() == Some(git2::ObjectType::Tree) {
-                    b'/'
-                } else {
-                    0
-                })
+                .unwrap_or(if tree { b'/' } else { 0 })
         };
-        end(an, a).cmp(&end(bn, b))
+        end(an, a_tree).cmp(&end(bn, b_tree))
     })
 }
 
 /// One entry that differs: its blob change, and its subtree's changes.
-fn changed_entry(
-    repo: &Repository,
+fn changed_entry<'r>(
+    trees: &mut Trees<'r>,
     before: Option<&git2::TreeEntry<'_>>,
     after: Option<&git2::TreeEntry<'_>>,
     path: &str,
@@ -310,10 +400,13 @@ fn changed_entry(
     let (old_tree, new_tree) = (before.filter(is_tree), after.filter(is_tree));
     // Submodules (commits) hold no documents and are skipped.
     if (old_tree.is_some() || new_tree.is_some()) && could_hold(path) {
-        let old_tree = old_tree.map(|e| repo.find_tree(e.id())).transpose()?;
-        let new_tree = new_tree.map(|e| repo.find_tree(e.id())).transpose()?;
+        let old_tree = old_tree.map(|e| trees.get(path, e.id())).transpose()?;
+        let new_tree = new_tree.map(|e| trees.get(path, e.id())).transpose()?;
+        if let Some(t) = &new_tree {
+            trees.keep(path, t);
+        }
         changed_blobs(
-            repo,
+            trees,
             old_tree.as_ref(),
             new_tree.as_ref(),
             path,
@@ -326,10 +419,10 @@ fn changed_entry(
 
 /// [`changed_blobs`] for trees whose entries are not in git's order:
 /// entries paired by name lookup.
-fn changed_blobs_by_name(
-    repo: &Repository,
-    old: Option<&git2::Tree<'_>>,
-    new: Option<&git2::Tree<'_>>,
+fn changed_blobs_by_name<'r>(
+    trees: &mut Trees<'r>,
+    old: Option<&git2::Tree<'r>>,
+    new: Option<&git2::Tree<'r>>,
     prefix: &str,
     could_hold: &dyn Fn(&str) -> bool,
     out: &mut Vec<Change>,
@@ -346,7 +439,7 @@ fn changed_blobs_by_name(
                 continue;
             }
             changed_entry(
-                repo,
+                trees,
                 before.as_ref(),
                 Some(&entry),
                 &join(name),
@@ -361,10 +454,67 @@ fn changed_blobs_by_name(
             if new.is_some_and(|t| t.get_name(name).is_some()) {
                 continue;
             }
-            changed_entry(repo, Some(&entry), None, &join(name), could_hold, out)?;
+            changed_entry(trees, Some(&entry), None, &join(name), could_hold, out)?;
         }
     }
     Ok(())
+}
+
+/// The walk from `head`, from the cache where it can (see
+/// `history::cache`). `full`, when given, is the whole configuration of a
+/// caller that walks a narrowed one (the pre-commit gate): a cached full
+/// walk then serves it (its revisions are a superset of the narrowed
+/// walk's, for the same ids), and without one the narrowed walk is done
+/// and not cached.
+pub fn walk_cached(
+    repo: &Repository,
+    head: Oid,
+    config: &Config,
+    full: Option<&Config>,
+    files: &[&str],
+) -> Result<Walked, git2::Error> {
+    if repo.is_shallow() {
+        return Err(git2::Error::from_str(SHALLOW));
+    }
+    let key_config = full.unwrap_or(config);
+    let fingerprint = super::cache::fingerprint(key_config, files);
+    if let Some(found) = super::cache::lookup(repo, &fingerprint, head) {
+        if found.since.is_empty() {
+            return Ok(Walked {
+                revisions: found.revisions,
+                trust_points: Some(found.trust_points),
+                store: None,
+            });
+        }
+        let revisions = walk_from(
+            repo,
+            head,
+            key_config,
+            files,
+            Some((found.base, found.revisions)),
+        )?;
+        return Ok(Walked {
+            revisions,
+            trust_points: Some(found.trust_points),
+            store: Some(fingerprint),
+        });
+    }
+    Ok(Walked {
+        revisions: walk(repo, head, config, files)?,
+        trust_points: None,
+        store: full.is_none().then_some(fingerprint),
+    })
+}
+
+/// A walk's result, and what the cache needs to know of it.
+pub struct Walked {
+    pub revisions: Revisions,
+    /// First-parent commits where the trust files may have changed (None:
+    /// unknown, every first-parent commit is looked at).
+    pub trust_points: Option<Vec<Oid>>,
+    /// The fingerprint to store the result under, once the trust points are
+    /// known (None: it came from the cache as it is, or is a narrowed walk).
+    pub store: Option<String>,
 }
 
 /// Records a revision unless it repeats the last one (a merge bringing in

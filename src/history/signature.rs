@@ -20,7 +20,7 @@ const MARKERS: [(&[u8], SignatureKind); 2] = [
     (b"-----BEGIN PGP SIGNATURE-----", SignatureKind::OpenPgp),
 ];
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SignatureKind {
     Ssh,
     OpenPgp,
@@ -64,7 +64,7 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 /// Why a signature does not count.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Rejection {
     Unsigned,
     Malformed(String),
@@ -164,7 +164,7 @@ impl fmt::Display for Rejection {
 }
 
 /// A signature that verified.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Verified {
     /// `SHA256:…`, as `ssh-keygen -l` prints it (of the signing key, not of
     /// its certificate authority).

@@ -6,7 +6,7 @@ use git2::{Oid, Repository};
 
 use super::signature::{self, SignatureKind};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Trailer {
     ApprovedBy,
     ReviewedBy,
@@ -26,7 +26,7 @@ pub type Signed = (Vec<u8>, SignatureKind, Vec<u8>);
 
 /// A sign-off trailer, with what is needed to verify it later against the
 /// trust root in force.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SignOff {
     pub commit: String,
     /// Committer time, Unix seconds: when the signature was made.
