@@ -53,17 +53,29 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
         Some(h) => Some(repo.find_commit(h).and_then(|c| c.tree()).map_err(git)?),
         None => None,
     };
-    // The staged changes: files whose staged blob is not HEAD's.
-    let changed: BTreeMap<&str, Oid> = blobs
-        .iter()
-        .filter(|(path, id)| {
-            head_tree.as_ref().is_none_or(|t| {
-                t.get_path(Path::new(path.as_str()))
-                    .map_or(true, |e| e.id() != **id)
-            })
-        })
-        .map(|(path, id)| (path.as_str(), *id))
-        .collect();
+    // The staged changes: files whose staged blob is not HEAD's, from one
+    // tree-to-index diff (not a lookup from the root per index entry).
+    let changed: BTreeMap<&str, Oid> = match &head_tree {
+        None => blobs.iter().map(|(p, id)| (p.as_str(), *id)).collect(),
+        Some(tree) => {
+            let diff = repo
+                .diff_tree_to_index(Some(tree), Some(&index), None)
+                .map_err(git)?;
+            let mut changed = BTreeMap::new();
+            for delta in diff.deltas() {
+                let (new, old) = (delta.new_file(), delta.old_file());
+                let Some(path) = new.path().and_then(|p| p.to_str()) else {
+                    continue;
+                };
+                if let Some((p, id)) = blobs.get_key_value(path)
+                    && (!old.exists() || old.id() != *id)
+                {
+                    changed.insert(p.as_str(), *id);
+                }
+            }
+            changed
+        }
+    };
 
     // Document rules over the whole staged AIMS (references and duplicate
     // ids resolve against it), reported for the staged files and the ids

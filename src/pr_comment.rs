@@ -187,14 +187,16 @@ pub fn build(root: &Path, opts: &Options) -> miette::Result<Comment> {
         )
     })?;
     let now = control::now();
-    let head = side(root, &repo, head_id, now)?;
     // The base may predate the AIMS (a pull request that introduces it).
+    // It is built first: the head's walk then only extends the base's
+    // (history::cache) when the branch is a line of commits on top of it.
     let git = control::git_error;
     let fork_tree = repo.find_commit(fork).and_then(|c| c.tree()).map_err(git)?;
     let base = match fork_tree.get_name(crate::config::FILE_NAME) {
         Some(_) => Some(side(root, &repo, fork, now)?),
         None => None,
     };
+    let head = side(root, &repo, head_id, now)?;
 
     // The pull request's own commits: their authors may not approve.
     let mut walk = repo.revwalk().map_err(git)?;

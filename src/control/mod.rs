@@ -437,12 +437,19 @@ impl Register {
                 .map_err(git)?,
             None => Vec::new(),
         };
-        if let (Some(h), Some(fingerprint)) = (head, &walked.store) {
+        if let (Some(h), Some((scope, fingerprint))) = (head, &walked.store) {
+            use crate::history::cache;
             let points: Vec<Oid> = versions
                 .iter()
                 .filter_map(|v| Oid::from_str(&v.commit).ok())
                 .collect();
-            crate::history::cache::store(repo, fingerprint, h, &revs, &points);
+            cache::store(repo, *scope, fingerprint, h, &revs, &points);
+            if *scope == cache::Scope::Full {
+                // What the gate's trust-only walk would find: primed here.
+                let trust_only = ws.config.narrowed(&[]);
+                let key = cache::fingerprint(&trust_only, &files);
+                cache::store_trust_part(repo, &key, h, &revs, &points);
+            }
         }
         let anchors = trust_anchors()?;
         let chain_with = |voided: &HashMap<String, approvals::Invalid>| {

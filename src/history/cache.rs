@@ -106,13 +106,31 @@ fn dir(repo: &Repository) -> PathBuf {
     repo.path().join("aims").join("cache")
 }
 
-fn file(repo: &Repository, fingerprint: &str, head: Oid) -> PathBuf {
-    dir(repo).join(format!("walk-{fingerprint}-{head}.json"))
+/// What an entry holds: a full walk, or only the trust files' part of one
+/// (what the pre-commit gate needs to find the configuration in force, a
+/// small file where the full walk of a large AIMS is tens of megabytes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    Full,
+    Trust,
+}
+
+impl Scope {
+    fn prefix(self) -> &'static str {
+        match self {
+            Scope::Full => "walk",
+            Scope::Trust => "trust",
+        }
+    }
+}
+
+fn file(repo: &Repository, scope: Scope, fingerprint: &str, head: Oid) -> PathBuf {
+    dir(repo).join(format!("{}-{fingerprint}-{head}.json", scope.prefix()))
 }
 
 /// The cached entries for `fingerprint`, newest first.
-fn entries(repo: &Repository, fingerprint: &str) -> Vec<(Oid, PathBuf)> {
-    let prefix = format!("walk-{fingerprint}-");
+fn entries(repo: &Repository, scope: Scope, fingerprint: &str) -> Vec<(Oid, PathBuf)> {
+    let prefix = format!("{}-{fingerprint}-", scope.prefix());
     let Ok(list) = std::fs::read_dir(dir(repo)) else {
         return Vec::new();
     };
@@ -162,11 +180,11 @@ fn chain_to(repo: &Repository, head: Oid, cached: &[Oid]) -> Option<(Oid, Vec<Oi
 }
 
 /// What the cache holds for a walk from `head`: a hit, or an extension.
-pub fn lookup(repo: &Repository, fingerprint: &str, head: Oid) -> Option<Found> {
+pub fn lookup(repo: &Repository, scope: Scope, fingerprint: &str, head: Oid) -> Option<Found> {
     if !enabled() {
         return None;
     }
-    let entries = entries(repo, fingerprint);
+    let entries = entries(repo, scope, fingerprint);
     let heads: Vec<Oid> = entries.iter().map(|(o, _)| *o).collect();
     let (base, since) = chain_to(repo, head, &heads)?;
     let path = &entries.iter().find(|(o, _)| *o == base)?.1;
@@ -189,6 +207,7 @@ pub fn lookup(repo: &Repository, fingerprint: &str, head: Oid) -> Option<Found> 
 /// few kept. Failures are ignored: the cache only saves time.
 pub fn store(
     repo: &Repository,
+    scope: Scope,
     fingerprint: &str,
     head: Oid,
     revisions: &Revisions,
@@ -197,6 +216,40 @@ pub fn store(
     if !enabled() {
         return;
     }
+    store_one(repo, scope, fingerprint, head, revisions, trust_points);
+}
+
+/// The trust files' part of a walk: what a walk with no document globs
+/// finds (their revisions, the commit count, the roots), under the
+/// fingerprint of such a walk.
+pub fn store_trust_part(
+    repo: &Repository,
+    fingerprint: &str,
+    head: Oid,
+    revisions: &Revisions,
+    trust_points: &[Oid],
+) {
+    if !enabled() {
+        return;
+    }
+    let part = Revisions {
+        by_id: Default::default(),
+        files: revisions.files.clone(),
+        signoffs: Vec::new(),
+        commits: revisions.commits,
+        roots_with_config: revisions.roots_with_config,
+    };
+    store_one(repo, Scope::Trust, fingerprint, head, &part, trust_points);
+}
+
+fn store_one(
+    repo: &Repository,
+    scope: Scope,
+    fingerprint: &str,
+    head: Oid,
+    revisions: &Revisions,
+    trust_points: &[Oid],
+) {
     let stored = StoredRef {
         format: FORMAT,
         tool: env!("CARGO_PKG_VERSION"),
@@ -211,14 +264,14 @@ pub fn store(
         let mut tmp = tempfile::NamedTempFile::new_in(&dir)?;
         serde_json::to_writer(std::io::BufWriter::new(tmp.as_file_mut()), &stored)
             .map_err(std::io::Error::other)?;
-        tmp.persist(file(repo, fingerprint, head))
+        tmp.persist(file(repo, scope, fingerprint, head))
             .map_err(|e| e.error)?;
         Ok(())
     };
     if write().is_err() {
         return;
     }
-    for (_, path) in entries(repo, fingerprint).into_iter().skip(KEEP) {
+    for (_, path) in entries(repo, scope, fingerprint).into_iter().skip(KEEP) {
         let _ = std::fs::remove_file(path);
     }
 }

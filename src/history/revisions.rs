@@ -473,12 +473,20 @@ pub fn walk_cached(
     full: Option<&Config>,
     files: &[&str],
 ) -> Result<Walked, git2::Error> {
+    use super::cache::{self, Scope};
     if repo.is_shallow() {
         return Err(git2::Error::from_str(SHALLOW));
     }
-    let key_config = full.unwrap_or(config);
-    let fingerprint = super::cache::fingerprint(key_config, files);
-    if let Some(found) = super::cache::lookup(repo, &fingerprint, head) {
+    // A walk for the trust files alone (no document globs) has a small
+    // entry of its own, which a full walk's store also writes.
+    let trust_only = config.documents.is_empty() && config.prds.is_empty();
+    let (scope, key_config) = match (trust_only, full) {
+        (true, _) => (Scope::Trust, config),
+        (false, Some(full)) => (Scope::Full, full),
+        (false, None) => (Scope::Full, config),
+    };
+    let fingerprint = cache::fingerprint(key_config, files);
+    if let Some(found) = cache::lookup(repo, scope, &fingerprint, head) {
         if found.since.is_empty() {
             return Ok(Walked {
                 revisions: found.revisions,
@@ -496,13 +504,16 @@ pub fn walk_cached(
         return Ok(Walked {
             revisions,
             trust_points: Some(found.trust_points),
-            store: Some(fingerprint),
+            store: Some((scope, fingerprint)),
         });
     }
+    // Not cached: a narrowed walk (the gate's, for a few documents) is done
+    // as asked and not kept; a full or trust-only one is kept.
+    let narrowed = full.is_some() && !trust_only;
     Ok(Walked {
         revisions: walk(repo, head, config, files)?,
         trust_points: None,
-        store: full.is_none().then_some(fingerprint),
+        store: (!narrowed).then_some((scope, fingerprint)),
     })
 }
 
@@ -512,9 +523,9 @@ pub struct Walked {
     /// First-parent commits where the trust files may have changed (None:
     /// unknown, every first-parent commit is looked at).
     pub trust_points: Option<Vec<Oid>>,
-    /// The fingerprint to store the result under, once the trust points are
-    /// known (None: it came from the cache as it is, or is a narrowed walk).
-    pub store: Option<String>,
+    /// Where to store the result, once the trust points are known (None:
+    /// it came from the cache as it is, or is a narrowed walk).
+    pub store: Option<(super::cache::Scope, String)>,
 }
 
 /// Records a revision unless it repeats the last one (a merge bringing in
