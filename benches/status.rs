@@ -82,7 +82,7 @@ fn main() {
             v(&rows[1].1) / v(&rows[0].1)
         };
         println!(
-            "| staged gate growth S→L, feature / main | {:.2}× / {:.2}× |",
+            "| staged gate growth S→L, feature / main | – | {:.2}× / {:.2}× |",
             growth(2),
             growth(3)
         );
