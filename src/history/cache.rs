@@ -28,6 +28,10 @@
 //! afresh. What the verdict means (the role, the configuration in force,
 //! revocations, seals) is decided each run by the register, never cached.
 //!
+//! The cache is as trusted as the `.git` folder it lives in (whoever can
+//! write there can rewrite refs and objects too). CI starts from a fresh
+//! clone without it, and nothing of aims's restores it there.
+//!
 //! `--no-cache` (or `AIMS_NO_CACHE=1`) neither reads nor writes the cache.
 
 use std::path::{Path, PathBuf};

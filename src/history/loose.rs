@@ -8,7 +8,7 @@
 //! the command with exit 2, naming the object and `git fsck`.
 //!
 //! Objects are immutable, so an object that passed is remembered in
-//! `.git/aims-loose-checked` by id, size and modification time; later runs
+//! `.git/aims-loose-hashed` by id, size and modification time; later runs
 //! only list the object folders. The list is a cache: losing it costs one
 //! full pass, and an object whose size or time changed is checked again.
 
@@ -36,7 +36,9 @@ impl std::fmt::Display for Damaged {
     }
 }
 
-const CACHE: &str = "aims-loose-checked";
+/// Named for what was checked: objects passed before their hash was
+/// checked too (the earlier `aims-loose-checked`) are checked again.
+const CACHE: &str = "aims-loose-hashed";
 
 /// The object folders: the repository's own, and those its
 /// `objects/info/alternates` names.
