@@ -125,9 +125,15 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
     let removed =
         removed_documents(&repo, &head_tree, &ws.config, &blobs, &all_ids).map_err(git)?;
 
+    let asked: BTreeSet<&str> = staged_ids
+        .iter()
+        .copied()
+        .chain(removed.iter().map(|(id, _, _)| id.as_str()))
+        .collect();
     // The staged documents' history: their paths now and the paths their
-    // approvals name (a document moved since its approval).
-    let records = approvals::read(&repo).map_err(git)?;
+    // approvals name (a document moved since its approval). Only their
+    // approvals are read (with the configuration's and the seals).
+    let records = approvals::read_for(&repo, &asked).map_err(git)?;
     let loaded: Vec<Loaded> = ws
         .loaded
         .iter()
@@ -151,11 +157,6 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
             paths.insert((path.clone(), is_prd));
         }
     }
-    let asked: BTreeSet<&str> = staged_ids
-        .iter()
-        .copied()
-        .chain(removed.iter().map(|(id, _, _)| id.as_str()))
-        .collect();
     for record in &records {
         if let Some(claim) = record.claim()
             && asked.contains(claim.document.as_str())
@@ -291,7 +292,7 @@ fn approved_config(
         config: ws.config.narrowed(&[]),
         loaded: Vec::new(),
     };
-    let records = approvals::read(repo).map_err(control::git_error)?;
+    let records = approvals::read_for(repo, &BTreeSet::new()).map_err(control::git_error)?;
     let none = BTreeSet::new();
     let register = Register::build_for(
         &trust_only,

@@ -252,6 +252,29 @@ impl TagRecord {
 
 /// Reads every tag under `refs/tags/aims/`, in name order, once.
 pub fn read(repo: &Repository) -> Result<Vec<TagRecord>, git2::Error> {
+    read_where(repo, None)
+}
+
+/// [`read`], for the approvals of the documents `ids` only, with those of
+/// the configuration, seals, and tags that claim nothing (refused in any
+/// case): a tag known to claim another document (from the cache of what
+/// each tag object claims, `history::cache::Claims`) is not read at all,
+/// so the pre-commit gate's cost follows the staged documents.
+pub fn read_for(
+    repo: &Repository,
+    ids: &std::collections::BTreeSet<&str>,
+) -> Result<Vec<TagRecord>, git2::Error> {
+    let keep = |document: Option<&str>, seal: bool| {
+        seal || document.is_none_or(|d| d == crate::control::CONFIG_ID || ids.contains(d))
+    };
+    read_where(repo, Some(&keep))
+}
+
+type Keep<'a> = &'a dyn Fn(Option<&str>, bool) -> bool;
+
+fn read_where(repo: &Repository, keep: Option<Keep<'_>>) -> Result<Vec<TagRecord>, git2::Error> {
+    use super::cache::Claims;
+    Claims::open(repo);
     let odb = repo.odb()?;
     let mut records = Vec::new();
     for reference in repo.references_glob("refs/tags/aims/*")? {
@@ -265,8 +288,14 @@ pub fn read(repo: &Repository) -> Result<Vec<TagRecord>, git2::Error> {
             continue;
         };
         let id = oid.to_string();
+        if let (Some(keep), Some((document, seal))) = (keep, Claims::get(&id))
+            && !keep(document.as_deref(), seal)
+        {
+            continue;
+        }
         let object = odb.read(oid)?;
         if object.kind() != ObjectType::Tag {
+            // Claims nothing: kept whatever is asked (it is refused).
             records.push(TagRecord {
                 name,
                 id,
@@ -291,8 +320,14 @@ pub fn read(repo: &Repository) -> Result<Vec<TagRecord>, git2::Error> {
             }
             Err(e) => Err(Invalid::Unreadable(e)),
         };
-        records.push(TagRecord { name, id, parsed });
+        let record = TagRecord { name, id, parsed };
+        let (document, seal) = (record.document(), record.seal().is_some());
+        Claims::put(&record.id, document, seal);
+        if keep.is_none_or(|keep| keep(document, seal)) {
+            records.push(record);
+        }
     }
+    Claims::save();
     records.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(records)
 }

@@ -291,51 +291,98 @@ struct StoredRef<'a> {
     trust_points: Vec<String>,
 }
 
-/// Remembered signature verdicts, for this process and the next runs
-/// (`.git/aims/cache/verdicts.json`): [`Verdicts::open`] when the
-/// repository is opened, [`Verdicts::save`] when the register is built.
+/// A map kept in one file of the cache, loaded once per process and
+/// written back (atomically) when something was added.
+struct Memo<V> {
+    path: PathBuf,
+    file: MemoFile<V>,
+    changed: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+struct MemoFile<V> {
+    format: u32,
+    tool: String,
+    entries: std::collections::HashMap<String, V>,
+}
+
+impl<V: Serialize + serde::de::DeserializeOwned + Clone> Memo<V> {
+    /// Loads `name` from `repo`'s cache into `slot`, once.
+    fn open(slot: &std::sync::Mutex<Option<Memo<V>>>, repo: &Repository, name: &str) {
+        if !enabled() {
+            return;
+        }
+        let Ok(mut state) = slot.lock() else { return };
+        if state.is_some() {
+            return;
+        }
+        let path = dir(repo).join(name);
+        let entries = std::fs::read(&path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<MemoFile<V>>(&b).ok())
+            .filter(|f| f.format == FORMAT && f.tool == env!("CARGO_PKG_VERSION"))
+            .map(|f| f.entries)
+            .unwrap_or_default();
+        *state = Some(Memo {
+            path,
+            file: MemoFile {
+                format: FORMAT,
+                tool: env!("CARGO_PKG_VERSION").to_owned(),
+                entries,
+            },
+            changed: false,
+        });
+    }
+
+    fn get(slot: &std::sync::Mutex<Option<Memo<V>>>, key: &str) -> Option<V> {
+        let state = slot.lock().ok()?;
+        state.as_ref()?.file.entries.get(key).cloned()
+    }
+
+    fn put(slot: &std::sync::Mutex<Option<Memo<V>>>, key: &str, value: V) {
+        if let Ok(mut state) = slot.lock()
+            && let Some(m) = state.as_mut()
+            && !m.file.entries.contains_key(key)
+        {
+            m.file.entries.insert(key.to_owned(), value);
+            m.changed = true;
+        }
+    }
+
+    /// Failures are ignored: the cache only saves time.
+    fn save(slot: &std::sync::Mutex<Option<Memo<V>>>) {
+        let Ok(mut state) = slot.lock() else { return };
+        let Some(m) = state.as_mut() else { return };
+        if !m.changed {
+            return;
+        }
+        let write = || -> std::io::Result<()> {
+            let dir = m.path.parent().unwrap_or(Path::new("."));
+            std::fs::create_dir_all(dir)?;
+            let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+            serde_json::to_writer(std::io::BufWriter::new(tmp.as_file_mut()), &m.file)
+                .map_err(std::io::Error::other)?;
+            tmp.persist(&m.path).map_err(|e| e.error)?;
+            Ok(())
+        };
+        if write().is_ok() {
+            m.changed = false;
+        }
+    }
+}
+
+/// Remembered signature verdicts (`.git/aims/cache/verdicts.json`):
+/// [`Verdicts::open`] when the register is built, [`Verdicts::save`] once
+/// it is.
 pub struct Verdicts;
 
 type Verdict = Result<Verified, Rejection>;
 
-#[derive(Default, Serialize, Deserialize)]
-struct VerdictFile {
-    format: u32,
-    tool: String,
-    verdicts: std::collections::HashMap<String, Verdict>,
-}
-
-struct VerdictState {
-    path: Option<PathBuf>,
-    file: VerdictFile,
-    changed: bool,
-}
-
-static VERDICTS: std::sync::Mutex<Option<VerdictState>> = std::sync::Mutex::new(None);
+static VERDICTS: std::sync::Mutex<Option<Memo<Verdict>>> = std::sync::Mutex::new(None);
 
 impl Verdicts {
-    /// Loads the remembered verdicts of `repo` (once per process).
     pub fn open(repo: &Repository) {
-        if !enabled() {
-            return;
-        }
-        let Ok(mut state) = VERDICTS.lock() else {
-            return;
-        };
-        if state.is_some() {
-            return;
-        }
-        let path = dir(repo).join("verdicts.json");
-        let file = std::fs::read(&path)
-            .ok()
-            .and_then(|b| serde_json::from_slice::<VerdictFile>(&b).ok())
-            .filter(|f| f.format == FORMAT && f.tool == env!("CARGO_PKG_VERSION"))
-            .unwrap_or_default();
-        *state = Some(VerdictState {
-            path: Some(path),
-            file,
-            changed: false,
-        });
+        Memo::open(&VERDICTS, repo, "verdicts.json");
     }
 
     /// The key of a verification: None when the cache is off (or not open).
@@ -376,47 +423,45 @@ impl Verdicts {
     }
 
     pub fn get(key: &str) -> Option<Verdict> {
-        let state = VERDICTS.lock().ok()?;
-        state.as_ref()?.file.verdicts.get(key).cloned()
+        Memo::get(&VERDICTS, key)
     }
 
     pub fn put(key: String, verdict: &Verdict) {
         // A missing verifier is the machine's state, not the signature's.
-        if matches!(verdict, Err(Rejection::VerifierMissing)) {
-            return;
-        }
-        if let Ok(mut state) = VERDICTS.lock()
-            && let Some(s) = state.as_mut()
-        {
-            s.file.verdicts.insert(key, verdict.clone());
-            s.changed = true;
+        if !matches!(verdict, Err(Rejection::VerifierMissing)) {
+            Memo::put(&VERDICTS, &key, verdict.clone());
         }
     }
 
-    /// Writes the verdicts when new ones were added (atomically; failures
-    /// only cost the next run its speed).
     pub fn save() {
-        let Ok(mut state) = VERDICTS.lock() else {
-            return;
-        };
-        let Some(s) = state.as_mut() else { return };
-        let Some(path) = &s.path else { return };
-        if !s.changed {
-            return;
-        }
-        s.file.format = FORMAT;
-        s.file.tool = env!("CARGO_PKG_VERSION").to_owned();
-        let write = || -> std::io::Result<()> {
-            let dir = path.parent().unwrap_or(Path::new("."));
-            std::fs::create_dir_all(dir)?;
-            let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-            serde_json::to_writer(std::io::BufWriter::new(tmp.as_file_mut()), &s.file)
-                .map_err(std::io::Error::other)?;
-            tmp.persist(path).map_err(|e| e.error)?;
-            Ok(())
-        };
-        if write().is_ok() {
-            s.changed = false;
-        }
+        Memo::save(&VERDICTS);
+    }
+}
+
+/// What each tag object claims (the document, or a seal), by object id:
+/// immutable, so the gate can pass over tags for other documents without
+/// reading them (`.git/aims/cache/claims.json`).
+pub struct Claims;
+
+/// (The document claimed, whether the tag is a seal.)
+type Claimed = (Option<String>, bool);
+
+static CLAIMS: std::sync::Mutex<Option<Memo<Claimed>>> = std::sync::Mutex::new(None);
+
+impl Claims {
+    pub fn open(repo: &Repository) {
+        Memo::open(&CLAIMS, repo, "claims.json");
+    }
+
+    pub fn get(id: &str) -> Option<Claimed> {
+        Memo::get(&CLAIMS, id)
+    }
+
+    pub fn put(id: &str, document: Option<&str>, seal: bool) {
+        Memo::put(&CLAIMS, id, (document.map(str::to_owned), seal));
+    }
+
+    pub fn save() {
+        Memo::save(&CLAIMS);
     }
 }
