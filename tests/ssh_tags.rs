@@ -35,6 +35,17 @@ fn tag(repo: &Path, email: &str, key: Option<&Path>, name: &str, message: &str) 
     git(repo, &["cat-file", "tag", name]).into_bytes()
 }
 
+/// A repository at `dir/repo` with one commit holding a policy.
+fn policy_repo(dir: &Path) -> std::path::PathBuf {
+    let repo = dir.join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    std::fs::write(repo.join("a.md"), "+++\nid = \"POL-001\"\n+++\n").unwrap();
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "policy"]);
+    repo
+}
+
 fn tagger_time(raw: &[u8]) -> i64 {
     let text = String::from_utf8_lossy(raw);
     let line = text.lines().find(|l| l.starts_with("tagger ")).unwrap();
@@ -54,12 +65,7 @@ fn real_ssh_signed_tags_verify_and_forgeries_do_not() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
-    let repo = tmp.path().join("repo");
-    std::fs::create_dir(&repo).unwrap();
-    git(&repo, &["init", "-q", "-b", "main"]);
-    std::fs::write(repo.join("a.md"), "+++\nid = \"POL-001\"\n+++\n").unwrap();
-    git(&repo, &["add", "."]);
-    git(&repo, &["commit", "-q", "-m", "policy"]);
+    let repo = policy_repo(tmp.path());
     let (dana_key, dana_pub) = keygen(tmp.path(), "dana");
     let (mallory_key, _) = keygen(tmp.path(), "mallory");
 
@@ -407,12 +413,7 @@ fn every_key_git_accepts_verifies_and_sha1_rsa_is_refused_with_its_reason() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
-    let repo = tmp.path().join("repo");
-    std::fs::create_dir(&repo).unwrap();
-    git(&repo, &["init", "-q", "-b", "main"]);
-    std::fs::write(repo.join("a.md"), "+++\nid = \"POL-001\"\n+++\n").unwrap();
-    git(&repo, &["add", "."]);
-    git(&repo, &["commit", "-q", "-m", "policy"]);
+    let repo = policy_repo(tmp.path());
 
     let (p521, p521_pub) = keygen_of(tmp.path(), "p521", &["-t", "ecdsa", "-b", "521"]);
     let (rsa, rsa_pub) = keygen_of(tmp.path(), "rsa", &["-t", "rsa", "-b", "3072"]);
