@@ -114,15 +114,12 @@ fn approvals_versions_forgeries_and_the_trust_root() {
     )
     .unwrap();
     let home = tempfile::tempdir().unwrap();
-    let out = aims(home.path())
-        .current_dir(&f.repo)
-        .env("GIT_CONFIG_GLOBAL", &gitconfig)
-        .env_remove("GIT_COMMITTER_NAME")
-        .env_remove("GIT_COMMITTER_EMAIL")
-        .env("GIT_COMMITTER_DATE", "2026-02-05T10:00:00Z")
-        .args(["approve", "POL-001", "-m", "Reviewed with legal"])
-        .output()
-        .unwrap();
+    let out = approve_on_feb_5(
+        &f,
+        home.path(),
+        &gitconfig,
+        &["POL-001", "-m", "Reviewed with legal"],
+    );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(
         stdout(&out).contains("Approved POL-001 as v2"),
@@ -582,17 +579,29 @@ fn an_approval_that_loses_a_race_says_so() {
     )
     .unwrap();
     let home = tempfile::tempdir().unwrap();
-    let out = aims(home.path())
-        .current_dir(&f.repo)
-        .env("GIT_CONFIG_GLOBAL", &gitconfig)
-        .env_remove("GIT_COMMITTER_NAME")
-        .env_remove("GIT_COMMITTER_EMAIL")
-        .env("GIT_COMMITTER_DATE", "2026-02-05T10:00:00Z")
-        .args(["approve", "POL-001"])
-        .output()
-        .unwrap();
+    let out = approve_on_feb_5(&f, home.path(), &gitconfig, &["POL-001"]);
     assert_eq!(code(&out), 2, "{}", stdout(&out));
     let err = stderr(&out);
     assert!(err.contains("was already approved concurrently"), "{err}");
     assert!(!err.contains("set up signing"), "{err}");
+}
+
+/// `aims approve ARGS` in the fixture on 2026-02-05, with `gitconfig` as
+/// the user's git configuration (its user, key and signing program).
+fn approve_on_feb_5(
+    f: &Fixture,
+    home: &std::path::Path,
+    gitconfig: &std::path::Path,
+    args: &[&str],
+) -> std::process::Output {
+    aims(home)
+        .current_dir(&f.repo)
+        .env("GIT_CONFIG_GLOBAL", gitconfig)
+        .env_remove("GIT_COMMITTER_NAME")
+        .env_remove("GIT_COMMITTER_EMAIL")
+        .env("GIT_COMMITTER_DATE", "2026-02-05T10:00:00Z")
+        .arg("approve")
+        .args(args)
+        .output()
+        .unwrap()
 }

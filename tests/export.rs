@@ -762,12 +762,7 @@ fn forge(package: &Path, file: &str, content: &[u8], edit: impl FnOnce(&mut Valu
     std::fs::write(package.join(file), content).unwrap();
     let mut m = manifest(package);
     edit(&mut m);
-    let hex = |b: &[u8]| -> String {
-        Sha256::digest(b)
-            .iter()
-            .map(|x| format!("{x:02x}"))
-            .collect()
-    };
+    let hex = |b: &[u8]| aims::history::hex(&Sha256::digest(b));
     for f in m["files"].as_array_mut().unwrap() {
         if f["path"] == file {
             f["sha256"] = hex(content).into();
@@ -1010,12 +1005,7 @@ fn a_signed_export_names_its_signer_and_a_rewritten_manifest_is_refused_both_way
 /// zipped with `actual` zero bytes in its place.
 fn bomb(path: &Path, size: u64, actual: usize) {
     use sha2::{Digest, Sha256};
-    let hex = |b: &[u8]| -> String {
-        Sha256::digest(b)
-            .iter()
-            .map(|x| format!("{x:02x}"))
-            .collect()
-    };
+    let hex = |b: &[u8]| aims::history::hex(&Sha256::digest(b));
     let m = serde_json::json!({
         "schema": "aims.export/v1",
         "tool": {"name": "aims", "version": "0"},

@@ -140,14 +140,7 @@ fn approved_variant(change: impl FnOnce(&Path)) -> (tempfile::TempDir, PathBuf) 
     copy_dir(&fixture("well-kept"), &src);
     change(&src);
     let dest = tmp.path().join("repo");
-    let home = tempfile::tempdir().unwrap();
-    succeed(
-        hermetic("bash", home.path())
-            .arg(project_root().join("fixtures/make-repo.sh"))
-            .args(["--approve", "--from"])
-            .arg(&src)
-            .args(["well-kept", dest.to_str().unwrap()]),
-    );
+    approved_repo_from(&src, &dest);
     (tmp, dest)
 }
 

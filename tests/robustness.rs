@@ -249,14 +249,7 @@ fn a_hostile_title_is_inert_in_every_format() {
     )
     .unwrap();
     let dir = tmp.path().join("repo");
-    let home = tempfile::tempdir().unwrap();
-    succeed(
-        hermetic("bash", home.path())
-            .arg(project_root().join("fixtures/make-repo.sh"))
-            .args(["--approve", "--from"])
-            .arg(&src)
-            .args(["well-kept", dir.to_str().unwrap()]),
-    );
+    approved_repo_from(&src, &dir);
     let first = git(&dir, &["rev-list", "--max-parents=0", "HEAD"]);
     let base = first.trim();
     let mut outputs: Vec<(String, String)> = Vec::new();

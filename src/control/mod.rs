@@ -446,9 +446,7 @@ impl Register {
             cache::store(repo, *scope, fingerprint, h, &revs, &points);
             if *scope == cache::Scope::Full {
                 // What the gate's trust-only walk would find: primed here.
-                let trust_only = ws.config.narrowed(&[]);
-                let key = cache::fingerprint(&trust_only, &files);
-                cache::store_trust_part(repo, &key, h, &revs, &points);
+                cache::store_trust_part(repo, &files, h, &revs, &points);
             }
         }
         let anchors = trust_anchors()?;

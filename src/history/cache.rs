@@ -82,6 +82,16 @@ pub struct Found {
 
 /// The fingerprint of what decides a walk besides the commit.
 pub fn fingerprint(config: &Config, files: &[&str]) -> String {
+    fingerprint_of(&config.documents, &config.prds, files)
+}
+
+/// The fingerprint of a walk for the trust files alone (no document
+/// globs): the pre-commit gate's search for the configuration in force.
+pub fn trust_fingerprint(files: &[&str]) -> String {
+    fingerprint_of(&[], &[], files)
+}
+
+fn fingerprint_of(documents: &[String], prds: &[String], files: &[&str]) -> String {
     let mut h = Sha256::new();
     let mut part = |s: &str| {
         h.update((s.len() as u64).to_le_bytes());
@@ -89,7 +99,7 @@ pub fn fingerprint(config: &Config, files: &[&str]) -> String {
     };
     part(&FORMAT.to_string());
     part(env!("CARGO_PKG_VERSION"));
-    for list in [&config.documents, &config.prds] {
+    for list in [documents, prds] {
         part(&list.len().to_string());
         for g in list {
             part(g);
@@ -99,11 +109,7 @@ pub fn fingerprint(config: &Config, files: &[&str]) -> String {
     for f in files {
         part(f);
     }
-    h.finalize()
-        .iter()
-        .take(12)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    super::hex(&h.finalize()[..12])
 }
 
 fn dir(repo: &Repository) -> PathBuf {
@@ -220,40 +226,6 @@ pub fn store(
     if !enabled() {
         return;
     }
-    store_one(repo, scope, fingerprint, head, revisions, trust_points);
-}
-
-/// The trust files' part of a walk: what a walk with no document globs
-/// finds (their revisions, the commit count, the roots), under the
-/// fingerprint of such a walk.
-pub fn store_trust_part(
-    repo: &Repository,
-    fingerprint: &str,
-    head: Oid,
-    revisions: &Revisions,
-    trust_points: &[Oid],
-) {
-    if !enabled() {
-        return;
-    }
-    let part = Revisions {
-        by_id: Default::default(),
-        files: revisions.files.clone(),
-        signoffs: Vec::new(),
-        commits: revisions.commits,
-        roots_with_config: revisions.roots_with_config,
-    };
-    store_one(repo, Scope::Trust, fingerprint, head, &part, trust_points);
-}
-
-fn store_one(
-    repo: &Repository,
-    scope: Scope,
-    fingerprint: &str,
-    head: Oid,
-    revisions: &Revisions,
-    trust_points: &[Oid],
-) {
     let stored = StoredRef {
         format: FORMAT,
         tool: env!("CARGO_PKG_VERSION"),
@@ -278,6 +250,27 @@ fn store_one(
     for (_, path) in entries(repo, scope, fingerprint).into_iter().skip(KEEP) {
         let _ = std::fs::remove_file(path);
     }
+}
+
+/// The trust files' part of a full walk from `head` (their revisions, the
+/// commit count, the roots): what a walk with no document globs finds,
+/// stored under [`trust_fingerprint`].
+pub fn store_trust_part(
+    repo: &Repository,
+    files: &[&str],
+    head: Oid,
+    revisions: &Revisions,
+    trust_points: &[Oid],
+) {
+    let part = Revisions {
+        by_id: Default::default(),
+        files: revisions.files.clone(),
+        signoffs: Vec::new(),
+        commits: revisions.commits,
+        roots_with_config: revisions.roots_with_config,
+    };
+    let fingerprint = trust_fingerprint(files);
+    store(repo, Scope::Trust, &fingerprint, head, &part, trust_points);
 }
 
 /// [`Stored`], borrowed for writing.
@@ -419,7 +412,7 @@ impl Verdicts {
             Some(k) => part(&std::fs::read(k).ok()?),
             None => part(b"no keyring"),
         }
-        Some(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+        Some(super::hex(&h.finalize()))
     }
 
     pub fn get(key: &str) -> Option<Verdict> {

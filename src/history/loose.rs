@@ -137,7 +137,7 @@ pub fn check_object(id: &str, bytes: &[u8]) -> Result<(), String> {
         ));
     }
     if let Some(h) = hasher {
-        let actual: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        let actual = super::hex(&h.finalize());
         if actual != id {
             return Err(format!(
                 "its content hashes to {actual}, not to its name (altered or misplaced)"

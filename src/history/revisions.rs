@@ -485,7 +485,10 @@ pub fn walk_cached(
         (false, Some(full)) => (Scope::Full, full),
         (false, None) => (Scope::Full, config),
     };
-    let fingerprint = cache::fingerprint(key_config, files);
+    let fingerprint = match scope {
+        Scope::Trust => cache::trust_fingerprint(files),
+        Scope::Full => cache::fingerprint(key_config, files),
+    };
     if let Some(found) = cache::lookup(repo, scope, &fingerprint, head) {
         if found.since.is_empty() {
             return Ok(Walked {

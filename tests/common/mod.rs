@@ -194,6 +194,21 @@ pub fn repo(name: &str, approve: bool) -> (tempfile::TempDir, PathBuf) {
     (tmp, dest)
 }
 
+/// The well-kept fixture's files as changed in `src`, made a repository at
+/// `dest` with the fixture's authors, dates and signed approvals
+/// (`make-repo.sh --approve --from`).
+pub fn approved_repo_from(src: &Path, dest: &Path) {
+    let home = tempfile::tempdir().unwrap();
+    succeed(
+        hermetic("bash", home.path())
+            .arg(project_root().join("fixtures/make-repo.sh"))
+            .args(["--approve", "--from"])
+            .arg(src)
+            .arg("well-kept")
+            .arg(dest),
+    );
+}
+
 /// Commits a change to `path` as `who`.
 pub fn commit_change(
     dir: &Path,
