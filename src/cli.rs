@@ -46,6 +46,12 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub no_cache: bool,
 
+    /// Use only what `aims sync` cached of the upstream AIMS (in a product
+    /// repository) or of the [[source]] repositories, without fetching
+    /// (AIMS_OFFLINE=1 does the same). The hooks never fetch.
+    #[arg(long, global = true)]
+    pub offline: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -384,6 +390,33 @@ pub enum Command {
         /// A note for the tag message.
         #[arg(long, short = 'm')]
         message: Option<String>,
+    },
+    /// Fetch the upstream AIMS, or the [[source]] product repositories
+    ///
+    /// In a product repository (aims.toml has [upstream]): fetches the
+    /// central AIMS at its ref into .git/aims/upstream.git, for `aims check`,
+    /// the hooks and `aims new prd` to judge PRDs against. In the central
+    /// AIMS: fetches every [[source]] product repository (in parallel) into
+    /// .git/aims/sources/NAME.git, whose PRDs then join check, status, audit
+    /// and export.
+    ///
+    /// Fetching uses the system's git, so your credentials, credential
+    /// helpers, SSH agent and url.*.insteadOf settings apply; it never
+    /// prompts. Other commands fetch the same way before reading, unless
+    /// --offline; the hooks read only what is cached.
+    ///
+    /// Exits 2 when a repository could not be fetched (each is named, with
+    /// git's error); what was fetched is kept.
+    ///
+    /// Examples:
+    ///   aims sync
+    ///   aims sync --jobs 4
+    ///   aims check --offline      # after a sync, without the network
+    #[command(verbatim_doc_comment)]
+    Sync {
+        /// How many repositories to fetch at once [default: 4 per CPU, 4 to 16].
+        #[arg(long, short = 'j', value_name = "N")]
+        jobs: Option<usize>,
     },
     /// Seal every approval record made so far against back-dating
     ///

@@ -87,7 +87,11 @@ pub fn check(start: &Path, opts: &CheckOptions, out: &mut dyn Write) -> miette::
 fn check_all(root: &Path) -> miette::Result<gate::Checked> {
     let (ws, register) = match control::open_repository(root)? {
         Ok(repo) => {
-            let (ws, register) = Register::open(root, &repo, &AsOf::Now)?;
+            if is_product(root)? {
+                return crate::product::check(root, &repo, crate::sync::offline());
+            }
+            let (mut ws, register) = Register::open(root, &repo, &AsOf::Now)?;
+            crate::sources::attach(&mut ws, &repo, crate::sync::offline())?;
             (ws, Some(register))
         }
         Err(why) => {
@@ -101,6 +105,12 @@ fn check_all(root: &Path) -> miette::Result<gate::Checked> {
     };
     let findings = rules::check(&ws, register.as_ref());
     Ok(gate::Checked { ws, findings })
+}
+
+/// Whether the repository at `root` is a product repository (its
+/// aims.toml names an `[upstream]`).
+fn is_product(root: &Path) -> miette::Result<bool> {
+    Ok(crate::config::Config::load(root)?.upstream.is_some())
 }
 
 /// The refs a push updates: from the pre-commit framework's variables,
@@ -622,6 +632,93 @@ pub fn approve(
 }
 
 /// `aims seal`.
+/// `aims sync`: fetch the upstream (product repository) or every
+/// `[[source]]` (central AIMS) into the caches under .git/aims.
+pub fn sync(start: &Path, jobs: Option<usize>, out: &mut dyn Write) -> miette::Result<Outcome> {
+    let root = workspace::discover(start)?;
+    let repo = control::require_repository(&root)?;
+    let config = crate::config::Config::load(&root)?;
+    let list: Vec<crate::sync::Job> = match &config.upstream {
+        Some(remote) => vec![crate::sync::Job {
+            name: "upstream".into(),
+            remote: remote.clone(),
+            dir: crate::sync::upstream_dir(&repo),
+        }],
+        None => config
+            .sources
+            .iter()
+            .map(|s| crate::sync::Job {
+                name: s.name.clone(),
+                remote: s.remote.clone(),
+                dir: crate::sync::source_dir(&repo, &s.name),
+            })
+            .collect(),
+    };
+    if list.is_empty() {
+        miette::bail!(
+            help = "a product repository names its AIMS under [upstream]; the central AIMS lists \
+                    product repositories as [[source]] entries (see the README, \
+                    \"PRDs in product repositories\")",
+            "aims.toml names no [upstream] and no [[source]]: there is nothing to sync"
+        );
+    }
+    let parallel = jobs.unwrap_or_else(crate::sync::default_parallel);
+    let started = std::time::Instant::now();
+    let fetched = crate::sync::fetch_all(&root, &list, parallel, true);
+    let mut failed = Vec::new();
+    for f in &fetched {
+        let name = crate::safe::terminal(&f.job.name);
+        let repository = crate::safe::terminal(&f.job.remote.repository);
+        match (&f.error, &f.snapshot) {
+            (None, Some(s)) => writeln!(
+                out,
+                "{name}: {repository} {} at {} ({:.1} s)",
+                f.job.remote.reference,
+                crate::history::short_id_of(&s.commit),
+                f.seconds
+            ),
+            (Some(e), _) => {
+                failed.push(f.job.name.clone());
+                writeln!(
+                    out,
+                    "{name}: {repository} {} could not be fetched: {}{}",
+                    f.job.remote.reference,
+                    crate::safe::terminal(e),
+                    match &f.snapshot {
+                        Some(s) => format!(
+                            " (the snapshot cached earlier, at {}, is kept)",
+                            crate::history::short_id_of(&s.commit)
+                        ),
+                        None => String::new(),
+                    }
+                )
+            }
+            (None, None) => writeln!(out, "{name}: nothing fetched"),
+        }
+        .into_diagnostic()?;
+    }
+    writeln!(
+        out,
+        "{} of {} fetched in {:.1} s",
+        fetched.len() - failed.len(),
+        fetched.len(),
+        started.elapsed().as_secs_f64()
+    )
+    .into_diagnostic()?;
+    if !failed.is_empty() {
+        out.flush().into_diagnostic()?;
+        miette::bail!(
+            help = "check each repository's address in aims.toml and that `git fetch` works \
+                    there with your credentials",
+            "{} of {} could not be fetched: {}",
+            failed.len(),
+            fetched.len(),
+            failed.join(", ")
+        );
+    }
+    Ok(Outcome::Clean)
+}
+
 pub fn seal(start: &Path, out: &mut dyn Write) -> miette::Result<Outcome> {
     let root = workspace::discover(start)?;
     let name = approve::seal(&root)?;

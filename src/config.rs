@@ -33,14 +33,34 @@ struct RawConfig {
     rules: BTreeMap<String, String>,
     #[serde(default)]
     people: BTreeMap<String, String>,
+    upstream: Option<RawUpstream>,
+    #[serde(default)]
+    source: Vec<RawSource>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawUpstream {
+    repository: String,
+    #[serde(default = "default_ref", rename = "ref")]
+    reference: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawSource {
+    name: String,
+    repository: String,
+    #[serde(default = "default_ref", rename = "ref")]
+    reference: String,
+    prds: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawAims {
     organisation: Option<String>,
-    #[serde(default = "default_documents")]
-    documents: Vec<String>,
+    documents: Option<Vec<String>>,
     #[serde(default)]
     prds: Vec<String>,
     #[serde(default = "default_protected")]
@@ -63,6 +83,9 @@ struct RawKind {
 
 fn default_documents() -> Vec<String> {
     vec!["aims/**/*.md".to_owned()]
+}
+fn default_ref() -> String {
+    "main".to_owned()
 }
 fn default_protected() -> Vec<String> {
     vec!["main".to_owned()]
@@ -96,6 +119,35 @@ pub struct Config {
     pub people: BTreeMap<String, String>,
     documents_set: GlobSet,
     prds_set: GlobSet,
+    /// In a product repository: the central AIMS it answers to.
+    pub upstream: Option<Remote>,
+    /// In the central AIMS: the product repositories whose PRDs it reads.
+    pub sources: Vec<Source>,
+}
+
+/// A repository aims fetches with the system's git: a URL or a path (a
+/// relative path is relative to the directory of aims.toml), and a ref.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Remote {
+    pub repository: String,
+    pub reference: String,
+}
+
+/// A product repository named by `[[source]]` in the central AIMS.
+#[derive(Clone, Debug)]
+pub struct Source {
+    /// Short name, unique: lowercase letters, digits and hyphens.
+    pub name: String,
+    pub remote: Remote,
+    pub prds: Vec<String>,
+    prds_set: GlobSet,
+}
+
+impl Source {
+    /// Whether a path of the source's tree is one of its PRDs.
+    pub fn is_prd(&self, rel: &str) -> bool {
+        self.prds_set.is_match(rel)
+    }
 }
 
 /// Who approves a kind of document, and how often it is reviewed.
@@ -279,19 +331,19 @@ impl Config {
             }
         }
 
-        let globs = |key: &str, list: &[String]| -> miette::Result<GlobSet> {
+        let globs_at = |at: Option<Range<usize>>, list: &[String]| -> miette::Result<GlobSet> {
             let mut b = GlobSetBuilder::new();
             for g in list {
                 if !is_inside(g) {
                     return Err(err(
-                        span_of(&["aims", key]),
+                        at.clone(),
                         format!("`{g}` reaches outside the repository"),
                         "globs are relative to the directory of aims.toml, without `..` or a leading `/`",
                     ));
                 }
                 let glob = Glob::new(g).map_err(|e| {
                     err(
-                        span_of(&["aims", key]),
+                        at.clone(),
                         format!("`{g}` is not a valid glob: {e}"),
                         "e.g. \"aims/**/*.md\"",
                     )
@@ -299,10 +351,81 @@ impl Config {
                 b.add(glob);
             }
             b.build()
-                .map_err(|e| err(span_of(&["aims", key]), e.to_string(), "check the globs"))
+                .map_err(|e| err(at.clone(), e.to_string(), "check the globs"))
         };
-        let documents_set = globs("documents", &raw.aims.documents)?;
+        let globs = |key: &str, list: &[String]| globs_at(span_of(&["aims", key]), list);
+        // A product repository keeps PRDs, not the AIMS's documents.
+        let documents = raw.aims.documents.unwrap_or_else(|| {
+            if raw.upstream.is_some() {
+                Vec::new()
+            } else {
+                default_documents()
+            }
+        });
+        let documents_set = globs("documents", &documents)?;
         let prds_set = globs("prds", &raw.aims.prds)?;
+
+        let upstream = match raw.upstream {
+            None => None,
+            Some(u) => {
+                let at = span_of(&["upstream"]);
+                if !raw.source.is_empty() {
+                    return Err(err(
+                        span_of(&["source"]),
+                        "a product repository (with [upstream]) cannot have [[source]] entries"
+                            .into(),
+                        "[[source]] belongs in the central AIMS's aims.toml; a product \
+                         repository names only its [upstream]",
+                    ));
+                }
+                let central_only = [
+                    ("roles", has_table(tree.as_ref(), "roles")),
+                    ("kinds", has_table(tree.as_ref(), "kinds")),
+                    ("people", has_table(tree.as_ref(), "people")),
+                ];
+                if let Some((key, _)) = central_only.iter().find(|(_, present)| *present) {
+                    return Err(err(
+                        span_of(&[key]),
+                        format!("[{key}] has no effect in a product repository"),
+                        "roles, approvers and people come from the upstream AIMS's aims.toml; \
+                         remove the table here",
+                    ));
+                }
+                Some(remote(u.repository, u.reference, at, &err)?)
+            }
+        };
+        let mut sources: Vec<Source> = Vec::new();
+        for (i, s) in raw.source.into_iter().enumerate() {
+            let at = source_span(tree.as_ref(), i).or_else(|| span_of(&["source"]));
+            if !is_source_name(&s.name) {
+                return Err(err(
+                    at,
+                    format!("[[source]] name `{}` is not a valid source name", s.name),
+                    "lowercase letters, digits and hyphens, e.g. name = \"payments\"",
+                ));
+            }
+            if sources.iter().any(|o| o.name == s.name) {
+                return Err(err(
+                    at,
+                    format!("two [[source]] entries are named `{}`", s.name),
+                    "give each product repository a name of its own",
+                ));
+            }
+            if s.prds.is_empty() {
+                return Err(err(
+                    at,
+                    format!("[[source]] `{}` lists no `prds` globs", s.name),
+                    "name where its PRDs live, e.g. prds = [\"docs/prd/**/*.md\"]",
+                ));
+            }
+            let prds_set = globs_at(at.clone(), &s.prds)?;
+            sources.push(Source {
+                name: s.name,
+                remote: remote(s.repository, s.reference, at, &err)?,
+                prds: s.prds,
+                prds_set,
+            });
+        }
 
         let certification_date = match raw.aims.certification_date {
             None => None,
@@ -334,7 +457,7 @@ impl Config {
 
         Ok(Config {
             organisation: raw.aims.organisation,
-            documents: raw.aims.documents,
+            documents,
             prds: raw.aims.prds,
             protected_branches: raw.aims.protected_branches,
             allowed_signers: raw.aims.allowed_signers,
@@ -348,6 +471,8 @@ impl Config {
             people: raw.people,
             documents_set,
             prds_set,
+            upstream,
+            sources,
         })
     }
 
@@ -414,6 +539,83 @@ impl Config {
             .iter()
             .find(|(e, _)| e.eq_ignore_ascii_case(email))
             .map(|(_, h)| h.as_str())
+    }
+}
+
+/// Builds a configuration error pointing at a span.
+type ErrorAt<'a> = dyn Fn(Option<Range<usize>>, String, &str) -> Report + 'a;
+
+/// A remote's repository and ref, refused where git would read them as
+/// options or where the ref is not a plain ref name.
+fn remote(
+    repository: String,
+    reference: String,
+    at: Option<Range<usize>>,
+    err: &ErrorAt<'_>,
+) -> miette::Result<Remote> {
+    let repository = repository.trim().to_owned();
+    if repository.is_empty() || repository.starts_with('-') || repository.contains('\n') {
+        return Err(err(
+            at,
+            format!("`repository` = `{repository}` is not a repository git can fetch"),
+            "a URL (https://…, ssh://…, git@host:path, file://…) or a path to a repository",
+        ));
+    }
+    if repository.starts_with("ext::") || repository.starts_with("fd::") {
+        return Err(err(
+            at,
+            format!("`repository` = `{repository}` uses a transport that runs commands"),
+            "use an https, ssh, git or file URL, or a path",
+        ));
+    }
+    if !is_ref_name(&reference) {
+        return Err(err(
+            at,
+            format!("`ref` = `{reference}` is not a branch, tag or ref name"),
+            "e.g. ref = \"main\", ref = \"refs/tags/aims-2026\"",
+        ));
+    }
+    Ok(Remote {
+        repository,
+        reference,
+    })
+}
+
+/// A ref name as `git check-ref-format --allow-onelevel` would accept it
+/// (a conservative subset: no option-like or revision-syntax names).
+pub fn is_ref_name(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with(['-', '/', '.'])
+        && !s.ends_with(['/', '.'])
+        && !s.ends_with(".lock")
+        && !s.contains("..")
+        && !s.contains("//")
+        && !s.contains("@{")
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'))
+}
+
+/// A `[[source]]` name: it names a folder under .git/aims/sources.
+pub fn is_source_name(s: &str) -> bool {
+    (1..=64).contains(&s.len())
+        && s.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+fn has_table(tree: Option<&toml::Spanned<DeTable<'_>>>, key: &str) -> bool {
+    tree.is_some_and(|t| t.get_ref().iter().any(|(k, _)| k.get_ref() == key))
+}
+
+/// Where the `i`th `[[source]]` entry was written.
+fn source_span(tree: Option<&toml::Spanned<DeTable<'_>>>, i: usize) -> Option<Range<usize>> {
+    let (_, value) = tree?
+        .get_ref()
+        .iter()
+        .find(|(k, _)| k.get_ref() == "source")?;
+    match value.get_ref() {
+        toml::de::DeValue::Array(items) => items.get(i).map(|v| v.span()),
+        _ => Some(value.span()),
     }
 }
 

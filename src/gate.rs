@@ -77,6 +77,12 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
         }
     };
 
+    if ws.config.upstream.is_some() {
+        // A product repository: its staged PRDs against the cached upstream.
+        let changed: BTreeSet<String> = changed.keys().map(|p| (*p).to_owned()).collect();
+        return crate::product::staged(root, &repo, ws, &changed);
+    }
+
     // Document rules over the whole staged AIMS (references and duplicate
     // ids resolve against it), reported for the staged files and the ids
     // they carry.
@@ -170,6 +176,8 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
         root: root.to_path_buf(),
         config: ws.config.narrowed(&paths),
         loaded,
+        sources: Vec::new(),
+        context: 0,
     };
     // (id, path, staged blob) of each staged document.
     let staged_docs: Vec<(&str, &str, Oid)> = narrowed
@@ -291,6 +299,8 @@ fn approved_config(
         root: root.to_path_buf(),
         config: ws.config.narrowed(&[]),
         loaded: Vec::new(),
+        sources: Vec::new(),
+        context: 0,
     };
     let records = approvals::read_for(repo, &BTreeSet::new()).map_err(control::git_error)?;
     let none = BTreeSet::new();

@@ -42,6 +42,10 @@ fn main() -> ExitCode {
         // SAFETY: set once, before any thread is started.
         unsafe { std::env::set_var("AIMS_NO_CACHE", "1") };
     }
+    if cli.offline {
+        // SAFETY: set once, before any thread is started.
+        unsafe { std::env::set_var("AIMS_OFFLINE", "1") };
+    }
     let start = cli.chdir.clone().unwrap_or_else(|| PathBuf::from("."));
     let stdout_color = use_color(cli.color, std::io::stdout().is_terminal());
     // Output is produced whole, then written: a closed pipe (`aims rules |
@@ -162,6 +166,7 @@ fn main() -> ExitCode {
             &mut out,
         ),
         Command::Seal => commands::seal(&start, &mut out),
+        Command::Sync { jobs } => commands::sync(&start, jobs, &mut out),
         Command::PrComment {
             base,
             head,

@@ -14,8 +14,15 @@ pub struct Workspace {
     /// The directory holding `aims.toml`.
     pub root: PathBuf,
     pub config: Config,
-    /// Every file matched by the `documents` and `prds` globs, by path.
+    /// Every file matched by the `documents` and `prds` globs, by path
+    /// (then the `[[source]]` repositories' PRDs, as `NAME:PATH`).
     pub loaded: Vec<Loaded>,
+    /// The `[[source]]` repositories read, with what each yielded.
+    pub sources: Vec<crate::sources::SourceState>,
+    /// How many of the first `loaded` files are context only: a product
+    /// repository's upstream documents, read to resolve references, not
+    /// checked or counted.
+    pub context: usize,
 }
 
 /// Finds the AIMS root: `start` or the nearest parent holding `aims.toml`.
@@ -51,6 +58,8 @@ impl Workspace {
             root: root.to_path_buf(),
             config,
             loaded,
+            sources: Vec::new(),
+            context: 0,
         })
     }
 
@@ -102,6 +111,8 @@ impl Workspace {
             root: root.to_path_buf(),
             config,
             loaded,
+            sources: Vec::new(),
+            context: 0,
         })
     }
 
@@ -161,6 +172,8 @@ impl Workspace {
             root: root.to_path_buf(),
             config,
             loaded,
+            sources: Vec::new(),
+            context: 0,
         };
         Ok((ws, blobs))
     }

@@ -33,6 +33,22 @@ pub struct Document {
     pub split: frontmatter::Split,
     pub headings: Vec<Heading>,
     pub encoding: Encoding,
+    /// Where a document read from another repository came from (a
+    /// `[[source]]` product repository); `None` for this repository's own.
+    pub origin: Option<Arc<Origin>>,
+}
+
+/// A document's repository of origin, when it is not this one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    /// The `[[source]]` name.
+    pub source: String,
+    /// The repository as aims.toml names it.
+    pub repository: String,
+    /// The commit its snapshot was read at (full hex).
+    pub commit: String,
+    /// The path inside that repository.
+    pub path: String,
 }
 
 /// Encoding details that parse fine but are worth a note.
@@ -205,6 +221,7 @@ pub fn parse(path: &str, text: &str, is_prd: bool) -> Loaded {
         frontmatter,
         split,
         headings,
+        origin: None,
     }))
 }
 

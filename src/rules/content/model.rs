@@ -198,14 +198,18 @@ fn cross_references(cx: &mut Ctx) {
             && actual != tier
         {
             out.push(
-                at(
+                Finding::new(
                     &RECORDS_DISAGREE,
-                    prd,
-                    "aims",
                     format!(
                         "{} gives {sys} the risk tier `{tier}`, but the inventory says `{actual}`",
                         id(prd)
                     ),
+                )
+                .document(prd.id())
+                .at(
+                    &prd.path,
+                    &prd.source,
+                    block.get("risk-tier").map(|n| n.span.clone()),
                 )
                 .under_clause("8.1")
                 .under_control("A.6.2.2"),

@@ -1,0 +1,302 @@
+//! Reading the other repositories' snapshots (see [`crate::sync`]):
+//!
+//! - in the central AIMS, each `[[source]]`'s PRDs join the workspace as
+//!   `NAME:PATH`, each carrying its [`Origin`] (repository and commit), so
+//!   `check`, `status`, `audit` and `export` see them; a source that could
+//!   not be read is kept as a [`SourceState`] with its error, so the audit
+//!   says its evidence is missing instead of showing nothing;
+//! - in a product repository, the upstream AIMS is read whole (its
+//!   aims.toml and every document) from its snapshot, to judge the PRDs
+//!   against.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use git2::{Oid, Repository};
+
+use crate::config::Source;
+use crate::docs::{self, Loaded, Origin};
+use crate::sync::{self, Job, Snapshot};
+use crate::workspace::Workspace;
+
+/// What one `[[source]]` yielded.
+#[derive(Clone, Debug)]
+pub struct SourceState {
+    pub name: String,
+    /// The repository as aims.toml names it.
+    pub repository: String,
+    pub reference: String,
+    /// The commit read, when there is one.
+    pub commit: Option<String>,
+    /// When that snapshot was fetched (Unix seconds).
+    pub fetched: Option<i64>,
+    /// Why it could not be fetched or read (with a snapshot: it is an older one).
+    pub error: Option<String>,
+    /// The PRDs read from it, as workspace paths (`NAME:PATH`).
+    pub prds: Vec<String>,
+    /// The line of aims.toml that names it (for findings).
+    pub line: Option<usize>,
+}
+
+impl SourceState {
+    /// Whether its evidence is missing altogether.
+    pub fn missing(&self) -> bool {
+        self.commit.is_none()
+    }
+}
+
+fn job_for(repo: &Repository, source: &Source) -> Job {
+    Job {
+        name: source.name.clone(),
+        remote: source.remote.clone(),
+        dir: sync::source_dir(repo, &source.name),
+    }
+}
+
+/// Fetches (unless `offline`) and reads every `[[source]]` of the
+/// workspace's configuration, adding their PRDs to it.
+pub fn attach(ws: &mut Workspace, repo: &Repository, offline: bool) -> miette::Result<()> {
+    if ws.config.sources.is_empty() {
+        return Ok(());
+    }
+    let root = ws.root.clone();
+    let jobs: Vec<Job> = ws.config.sources.iter().map(|s| job_for(repo, s)).collect();
+    let outcomes: Vec<(Option<Snapshot>, Option<String>)> = if offline {
+        jobs.iter()
+            .map(|job| match sync::cached(&root, job) {
+                Ok(Some(s)) => (Some(s), None),
+                Ok(None) => (
+                    None,
+                    Some(
+                        "not fetched yet (offline, and nothing is cached): run `aims sync`".into(),
+                    ),
+                ),
+                Err(e) => (None, Some(e)),
+            })
+            .collect()
+    } else {
+        sync::fetch_all(&root, &jobs, sync::default_parallel(), true)
+            .into_iter()
+            .map(|f| (f.snapshot, f.error))
+            .collect()
+    };
+    let config_text =
+        std::fs::read_to_string(root.join(crate::config::FILE_NAME)).unwrap_or_default();
+    let sources = ws.config.sources.clone();
+    for ((source, job), (snapshot, error)) in sources.iter().zip(&jobs).zip(outcomes) {
+        let mut state = SourceState {
+            name: source.name.clone(),
+            repository: source.remote.repository.clone(),
+            reference: source.remote.reference.clone(),
+            commit: None,
+            fetched: None,
+            error,
+            prds: Vec::new(),
+            line: line_naming(&config_text, &source.name),
+        };
+        if let Some(snapshot) = snapshot {
+            match read_prds(job, source, snapshot.commit) {
+                Ok(loaded) => {
+                    state.commit = Some(snapshot.commit.to_string());
+                    state.fetched = Some(snapshot.fetched);
+                    state.prds = loaded.iter().map(|l| l.path().to_owned()).collect();
+                    ws.loaded.extend(loaded);
+                }
+                Err(e) => state.error = Some(e),
+            }
+        }
+        if let Some(e) = &state.error {
+            let what = match &state.commit {
+                Some(c) => format!(
+                    "its PRDs are read from the snapshot cached earlier, at commit {}",
+                    crate::history::short_id(c)
+                ),
+                None => "its PRDs are missing from this run".to_owned(),
+            };
+            eprintln!(
+                "aims: warning: source `{}` ({}) could not be fetched: {}; {what}",
+                crate::safe::terminal(&source.name),
+                crate::safe::terminal(&source.remote.repository),
+                crate::safe::terminal(e)
+            );
+        }
+        ws.sources.push(state);
+    }
+    Ok(())
+}
+
+/// The line of aims.toml whose `name = "…"` names the source.
+fn line_naming(text: &str, name: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            let l = l.trim();
+            l.strip_prefix("name")
+                .map(str::trim_start)
+                .and_then(|l| l.strip_prefix('='))
+                .map(|v| v.trim().trim_matches(['"', '\'']) == name)
+                .unwrap_or(false)
+        })
+        .map(|i| i + 1)
+}
+
+/// The source's PRDs at `commit` of its cache.
+fn read_prds(job: &Job, source: &Source, commit: Oid) -> Result<Vec<Loaded>, String> {
+    let repo = open_cache(&job.dir)?;
+    let fail = |e: git2::Error| format!("cannot read its snapshot: {}", e.message());
+    let tree = repo
+        .find_commit(commit)
+        .and_then(|c| c.tree())
+        .map_err(fail)?;
+    let origin_of = |path: &str| Origin {
+        source: source.name.clone(),
+        repository: source.remote.repository.clone(),
+        commit: commit.to_string(),
+        path: path.to_owned(),
+    };
+    let mut out = Vec::new();
+    let mut failure = None;
+    tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+        let Ok(name) = entry.name() else {
+            return git2::TreeWalkResult::Ok;
+        };
+        let rel = format!("{dir}{name}");
+        if entry.kind() != Some(git2::ObjectType::Blob) || !source.is_prd(&rel) {
+            return git2::TreeWalkResult::Ok;
+        }
+        let path = format!("{}:{rel}", source.name);
+        let mut loaded = if entry.filemode() == 0o120000 {
+            Loaded::Problem {
+                path,
+                source: Arc::from(""),
+                problem: docs::Problem::Symlink,
+            }
+        } else {
+            match repo.find_blob(entry.id()) {
+                Ok(blob) => docs::load(&path, blob.content(), true),
+                Err(e) => {
+                    failure = Some(fail(e));
+                    return git2::TreeWalkResult::Abort;
+                }
+            }
+        };
+        if let Loaded::Document(d) = &mut loaded {
+            d.origin = Some(Arc::new(origin_of(&rel)));
+        }
+        out.push(loaded);
+        git2::TreeWalkResult::Ok
+    })
+    .map_err(|e| failure.clone().unwrap_or_else(|| fail(e)))?;
+    if let Some(f) = failure {
+        return Err(f);
+    }
+    out.sort_by(|a, b| a.path().cmp(b.path()));
+    Ok(out)
+}
+
+/// A cache, checked for damaged loose objects first (libgit2 hangs on some).
+fn open_cache(dir: &Path) -> Result<Repository, String> {
+    let repo = Repository::open_bare(dir)
+        .map_err(|e| format!("cannot open the cache {}: {}", dir.display(), e.message()))?;
+    crate::history::loose::check(repo.path()).map_err(|d| {
+        format!(
+            "its cache {} is damaged ({d}); delete that folder and run `aims sync`",
+            dir.display()
+        )
+    })?;
+    Ok(repo)
+}
+
+/// The upstream AIMS as a product repository sees it.
+pub struct Upstream {
+    /// The central AIMS at the snapshot: its configuration and documents.
+    pub ws: Workspace,
+    pub repository: String,
+    pub commit: Oid,
+    pub fetched: i64,
+}
+
+/// Reads the product repository's upstream: fetched first unless
+/// `offline`; from the cache when the fetch fails (with a warning), and
+/// exit 2 with the fix when nothing is cached.
+pub fn upstream(root: &Path, repo: &Repository, offline: bool) -> miette::Result<Upstream> {
+    let config = crate::config::Config::load(root)?;
+    upstream_for(root, repo, &config, offline)
+}
+
+/// [`upstream`] for a configuration already read (e.g. from the index).
+pub fn upstream_for(
+    root: &Path,
+    repo: &Repository,
+    config: &crate::config::Config,
+    offline: bool,
+) -> miette::Result<Upstream> {
+    let Some(remote) = &config.upstream else {
+        miette::bail!(
+            help = "a product repository names its AIMS in aims.toml:\n[upstream]\nrepository = \"git@github.com:acme/aims.git\"\nref = \"main\"\n(`aims init --product` writes one)",
+            "aims.toml has no [upstream]: this is not a product repository"
+        );
+    };
+    let job = Job {
+        name: "upstream".into(),
+        remote: remote.clone(),
+        dir: sync::upstream_dir(repo),
+    };
+    let snapshot = if offline {
+        sync::cached(root, &job).map_err(|e| miette::miette!("{e}"))?
+    } else {
+        match sync::fetch(root, &job) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                let cached = sync::cached(root, &job).ok().flatten();
+                match &cached {
+                    Some(s) => eprintln!(
+                        "aims: warning: the upstream AIMS ({}) could not be fetched: {}; \
+                         using the snapshot fetched {} (commit {})",
+                        crate::safe::terminal(&remote.repository),
+                        crate::safe::terminal(&e),
+                        crate::date::Date::from_unix(s.fetched),
+                        crate::history::short_id_of(&s.commit)
+                    ),
+                    None => {
+                        let repository = &remote.repository;
+                        miette::bail!(
+                            help = format!(
+                                "check `[upstream] repository` in aims.toml and that `git fetch {repository}` works with your credentials, then run `aims sync`"
+                            ),
+                            "the upstream AIMS ({repository}) could not be fetched, and nothing is cached: {e}"
+                        )
+                    }
+                }
+                cached
+            }
+        }
+    };
+    let Some(snapshot) = snapshot else {
+        let (repository, dir) = (&remote.repository, job.dir.display());
+        miette::bail!(
+            help = format!(
+                "run `aims sync` (it fetches {repository} with your git credentials); --offline uses only what an earlier sync cached"
+            ),
+            "the upstream AIMS has not been fetched: nothing is cached in {dir}"
+        );
+    };
+    let cache = open_cache(&job.dir).map_err(|e| miette::miette!("{e}"))?;
+    let tree = cache
+        .find_commit(snapshot.commit)
+        .and_then(|c| c.tree())
+        .map_err(|e| miette::miette!("cannot read the upstream snapshot: {}", e.message()))?;
+    let ws = Workspace::from_tree(root, &cache, &tree).map_err(|e| {
+        miette::miette!(
+            help = "the upstream must be the central AIMS repository, with aims.toml at its top",
+            "cannot read the upstream AIMS ({} at {}): {e}",
+            remote.repository,
+            remote.reference
+        )
+    })?;
+    Ok(Upstream {
+        ws,
+        repository: remote.repository.clone(),
+        commit: snapshot.commit,
+        fetched: snapshot.fetched,
+    })
+}

@@ -1,0 +1,300 @@
+//! Other repositories the AIMS reads: a product repository's upstream
+//! (the central AIMS), and the central AIMS's `[[source]]` product
+//! repositories.
+//!
+//! Each is fetched with the system's git, so the user's own credentials,
+//! credential helpers, SSH agent and `url.*.insteadOf` apply and aims holds
+//! no tokens. Each goes into a bare repository of its own under the
+//! repository's `.git/aims/` (never into the repository's own refs, so a
+//! product repository's tags cannot pass for the AIMS's approvals):
+//!
+//! - `.git/aims/upstream.git` in a product repository;
+//! - `.git/aims/sources/NAME.git` in the central AIMS.
+//!
+//! The fetched commit is `refs/aims/snapshot` there; the approval tags
+//! (`refs/tags/aims/*`) come along. `remote` beside it records which
+//! repository and ref the snapshot is of, so a changed `[upstream]` or
+//! `[[source]]` is never answered from the old one's cache.
+//!
+//! Commands that read these snapshots fetch first, unless `--offline`
+//! (`AIMS_OFFLINE=1`) or they are a hook (the hooks read only the cache).
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use git2::{Oid, Repository};
+
+use crate::config::Remote;
+
+/// The ref each cache's snapshot is fetched into.
+pub const SNAPSHOT_REF: &str = "refs/aims/snapshot";
+
+/// Whether commands should use only what is cached.
+pub fn offline() -> bool {
+    std::env::var_os("AIMS_OFFLINE").is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// The folder of aims's caches in `repo` (shared by its worktrees).
+pub fn aims_dir(repo: &Repository) -> PathBuf {
+    repo.commondir().join("aims")
+}
+
+/// Where a product repository keeps its upstream.
+pub fn upstream_dir(repo: &Repository) -> PathBuf {
+    aims_dir(repo).join("upstream.git")
+}
+
+/// Where the central AIMS keeps a source.
+pub fn source_dir(repo: &Repository, name: &str) -> PathBuf {
+    aims_dir(repo).join("sources").join(format!("{name}.git"))
+}
+
+/// One repository to fetch.
+#[derive(Clone, Debug)]
+pub struct Job {
+    /// The source's name, or `upstream`.
+    pub name: String,
+    pub remote: Remote,
+    /// The cache (a bare repository).
+    pub dir: PathBuf,
+}
+
+/// A cached snapshot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    pub commit: Oid,
+    /// When it was fetched (Unix seconds).
+    pub fetched: i64,
+}
+
+/// What fetching one repository came to.
+#[derive(Debug)]
+pub struct Fetched {
+    pub job: Job,
+    /// The snapshot now cached (fresh, or the older one when the fetch failed).
+    pub snapshot: Option<Snapshot>,
+    /// Why the fetch failed, if it did.
+    pub error: Option<String>,
+    pub seconds: f64,
+}
+
+/// A remote's repository as git is to be given it: URLs as written, a
+/// path relative to the directory of aims.toml made absolute.
+pub fn location(root: &Path, repository: &str) -> String {
+    if is_url(repository) {
+        repository.to_owned()
+    } else {
+        let path = Path::new(repository);
+        if path.is_absolute() {
+            repository.to_owned()
+        } else {
+            root.join(path).to_string_lossy().into_owned()
+        }
+    }
+}
+
+/// `scheme://…` or scp-like `host:path` (a colon before any slash).
+fn is_url(s: &str) -> bool {
+    if s.contains("://") {
+        return true;
+    }
+    match (s.find(':'), s.find('/')) {
+        (Some(colon), Some(slash)) => colon < slash && colon > 1,
+        (Some(colon), None) => colon > 1,
+        _ => false,
+    }
+}
+
+/// The snapshot cached in `dir` for exactly `remote`; `Ok(None)` when there
+/// is none (or it is of another repository or ref).
+pub fn cached(root: &Path, job: &Job) -> Result<Option<Snapshot>, String> {
+    let Ok(recorded) = std::fs::read_to_string(job.dir.join("aims-remote")) else {
+        return Ok(None);
+    };
+    let mut lines = recorded.lines();
+    let (Some(repository), Some(reference), fetched) = (lines.next(), lines.next(), lines.next())
+    else {
+        return Ok(None);
+    };
+    if repository != location(root, &job.remote.repository) || reference != job.remote.reference {
+        return Ok(None);
+    }
+    let repo = Repository::open_bare(&job.dir).map_err(|e| {
+        format!(
+            "cannot open the cache {}: {}",
+            job.dir.display(),
+            e.message()
+        )
+    })?;
+    let commit = match repo.refname_to_id(SNAPSHOT_REF) {
+        Ok(id) => id,
+        Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(format!(
+                "cannot read the cache {}: {}",
+                job.dir.display(),
+                e.message()
+            ));
+        }
+    };
+    let fetched = fetched.and_then(|t| t.parse().ok()).unwrap_or(0);
+    Ok(Some(Snapshot { commit, fetched }))
+}
+
+/// Fetches one repository into its cache with the system's git.
+pub fn fetch(root: &Path, job: &Job) -> Result<Snapshot, String> {
+    let location = location(root, &job.remote.repository);
+    if !job.dir.join("HEAD").is_file() {
+        std::fs::create_dir_all(&job.dir)
+            .map_err(|e| format!("cannot create {}: {e}", job.dir.display()))?;
+        git(&job.dir, &["init", "--bare", "--quiet", "."])?;
+    }
+    // The approval tags are fetched afresh each time (the objects stay, so
+    // this costs little): a tag deleted upstream must not live on here.
+    // (`--prune` would also drop the snapshot ref, whose name the remote
+    // does not have.)
+    forget_tags(&job.dir)?;
+    let refspec = format!("+{}:{SNAPSHOT_REF}", job.remote.reference);
+    git(
+        &job.dir,
+        &[
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "--no-write-fetch-head",
+            "--",
+            &location,
+            &refspec,
+            "+refs/tags/aims/*:refs/tags/aims/*",
+        ],
+    )?;
+    let now = crate::control::now();
+    let record = format!("{location}\n{}\n{now}\n", job.remote.reference);
+    let tmp = job.dir.join("aims-remote.tmp");
+    std::fs::write(&tmp, record)
+        .and_then(|()| std::fs::rename(&tmp, job.dir.join("aims-remote")))
+        .map_err(|e| format!("cannot write to {}: {e}", job.dir.display()))?;
+    match cached(root, job)? {
+        Some(s) => Ok(s),
+        None => Err(format!(
+            "git fetched {} but no commit is at {SNAPSHOT_REF}",
+            job.remote.reference
+        )),
+    }
+}
+
+fn forget_tags(dir: &Path) -> Result<(), String> {
+    let fail =
+        |e: git2::Error| format!("cannot update the cache {}: {}", dir.display(), e.message());
+    let repo = Repository::open_bare(dir).map_err(fail)?;
+    let names: Vec<String> = repo
+        .references_glob("refs/tags/aims/*")
+        .map_err(fail)?
+        .names()
+        .map(|n| n.map(str::to_owned))
+        .collect::<Result<_, _>>()
+        .map_err(fail)?;
+    for name in names {
+        repo.find_reference(&name)
+            .and_then(|mut r| r.delete())
+            .map_err(fail)?;
+    }
+    Ok(())
+}
+
+/// Runs git in `dir`, never prompting; its last error lines on failure.
+fn git(dir: &Path, args: &[&str]) -> Result<(), String> {
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if output.status.success() {
+        return Ok(());
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    let tail = lines[lines.len().saturating_sub(3)..].join(" / ");
+    Err(if tail.is_empty() {
+        format!("git {} failed ({})", args[0], output.status)
+    } else {
+        tail
+    })
+}
+
+/// Fetches every job, `jobs` at a time, and returns the outcomes in the
+/// jobs' order. With `progress`, a line on standard error counts them.
+pub fn fetch_all(root: &Path, jobs: &[Job], parallel: usize, progress: bool) -> Vec<Fetched> {
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Fetched>>> = Mutex::new((0..jobs.len()).map(|_| None).collect());
+    let show = progress && std::io::stderr().is_terminal();
+    let workers = parallel.clamp(1, jobs.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(job) = jobs.get(i) else { break };
+                    let started = Instant::now();
+                    let (snapshot, error) = match fetch(root, job) {
+                        Ok(s) => (Some(s), None),
+                        Err(e) => (cached(root, job).ok().flatten(), Some(e)),
+                    };
+                    let fetched = Fetched {
+                        job: job.clone(),
+                        snapshot,
+                        error,
+                        seconds: started.elapsed().as_secs_f64(),
+                    };
+                    let n = done.fetch_add(1, Ordering::SeqCst) + 1;
+                    if show {
+                        let mut err = std::io::stderr().lock();
+                        let mark = if fetched.error.is_some() {
+                            "failed"
+                        } else {
+                            "ok"
+                        };
+                        let _ = write!(
+                            err,
+                            "\r\x1b[2Kaims: sync {n}/{} ({} {mark})",
+                            jobs.len(),
+                            crate::safe::terminal(&job.name)
+                        );
+                        let _ = err.flush();
+                    }
+                    results.lock().expect("no thread panics holding it")[i] = Some(fetched);
+                }
+            });
+        }
+    });
+    if show {
+        eprint!("\r\x1b[2K");
+    }
+    results
+        .into_inner()
+        .expect("no thread panicked")
+        .into_iter()
+        .map(|r| r.expect("every job ran"))
+        .collect()
+}
+
+/// How many fetches run at once by default.
+pub fn default_parallel() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get() * 4)
+        .unwrap_or(8)
+        .clamp(4, 16)
+}
