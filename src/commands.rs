@@ -90,8 +90,7 @@ fn check_all(root: &Path) -> miette::Result<gate::Checked> {
             if is_product(root)? {
                 return crate::product::check(root, &repo, crate::sync::offline());
             }
-            let (mut ws, register) = Register::open(root, &repo, &AsOf::Now)?;
-            crate::sources::attach(&mut ws, &repo, crate::sync::offline())?;
+            let (ws, register) = crate::sources::open(root, &repo, &AsOf::Now)?;
             (ws, Some(register))
         }
         Err(why) => {
@@ -371,7 +370,7 @@ fn open_register(
     let root = workspace::discover(start)?;
     let repo = control::require_repository(&root)?;
     let as_of = as_of.map_or(AsOf::Now, AsOf::parse);
-    let (_ws, register) = Register::open(&root, &repo, &as_of)?;
+    let (_ws, register) = crate::sources::open(&root, &repo, &as_of)?;
     Ok((root, repo, register))
 }
 
@@ -394,7 +393,7 @@ pub fn audit(start: &Path, opts: &AuditOptions, out: &mut dyn Write) -> miette::
     let (ws, register) = match repo {
         Ok(repo) => {
             let as_of = opts.as_of.map_or(AsOf::Now, AsOf::parse);
-            let (ws, register) = Register::open(&root, &repo, &as_of)?;
+            let (ws, register) = crate::sources::open(&root, &repo, &as_of)?;
             (ws, Some(register))
         }
         Err(why) => {
@@ -559,7 +558,11 @@ fn side(
 }
 
 pub fn diff(start: &Path, opts: &DiffOptions<'_>, out: &mut dyn Write) -> miette::Result<Outcome> {
-    let (root, repo, register) = open_register(start, None)?;
+    // This repository's documents: a [[source]]'s PRD has its history in
+    // its own repository (diff it there).
+    let root = workspace::discover(start)?;
+    let repo = control::require_repository(&root)?;
+    let (_ws, register) = Register::open(&root, &repo, &AsOf::Now)?;
     let entry = register.find(opts.id)?;
     let from_spec = match opts.from {
         Some(f) => f,

@@ -504,6 +504,18 @@ impl Config {
         }
     }
 
+    /// This configuration's policies, reading a `[[source]]`'s tree: its
+    /// PRD globs, no other documents.
+    pub fn for_source(&self, source: &Source) -> Config {
+        Config {
+            documents: Vec::new(),
+            documents_set: GlobSet::empty(),
+            prds: source.prds.clone(),
+            prds_set: source.prds_set.clone(),
+            ..self.clone()
+        }
+    }
+
     pub fn kind_policy(&self, kind: Kind) -> &KindPolicy {
         self.kinds.get(&kind).expect("every kind has a policy")
     }

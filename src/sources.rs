@@ -9,13 +9,16 @@
 //!   aims.toml and every document) from its snapshot, to judge the PRDs
 //!   against.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Arc;
 
 use git2::{Oid, Repository};
 
 use crate::config::Source;
-use crate::docs::{self, Loaded, Origin};
+use crate::control::{Entry, Register};
+use crate::docs::{self, Document, Loaded, Origin};
+use crate::history::revisions::Revision;
 use crate::sync::{self, Job, Snapshot};
 use crate::workspace::Workspace;
 
@@ -55,7 +58,17 @@ fn job_for(repo: &Repository, source: &Source) -> Job {
 
 /// Fetches (unless `offline`) and reads every `[[source]]` of the
 /// workspace's configuration, adding their PRDs to it.
-pub fn attach(ws: &mut Workspace, repo: &Repository, offline: bool) -> miette::Result<()> {
+///
+/// With a register, each PRD also gets its row: its revisions in its own
+/// repository, and its approval tags there judged by the register's trust
+/// root and rules (see [`Register::foreign_approvals`]). For a register of
+/// a past moment, each source is read at its last commit by then.
+pub fn attach(
+    ws: &mut Workspace,
+    repo: &Repository,
+    offline: bool,
+    mut register: Option<&mut Register>,
+) -> miette::Result<()> {
     if ws.config.sources.is_empty() {
         return Ok(());
     }
@@ -95,12 +108,28 @@ pub fn attach(ws: &mut Workspace, repo: &Repository, offline: bool) -> miette::R
             line: line_naming(&config_text, &source.name),
         };
         if let Some(snapshot) = snapshot {
-            match read_prds(job, source, snapshot.commit) {
-                Ok(loaded) => {
-                    state.commit = Some(snapshot.commit.to_string());
+            let as_of = register
+                .as_deref()
+                .filter(|r| !r.working_tree)
+                .map(|r| r.as_of_time);
+            match read_source(
+                job,
+                source,
+                snapshot.commit,
+                as_of,
+                ws,
+                register.as_deref_mut(),
+            ) {
+                Ok(Some((commit, paths))) => {
+                    state.commit = Some(commit.to_string());
                     state.fetched = Some(snapshot.fetched);
-                    state.prds = loaded.iter().map(|l| l.path().to_owned()).collect();
-                    ws.loaded.extend(loaded);
+                    state.prds = paths;
+                }
+                Ok(None) => {
+                    state.error = Some(format!(
+                        "it has no commit on or before {}",
+                        crate::date::Date::from_unix(as_of.unwrap_or_default())
+                    ));
                 }
                 Err(e) => state.error = Some(e),
             }
@@ -125,6 +154,18 @@ pub fn attach(ws: &mut Workspace, repo: &Repository, offline: bool) -> miette::R
     Ok(())
 }
 
+/// [`Register::open`], with the `[[source]]` repositories attached:
+/// fetched first unless offline (`--offline`, `AIMS_OFFLINE`).
+pub fn open(
+    root: &Path,
+    repo: &Repository,
+    as_of: &crate::control::AsOf,
+) -> miette::Result<(Workspace, Register)> {
+    let (mut ws, mut register) = Register::open(root, repo, as_of)?;
+    attach(&mut ws, repo, sync::offline(), Some(&mut register))?;
+    Ok((ws, register))
+}
+
 /// The line of aims.toml whose `name = "…"` names the source.
 fn line_naming(text: &str, name: &str) -> Option<usize> {
     text.lines()
@@ -139,9 +180,104 @@ fn line_naming(text: &str, name: &str) -> Option<usize> {
         .map(|i| i + 1)
 }
 
-/// The source's PRDs at `commit` of its cache.
-fn read_prds(job: &Job, source: &Source, commit: Oid) -> Result<Vec<Loaded>, String> {
+/// Reads a source's PRDs into the workspace (and their rows into the
+/// register): at the snapshot, or at its last commit by `as_of`. Returns
+/// the commit read and the PRDs' workspace paths; `None` when the source
+/// had no commit by then.
+fn read_source(
+    job: &Job,
+    source: &Source,
+    snapshot: Oid,
+    as_of: Option<i64>,
+    ws: &mut Workspace,
+    register: Option<&mut Register>,
+) -> Result<Option<(Oid, Vec<String>)>, String> {
     let repo = open_cache(&job.dir)?;
+    let fail = |e: git2::Error| format!("cannot read its snapshot: {}", e.message());
+    let commit = match as_of {
+        None => snapshot,
+        Some(time) => match crate::control::last_commit_by(&repo, snapshot, time)
+            .map_err(|e| e.to_string())?
+        {
+            Some(c) => c,
+            None => return Ok(None),
+        },
+    };
+    let loaded = read_prds(&repo, source, commit)?;
+    let paths: Vec<String> = loaded.iter().map(|l| l.path().to_owned()).collect();
+    if let Some(register) = register {
+        let config = register.policy.for_source(source);
+        let revisions =
+            crate::history::revisions::walk(&repo, commit, &config, &[]).map_err(fail)?;
+        let records = crate::history::approvals::read(&repo).map_err(fail)?;
+        let tree = repo
+            .find_commit(commit)
+            .and_then(|c| c.tree())
+            .map_err(fail)?;
+        let taken: BTreeSet<String> = register.entries.iter().map(|e| e.id.clone()).collect();
+        let mine: Vec<&Document> = loaded
+            .iter()
+            .filter_map(|l| match l {
+                Loaded::Document(d) => Some(d.as_ref()),
+                Loaded::Problem { .. } => None,
+            })
+            .filter(|d| d.id().is_some_and(|id| !taken.contains(id)))
+            .collect();
+        let ids: BTreeSet<String> = mine
+            .iter()
+            .filter_map(|d| d.id())
+            .map(str::to_owned)
+            .collect();
+        let (approvals, refused) = register
+            .foreign_approvals(&repo, &records, &ids)
+            .map_err(fail)?;
+        let mut seen = BTreeSet::new();
+        for doc in mine {
+            let Some(id) = doc.id() else { continue };
+            if !seen.insert(id) {
+                continue; // a duplicate id: the document rules report it
+            }
+            let inner = doc.origin.as_ref().map_or("", |o| o.path.as_str());
+            let current: Vec<String> = crate::history::blob_id_at(&tree, inner)
+                .map_err(fail)?
+                .map(|b| b.to_string())
+                .into_iter()
+                .collect();
+            let history: Vec<Revision> = revisions
+                .by_id
+                .get(id)
+                .map(|r| {
+                    r.iter()
+                        .filter(|r| r.time <= register.as_of_time)
+                        .cloned()
+                        .map(|mut r| {
+                            r.path = format!("{}:{}", source.name, r.path);
+                            r
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let given = approvals.get(id).map_or(&[][..], Vec::as_slice);
+            let state = register.derive_foreign(&history, given, &current);
+            register.entries.push(Entry {
+                id: id.to_owned(),
+                title: doc.title().unwrap_or_default().to_owned(),
+                kind: doc.kind_name().unwrap_or_default().to_owned(),
+                owner: doc.owner().unwrap_or_default().to_owned(),
+                path: doc.path.clone(),
+                revisions: history,
+                state,
+            });
+        }
+        register.entries.sort_by(|a, b| a.id.cmp(&b.id));
+        register.refused.extend(refused);
+    }
+    ws.loaded.extend(loaded);
+    Ok(Some((commit, paths)))
+}
+
+/// The source's PRDs at `commit` of its cache.
+fn read_prds(repo: &Repository, source: &Source, commit: Oid) -> Result<Vec<Loaded>, String> {
     let fail = |e: git2::Error| format!("cannot read its snapshot: {}", e.message());
     let tree = repo
         .find_commit(commit)

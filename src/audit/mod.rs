@@ -109,6 +109,53 @@ pub struct Evidence {
     pub counts: bool,
     /// Why it does not count, when it does not.
     pub why_not: Option<String>,
+    /// The product repository it was read from (a `[[source]]`), when not this one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin: Option<EvidenceOrigin>,
+}
+
+/// Where a document kept in a product repository was read.
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct EvidenceOrigin {
+    /// The `[[source]]` name.
+    pub source: String,
+    pub repository: String,
+    /// The commit read (full hex).
+    pub commit: String,
+    /// The path inside that repository.
+    pub path: String,
+}
+
+/// The design and requirements records (PRDs) of one AI system, wherever
+/// they are kept (A.6: the system's life cycle).
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct SystemLifecycle {
+    /// The AI system's id (`SYS-001`), as the PRDs' `[aims] ai-system` names it.
+    pub system: String,
+    /// Its title, when the inventory has it.
+    pub title: Option<String>,
+    /// Whether the inventory has it.
+    pub inventoried: bool,
+    pub prds: Vec<Evidence>,
+}
+
+/// A `[[source]]` product repository, and what it yielded.
+#[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct SourceRow {
+    pub name: String,
+    pub repository: String,
+    #[serde(rename = "ref")]
+    pub reference: String,
+    /// The commit read; None when its evidence is missing.
+    pub commit: Option<String>,
+    /// When that snapshot was fetched.
+    pub fetched: Option<Date>,
+    pub prds: usize,
+    /// Why it could not be fetched or read.
+    pub error: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, schemars::JsonSchema)]
@@ -290,6 +337,12 @@ pub struct Audit {
     pub controls: Vec<ControlVerdict>,
     pub gaps: Vec<Gap>,
     pub actions: Vec<Action>,
+    /// Per AI system, its PRDs (A.6 life-cycle evidence), with the
+    /// repository and commit each was read at.
+    pub lifecycle: Vec<SystemLifecycle>,
+    /// The `[[source]]` product repositories read.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<SourceRow>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub crosswalk: Option<Coverage>,
 }
@@ -594,6 +647,20 @@ pub fn build(ws: &Workspace, register: Option<&Register>, options: &Options) -> 
         );
     }
     let crosswalk = options.crosswalk.map(|fw| coverage(fw, &controls));
+    let lifecycle = lifecycle(ws, &evidence_of);
+    let sources = ws
+        .sources
+        .iter()
+        .map(|s| SourceRow {
+            name: s.name.clone(),
+            repository: s.repository.clone(),
+            reference: s.reference.clone(),
+            commit: s.commit.clone(),
+            fetched: s.fetched.map(Date::from_unix),
+            prds: s.prds.len(),
+            error: s.error.clone(),
+        })
+        .collect();
     Audit {
         schema: SCHEMA,
         organisation: ws.config.organisation.clone(),
@@ -612,8 +679,54 @@ pub fn build(ws: &Workspace, register: Option<&Register>, options: &Options) -> 
         controls,
         gaps,
         actions,
+        lifecycle,
+        sources,
         crosswalk,
     }
+}
+
+/// Every PRD with an `[aims]` block, by the AI system it names: the
+/// inventory's systems first (each, even with no PRD), then systems no
+/// inventory entry has.
+fn lifecycle(ws: &Workspace, evidence_of: &dyn Fn(&Document) -> Evidence) -> Vec<SystemLifecycle> {
+    let mut out: Vec<SystemLifecycle> = ws
+        .documents()
+        .filter(|d| d.kind() == Some(crate::docs::Kind::AiSystem))
+        .filter_map(|d| {
+            Some(SystemLifecycle {
+                system: d.id()?.to_owned(),
+                title: d.title().map(str::to_owned),
+                inventoried: true,
+                prds: Vec::new(),
+            })
+        })
+        .collect();
+    for prd in ws.documents().filter(|d| d.is_prd) {
+        let Some(system) = prd
+            .frontmatter
+            .get("aims")
+            .and_then(crate::docs::Node::as_table)
+            .and_then(|t| t.str("ai-system"))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        else {
+            continue;
+        };
+        let row = match out.iter().position(|r| r.system == system) {
+            Some(i) => &mut out[i],
+            None => {
+                out.push(SystemLifecycle {
+                    system: system.to_owned(),
+                    title: None,
+                    inventoried: false,
+                    prds: Vec::new(),
+                });
+                out.last_mut().expect("just pushed")
+            }
+        };
+        row.prds.push(evidence_of(prd));
+    }
+    out
 }
 
 /// Whether an element keeps a verdict from conformity: missing, or shown
@@ -854,6 +967,12 @@ fn evidence(d: &Document, register: Option<&Register>, flagged: &BTreeSet<String
         approvals,
         counts: why_not.is_none(),
         why_not,
+        origin: d.origin.as_ref().map(|o| EvidenceOrigin {
+            source: o.source.clone(),
+            repository: o.repository.clone(),
+            commit: o.commit.clone(),
+            path: o.path.clone(),
+        }),
     }
 }
 
@@ -891,6 +1010,7 @@ fn withdrawn_evidence(register: &Register) -> Vec<Evidence> {
                 // Retained obsolete information: what 7.5.3 asks of it.
                 counts: last.is_some(),
                 why_not: None,
+                origin: None,
             }
         })
         .collect()

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use crate::audit::{Audit, AuditFinding, ClauseVerdict, ControlVerdict, Evidence};
+use crate::audit::{Audit, AuditFinding, ClauseVerdict, ControlVerdict, Evidence, SourceRow};
 use crate::finding::Classification;
 use crate::redline::escape_html;
 use crate::report::markdown::cell;
@@ -71,6 +71,76 @@ fn version(e: &Evidence) -> String {
         let _ = write!(s, " — does not count: {w}");
     }
     s
+}
+
+/// Where a PRD was read: this repository, or a product repository at a commit.
+fn origin_text(e: &Evidence, audit: &Audit) -> String {
+    match &e.origin {
+        Some(o) => format!(
+            "{} ({}) at {}, {}",
+            o.source,
+            o.repository,
+            crate::history::short_id(&o.commit),
+            o.path
+        ),
+        None => format!(
+            "this repository{}, {}",
+            audit.commit.as_deref().map_or(String::new(), |c| format!(
+                " at {}",
+                crate::history::short_id(c)
+            )),
+            e.path
+        ),
+    }
+}
+
+/// A `[[source]]`: the commit read, or that its evidence is missing.
+fn source_text(s: &SourceRow) -> String {
+    match &s.commit {
+        Some(c) => format!(
+            "{} {} at {}{}, {} PRD{}{}",
+            s.repository,
+            s.reference,
+            crate::history::short_id(c),
+            s.fetched
+                .map_or(String::new(), |d| format!(" (fetched {d})")),
+            s.prds,
+            if s.prds == 1 { "" } else { "s" },
+            s.error.as_deref().map_or(String::new(), |e| format!(
+                "; the latest fetch failed ({e}), so this is an older snapshot"
+            ))
+        ),
+        None => format!(
+            "{} {}: EVIDENCE MISSING, its PRDs could not be read ({})",
+            s.repository,
+            s.reference,
+            s.error.as_deref().unwrap_or("no snapshot")
+        ),
+    }
+}
+
+/// The life-cycle section as (system heading, lines under it).
+fn lifecycle_rows(audit: &Audit) -> Vec<(String, Vec<String>)> {
+    audit
+        .lifecycle
+        .iter()
+        .map(|l| {
+            let heading = match (&l.title, l.inventoried) {
+                (Some(t), _) => format!("{} {t}", l.system),
+                (None, true) => l.system.clone(),
+                (None, false) => format!("{} (not in the inventory)", l.system),
+            };
+            let lines = if l.prds.is_empty() {
+                vec!["no PRD names it".to_owned()]
+            } else {
+                l.prds
+                    .iter()
+                    .map(|p| format!("{} — {}", version(p), origin_text(p, audit)))
+                    .collect()
+            };
+            (heading, lines)
+        })
+        .collect()
 }
 
 /// A gap row's grade: the classification, or "not evidenced".
@@ -220,6 +290,26 @@ fn human(audit: &Audit) -> String {
             let _ = writeln!(s, "             elements: {line}");
         }
         findings_lines(&mut s, &c.findings);
+    }
+    if !audit.lifecycle.is_empty() {
+        let _ = writeln!(s, "\nAI system life cycle (A.6): the PRDs of each system");
+        for (heading, lines) in lifecycle_rows(audit) {
+            let _ = writeln!(s, "  {}", crate::safe::terminal(&heading));
+            for l in lines {
+                let _ = writeln!(s, "           {}", crate::safe::terminal(&l));
+            }
+        }
+    }
+    if !audit.sources.is_empty() {
+        let _ = writeln!(s, "\nProduct repositories ([[source]])");
+        for src in &audit.sources {
+            let _ = writeln!(
+                s,
+                "  {:<12} {}",
+                src.name,
+                crate::safe::terminal(&source_text(src))
+            );
+        }
     }
     let _ = writeln!(s, "\nGap matrix");
     for g in &audit.gaps {
@@ -385,6 +475,24 @@ fn markdown(audit: &Audit) -> String {
                 f.message.as_str()
             ))))
         );
+    }
+    if !audit.lifecycle.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n## AI system life cycle (A.6)\n\n| AI system | PRDs: version, approval, where read |\n|---|---|"
+        );
+        for (heading, lines) in lifecycle_rows(audit) {
+            let _ = writeln!(s, "| {} | {} |", cell(&heading), cell(&lines.join("; ")));
+        }
+    }
+    if !audit.sources.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n## Product repositories\n\n| source | repository, ref, commit read |\n|---|---|"
+        );
+        for src in &audit.sources {
+            let _ = writeln!(s, "| {} | {} |", cell(&src.name), cell(&source_text(src)));
+        }
     }
     if let Some(cw) = &audit.crosswalk {
         let _ = writeln!(
@@ -608,6 +716,41 @@ fn html(audit: &Audit) -> String {
     }
     let _ = writeln!(s, "</tbody></table>");
 
+    if !audit.lifecycle.is_empty() {
+        let _ = writeln!(
+            s,
+            "<h2 id=\"lifecycle\">AI system life cycle (A.6)</h2>\n<table><thead><tr><th>AI system</th><th>PRDs: version, approval, where read</th></tr></thead><tbody>"
+        );
+        for (heading, lines) in lifecycle_rows(audit) {
+            let items: String = lines.iter().map(|l| format!("<li>{}</li>", e(l))).collect();
+            let _ = writeln!(
+                s,
+                "<tr><td>{}</td><td><ul class=\"f\">{items}</ul></td></tr>",
+                e(&heading)
+            );
+        }
+        let _ = writeln!(s, "</tbody></table>");
+    }
+    if !audit.sources.is_empty() {
+        let _ = writeln!(
+            s,
+            "<h2 id=\"sources\">Product repositories</h2>\n<table><thead><tr><th>Source</th><th>Repository, ref, commit read</th></tr></thead><tbody>"
+        );
+        for src in &audit.sources {
+            let class = if src.commit.is_none() {
+                " class=\"v nonconforming\""
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                s,
+                "<tr><td>{}</td><td{class}>{}</td></tr>",
+                e(&src.name),
+                e(&source_text(src))
+            );
+        }
+        let _ = writeln!(s, "</tbody></table>");
+    }
     if let Some(cw) = &audit.crosswalk {
         let _ = writeln!(
             s,

@@ -270,6 +270,10 @@ pub struct Narrowed<'a> {
     pub full: &'a crate::config::Config,
 }
 
+/// Verified approvals of another repository's documents, by id, and the
+/// tags refused.
+pub type ForeignApprovals = (BTreeMap<String, Vec<Approval>>, Vec<TagReport>);
+
 pub struct Register {
     pub as_of: Date,
     /// Unix seconds: approvals and revisions after it are not yet made.
@@ -865,6 +869,91 @@ impl Register {
         state::derive(&revisions, &approvals, &current, &judge, time, false)
     }
 
+    /// Approvals of documents kept in another repository (a `[[source]]`
+    /// product repository's PRDs, `ids`), read from its tags (`records`,
+    /// made in `repo`, that repository's cache) and judged as this
+    /// register judges its own: each signature against the trust root in
+    /// force when it was made, the signer holding the role, the claimed
+    /// content in the tagged commit, no revoked key. Tags for any other
+    /// document are ignored: a product repository cannot approve the AIMS's
+    /// documents. Seals do not cover another repository's tags.
+    pub fn foreign_approvals(
+        &self,
+        repo: &Repository,
+        records: &[TagRecord],
+        ids: &BTreeSet<String>,
+    ) -> Result<ForeignApprovals, git2::Error> {
+        let revoked = self.chain.revoked_keys();
+        let mut by_document: BTreeMap<String, Vec<Approval>> = BTreeMap::new();
+        let mut refused = Vec::new();
+        for record in records {
+            if !record.document().is_some_and(|d| ids.contains(d)) || record.seal().is_some() {
+                continue;
+            }
+            let time = record.tagger().map_or(0, |t| t.1);
+            if time > self.as_of_time {
+                continue;
+            }
+            if let Some(defect) = record.defect() {
+                refused.push(record.refuse(defect));
+                continue;
+            }
+            let Some(root) = self
+                .chain
+                .in_force_at(time)
+                .and_then(|v| v.root.as_ref().ok())
+            else {
+                refused.push(record.refuse(if self.chain.in_force().is_none() {
+                    approvals::Invalid::NoTrustRoot
+                } else {
+                    approvals::Invalid::NoConfigurationAt(time)
+                }));
+                continue;
+            };
+            let report = approvals::evaluate(repo, record, &root.trust)?;
+            let approval = match report.outcome {
+                Ok(a) => a,
+                Err(_) => {
+                    refused.push(report);
+                    continue;
+                }
+            };
+            if crate::history::revoked::is_revoked(&revoked, &approval.signature.fingerprint) {
+                refused.push(record.refuse(approvals::Invalid::Revoked {
+                    fingerprint: approval.signature.fingerprint.clone(),
+                }));
+                continue;
+            }
+            by_document
+                .entry(approval.claim.document.clone())
+                .or_default()
+                .push(approval);
+        }
+        Ok((by_document, refused))
+    }
+
+    /// The state of a document kept in another repository, from its
+    /// revisions and verified approvals there, by this register's rules.
+    pub fn derive_foreign(
+        &self,
+        revisions: &[Revision],
+        approvals: &[Approval],
+        current: &[String],
+    ) -> ControlState {
+        let judge = RegisterJudge {
+            chain: &self.chain,
+            fallback: &self.policy,
+        };
+        state::derive(
+            revisions,
+            approvals,
+            current,
+            &judge,
+            self.as_of_time,
+            false,
+        )
+    }
+
     /// Opens the repository at `root` and builds the register as of `as_of`,
     /// returning the workspace it describes (the working tree for
     /// [`AsOf::Now`], the tree of the as-of commit otherwise).
@@ -986,7 +1075,7 @@ pub fn head_commit(repo: &Repository) -> miette::Result<Option<Oid>> {
 }
 
 /// The newest commit on `head`'s first-parent line made at or before `time`.
-fn last_commit_by(repo: &Repository, head: Oid, time: i64) -> miette::Result<Option<Oid>> {
+pub fn last_commit_by(repo: &Repository, head: Oid, time: i64) -> miette::Result<Option<Oid>> {
     let git = git_error;
     if repo.is_shallow() {
         miette::bail!(

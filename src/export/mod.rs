@@ -103,7 +103,8 @@ pub fn export(root: &Path, out: &Path, opts: &Options) -> miette::Result<Summary
     let as_of = opts.as_of.map_or(AsOf::Now, AsOf::parse);
     // The tags are read once: for the register, and for their raw bytes.
     let records = approvals::read(&repo).map_err(control::git_error)?;
-    let (ws, register) = Register::open_with(root, &repo, &as_of, &records)?;
+    let (mut ws, mut register) = Register::open_with(root, &repo, &as_of, &records)?;
+    crate::sources::attach(&mut ws, &repo, crate::sync::offline(), Some(&mut register))?;
     let replace = destination(out, root, repo.path(), &ws, opts.force)?;
     if let Some(z) = &opts.zip {
         zip_destination(z, out, root, repo.path(), opts.force)?;

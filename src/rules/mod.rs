@@ -114,6 +114,7 @@ pub static ALL: &[&Rule] = &[
     &content::ELEMENT_MISSING,
     &content::TREATMENT_OVERDUE,
     &content::RECORDS_DISAGREE,
+    &content::SOURCE_UNAVAILABLE,
 ];
 
 /// True for a rule family's prefix, `CTL`, `DOC` or `ISO` (any case).

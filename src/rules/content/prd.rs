@@ -8,6 +8,12 @@ rule!(PRD_WITHOUT_AIMS, "ISO026", "prd-missing-aims-block", Some("8.1"), Some("A
     why: "Control A.6.2.2 asks for requirements of AI systems to be specified and documented. A product change to an AI system that never states its risk tier, impact or monitoring bypasses the AIMS.",
     fix: "Add an `[aims]` table to the PRD's frontmatter with `ai-system`, `risk-tier`, `impact`, `risks`, `human-oversight` and `monitoring`.");
 
+rule!(SOURCE_UNAVAILABLE, "ISO032", "source-unavailable", Some("7.5.3"), Some("A.6.2.2"), Minor,
+    summary: "A product repository named by [[source]] could not be read, so its PRDs are missing",
+    what: "Every `[[source]]` in aims.toml must be fetched (`aims sync`, or the fetch each command does unless --offline) and its snapshot read. A source with no snapshot at all is a finding, with git's error; one whose fetch failed but whose earlier snapshot is used is reported on standard error with the commit read.",
+    why: "The PRDs in product repositories are the design and requirements evidence of the AI systems (A.6). An auditor who asks for them must not get an empty list that looks like \"no PRDs\": evidence is either shown, with its repository and commit, or said to be missing.",
+    fix: "Check the source's `repository` and `ref` in aims.toml and that `git fetch REPOSITORY REF` works with your credentials, then run `aims sync`. Remove the entry if the repository is gone.");
+
 /// Whether `text` names `name` as a whole word or phrase, ignoring case.
 fn names(text: &str, name: &str) -> bool {
     let name = name.trim().to_lowercase();
@@ -25,6 +31,20 @@ fn names(text: &str, name: &str) -> bool {
 }
 
 pub(super) fn check(cx: &mut Ctx) {
+    for source in cx.ws.sources.iter().filter(|s| s.missing()) {
+        let why = source.error.as_deref().unwrap_or("it could not be read");
+        let mut f = Finding::new(
+            &SOURCE_UNAVAILABLE,
+            format!(
+                "source `{}` ({} {}) could not be read, so its PRDs are missing: {why}",
+                source.name, source.repository, source.reference
+            ),
+        );
+        if let Some(line) = source.line {
+            f = f.at_line(crate::config::FILE_NAME, line);
+        }
+        cx.out.push(f);
+    }
     // Each system by its id, its title (the product name) and its aliases.
     let systems: Vec<(&str, Vec<&str>)> = of_kind(cx.ws, Kind::AiSystem)
         .iter()
