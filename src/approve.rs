@@ -59,9 +59,32 @@ struct Planned {
     commit_note: Option<String>,
 }
 
+/// The register approvals are planned and judged by: this repository's,
+/// or in a product repository, its PRDs under the upstream AIMS's trust
+/// root and rules (from the cached upstream: approving never fetches).
+fn register_of(root: &Path, repo: &Repository, product: bool) -> miette::Result<Register> {
+    Ok(if product {
+        crate::sources::product_register(root, repo, true)?.1
+    } else {
+        Register::open(root, repo, &AsOf::Now)?.1
+    })
+}
+
 pub fn approve(root: &Path, opts: &ApproveOptions) -> miette::Result<Vec<Approved>> {
     let repo = control::require_repository(root)?;
-    let (_ws, register) = Register::open(root, &repo, &AsOf::Now)?;
+    let product = crate::config::Config::load(root)?.upstream.is_some();
+    if product
+        && opts
+            .ids
+            .iter()
+            .any(|i| i == CONFIG_ID || i.eq_ignore_ascii_case("aims.toml"))
+    {
+        miette::bail!(
+            help = "the configuration that gives roles and keys is the upstream AIMS's; approve it there",
+            "a product repository's aims.toml names its upstream and is not approved on its own"
+        );
+    }
+    let register = register_of(root, &repo, product)?;
     let Some(head) = control::head_commit(&repo)? else {
         miette::bail!(
             help = "commit the documents first: `git add -A && git commit`",
@@ -136,7 +159,7 @@ pub fn approve(root: &Path, opts: &ApproveOptions) -> miette::Result<Vec<Approve
     }
 
     // Read them back and judge them like any other tag.
-    let (_, after) = Register::open(root, &repo, &AsOf::Now)?;
+    let after = register_of(root, &repo, product)?;
     let mut out = Vec::new();
     let mut refused = Vec::new();
     for p in planned {

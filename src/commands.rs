@@ -369,6 +369,17 @@ fn open_register(
 ) -> miette::Result<(PathBuf, git2::Repository, Register)> {
     let root = workspace::discover(start)?;
     let repo = control::require_repository(&root)?;
+    if is_product(&root)? {
+        if as_of.is_some() {
+            miette::bail!(
+                help = "run it without --as-of; the upstream AIMS answers for past moments",
+                "--as-of is not supported in a product repository"
+            );
+        }
+        let (_ws, register) =
+            crate::sources::product_register(&root, &repo, crate::sync::offline())?;
+        return Ok((root, repo, register));
+    }
     let as_of = as_of.map_or(AsOf::Now, AsOf::parse);
     let (_ws, register) = crate::sources::open(&root, &repo, &as_of)?;
     Ok((root, repo, register))

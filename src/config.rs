@@ -516,6 +516,18 @@ impl Config {
         }
     }
 
+    /// This configuration's policies, reading a product repository that
+    /// answers to it: the product's globs (`product`, its own aims.toml).
+    pub fn for_product(&self, product: &Config) -> Config {
+        Config {
+            documents: product.documents.clone(),
+            documents_set: product.documents_set.clone(),
+            prds: product.prds.clone(),
+            prds_set: product.prds_set.clone(),
+            ..self.clone()
+        }
+    }
+
     pub fn kind_policy(&self, kind: Kind) -> &KindPolicy {
         self.kinds.get(&kind).expect("every kind has a policy")
     }

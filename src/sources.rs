@@ -193,7 +193,6 @@ fn read_source(
     register: Option<&mut Register>,
 ) -> Result<Option<(Oid, Vec<String>)>, String> {
     let repo = open_cache(&job.dir)?;
-    let fail = |e: git2::Error| format!("cannot read its snapshot: {}", e.message());
     let commit = match as_of {
         None => snapshot,
         Some(time) => match crate::control::last_commit_by(&repo, snapshot, time)
@@ -207,73 +206,162 @@ fn read_source(
     let paths: Vec<String> = loaded.iter().map(|l| l.path().to_owned()).collect();
     if let Some(register) = register {
         let config = register.policy.for_source(source);
-        let revisions =
-            crate::history::revisions::walk(&repo, commit, &config, &[]).map_err(fail)?;
-        let records = crate::history::approvals::read(&repo).map_err(fail)?;
-        let tree = repo
-            .find_commit(commit)
-            .and_then(|c| c.tree())
-            .map_err(fail)?;
-        let taken: BTreeSet<String> = register.entries.iter().map(|e| e.id.clone()).collect();
-        let mine: Vec<&Document> = loaded
-            .iter()
-            .filter_map(|l| match l {
-                Loaded::Document(d) => Some(d.as_ref()),
-                Loaded::Problem { .. } => None,
-            })
-            .filter(|d| d.id().is_some_and(|id| !taken.contains(id)))
-            .collect();
-        let ids: BTreeSet<String> = mine
-            .iter()
-            .filter_map(|d| d.id())
-            .map(str::to_owned)
-            .collect();
-        let (approvals, refused) = register
-            .foreign_approvals(&repo, &records, &ids)
-            .map_err(fail)?;
-        let mut seen = BTreeSet::new();
-        for doc in mine {
-            let Some(id) = doc.id() else { continue };
-            if !seen.insert(id) {
-                continue; // a duplicate id: the document rules report it
-            }
-            let inner = doc.origin.as_ref().map_or("", |o| o.path.as_str());
-            let current: Vec<String> = crate::history::blob_id_at(&tree, inner)
-                .map_err(fail)?
-                .map(|b| b.to_string())
-                .into_iter()
-                .collect();
-            let history: Vec<Revision> = revisions
-                .by_id
-                .get(id)
-                .map(|r| {
-                    r.iter()
-                        .filter(|r| r.time <= register.as_of_time)
-                        .cloned()
-                        .map(|mut r| {
-                            r.path = format!("{}:{}", source.name, r.path);
-                            r
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            let given = approvals.get(id).map_or(&[][..], Vec::as_slice);
-            let state = register.derive_foreign(&history, given, &current);
-            register.entries.push(Entry {
-                id: id.to_owned(),
-                title: doc.title().unwrap_or_default().to_owned(),
-                kind: doc.kind_name().unwrap_or_default().to_owned(),
-                owner: doc.owner().unwrap_or_default().to_owned(),
-                path: doc.path.clone(),
-                revisions: history,
-                state,
-            });
-        }
-        register.entries.sort_by(|a, b| a.id.cmp(&b.id));
-        register.refused.extend(refused);
+        let docs: Vec<&Document> = documents(&loaded);
+        add_entries(register, &repo, commit, &config, &docs, &|_| false)?;
     }
     ws.loaded.extend(loaded);
     Ok(Some((commit, paths)))
+}
+
+fn documents(loaded: &[Loaded]) -> Vec<&Document> {
+    loaded
+        .iter()
+        .filter_map(|l| match l {
+            Loaded::Document(d) => Some(d.as_ref()),
+            Loaded::Problem { .. } => None,
+        })
+        .collect()
+}
+
+/// Adds a row to `register` for each of `docs`, documents of another
+/// repository (`repo`, described at `commit`): their revisions there
+/// (walked with `config`'s globs), their approval tags there judged by the
+/// register's trust root and rules, and their content at `commit`.
+/// `uncommitted` says which (repository) paths the working tree changed.
+/// An id the register already has is left to the duplicate-id rule.
+fn add_entries(
+    register: &mut Register,
+    repo: &Repository,
+    commit: Oid,
+    config: &crate::config::Config,
+    docs: &[&Document],
+    uncommitted: &dyn Fn(&str) -> bool,
+) -> Result<(), String> {
+    let fail = |e: git2::Error| format!("cannot read its history: {}", e.message());
+    let revisions = crate::history::revisions::walk(repo, commit, config, &[]).map_err(fail)?;
+    let records = crate::history::approvals::read(repo).map_err(fail)?;
+    let tree = repo
+        .find_commit(commit)
+        .and_then(|c| c.tree())
+        .map_err(fail)?;
+    let taken: BTreeSet<String> = register.entries.iter().map(|e| e.id.clone()).collect();
+    let mine: Vec<&Document> = docs
+        .iter()
+        .copied()
+        .filter(|d| d.id().is_some_and(|id| !taken.contains(id)))
+        .collect();
+    let ids: BTreeSet<String> = mine
+        .iter()
+        .filter_map(|d| d.id())
+        .map(str::to_owned)
+        .collect();
+    let (approvals, refused) = register
+        .foreign_approvals(repo, &records, &ids)
+        .map_err(fail)?;
+    let mut seen = BTreeSet::new();
+    for doc in mine {
+        let Some(id) = doc.id() else { continue };
+        if !seen.insert(id) {
+            continue; // a duplicate id: the document rules report it
+        }
+        // Its path in its own repository, and as the workspace shows it.
+        let (inner, prefix) = match &doc.origin {
+            Some(o) => (o.path.as_str(), Some(o.source.as_str())),
+            None => (doc.path.as_str(), None),
+        };
+        let current: Vec<String> = crate::history::blob_id_at(&tree, inner)
+            .map_err(fail)?
+            .map(|b| b.to_string())
+            .into_iter()
+            .collect();
+        let history: Vec<Revision> = revisions
+            .by_id
+            .get(id)
+            .map(|r| {
+                r.iter()
+                    .filter(|r| r.time <= register.as_of_time)
+                    .cloned()
+                    .map(|mut r| {
+                        if let Some(p) = prefix {
+                            r.path = format!("{p}:{}", r.path);
+                        }
+                        r
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let given = approvals.get(id).map_or(&[][..], Vec::as_slice);
+        let dirty = current.is_empty() || uncommitted(inner);
+        let state = register.derive_foreign(&history, given, &current, dirty);
+        register.entries.push(Entry {
+            id: id.to_owned(),
+            title: doc.title().unwrap_or_default().to_owned(),
+            kind: doc.kind_name().unwrap_or_default().to_owned(),
+            owner: doc.owner().unwrap_or_default().to_owned(),
+            path: doc.path.clone(),
+            revisions: history,
+            state,
+        });
+    }
+    register.entries.sort_by(|a, b| a.id.cmp(&b.id));
+    register.refused.extend(refused);
+    Ok(())
+}
+
+/// A product repository's register: the upstream AIMS's trust root and
+/// rules (its register at the snapshot), with one row per PRD of the
+/// product repository, from the product's own history and approval tags.
+/// The upstream's own documents are not in it.
+pub fn product_register(
+    root: &Path,
+    repo: &Repository,
+    offline: bool,
+) -> miette::Result<(Workspace, Register)> {
+    let local = Workspace::open(root)?;
+    let upstream = upstream_for(root, repo, &local.config, offline)?;
+    let cache = open_cache(&sync::upstream_dir(repo)).map_err(|e| miette::miette!("{e}"))?;
+    let records = crate::history::approvals::read(&cache).map_err(crate::control::git_error)?;
+    let now = crate::control::now();
+    let mut register = Register::build_for(
+        &upstream.ws,
+        &cache,
+        Some(upstream.commit),
+        now,
+        false,
+        &records,
+        None,
+    )?;
+    register.entries.clear();
+    register.refused.clear();
+    register.signoffs.clear();
+    register.working_tree = true;
+    let Some(head) = crate::control::head_commit(repo)? else {
+        register.commit = None;
+        return Ok((local, register));
+    };
+    register.commit = Some(head.to_string());
+    let config = register.policy.for_product(&local.config);
+    let dirty = uncommitted(repo).map_err(crate::control::git_error)?;
+    let docs = documents(&local.loaded);
+    add_entries(&mut register, repo, head, &config, &docs, &|p| {
+        dirty.contains(p)
+    })
+    .map_err(|e| miette::miette!("{e}"))?;
+    Ok((local, register))
+}
+
+/// Paths the working tree changed (or does not track).
+fn uncommitted(repo: &Repository) -> Result<BTreeSet<String>, git2::Error> {
+    let mut opts = git2::StatusOptions::new();
+    opts.include_untracked(true)
+        .recurse_untracked_dirs(true)
+        .include_ignored(false);
+    Ok(repo
+        .statuses(Some(&mut opts))?
+        .iter()
+        .filter(|s| s.status() != git2::Status::CURRENT)
+        .filter_map(|s| s.path().ok().map(str::to_owned))
+        .collect())
 }
 
 /// The source's PRDs at `commit` of its cache.

@@ -939,6 +939,7 @@ impl Register {
         revisions: &[Revision],
         approvals: &[Approval],
         current: &[String],
+        uncommitted: bool,
     ) -> ControlState {
         let judge = RegisterJudge {
             chain: &self.chain,
@@ -950,7 +951,7 @@ impl Register {
             current,
             &judge,
             self.as_of_time,
-            false,
+            uncommitted,
         )
     }
 

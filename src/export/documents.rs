@@ -26,7 +26,18 @@ pub(super) struct Doc<'e> {
 impl<'a> Exporter<'a> {
     /// A blob's bytes, as approved (never re-encoded).
     pub(super) fn blob_bytes(&self, blob: &str) -> miette::Result<Vec<u8>> {
-        crate::history::blob(self.repo, blob).map_err(|e| {
+        // A product repository's PRD content is in its source's cache
+        // (objects are named by their content, so any holder will do).
+        let found = crate::history::blob(self.repo, blob);
+        let found = match found {
+            Err(e) if e.code() == git2::ErrorCode::NotFound => self
+                .foreign
+                .iter()
+                .find_map(|f| crate::history::blob(&f.repo, blob).ok())
+                .ok_or(e),
+            other => other,
+        };
+        found.map_err(|e| {
             miette::miette!(
                 "the approved content {blob} cannot be read: {}",
                 e.message()
@@ -41,6 +52,25 @@ impl<'a> Exporter<'a> {
     /// The document's bytes as of the as-of moment (working tree, or the
     /// as-of commit's tree): what an unapproved change looks like.
     pub(super) fn current_bytes(&self, entry: &Entry) -> miette::Result<Option<Vec<u8>>> {
+        if let Some(f) = self.foreign_of(&entry.id) {
+            // A product repository's PRD: as its snapshot holds it.
+            let origin = self
+                .ws
+                .documents()
+                .find(|d| d.path == entry.path)
+                .and_then(|d| d.origin.clone());
+            let Some(origin) = origin else {
+                return Ok(None);
+            };
+            let git = control::git_error;
+            let tree = git2::Oid::from_str(&origin.commit)
+                .and_then(|c| f.repo.find_commit(c))
+                .and_then(|c| c.tree())
+                .map_err(git)?;
+            return Ok(crate::history::blob_at(&f.repo, &tree, &origin.path)
+                .map_err(git)?
+                .map(|(_, b)| b));
+        }
         if self.register.working_tree {
             return match std::fs::read(self.ws.root.join(&entry.path)) {
                 Ok(b) => Ok(Some(b)),
@@ -84,10 +114,11 @@ impl<'a> Exporter<'a> {
     pub(super) fn document(&mut self, entry: &'a Entry) -> miette::Result<()> {
         // Approval records first, so the pages can link to them.
         for a in register_report::approvals(entry, self.register) {
-            self.approval_record(&a)?;
+            self.approval_record(&a, Some(&entry.id))?;
         }
+        let (commits, _) = self.refs_for(&entry.id);
         for r in &entry.revisions {
-            self.refs.commits.insert(r.commit.clone());
+            commits.insert(r.commit.clone());
         }
         let mut doc = self.sources(entry)?;
         doc.redlines = self.version_redlines(&doc)?;
@@ -125,6 +156,7 @@ impl<'a> Exporter<'a> {
                 blob: a.claim.blob.clone(),
                 commit: a.commit.clone(),
                 tag: a.tag.clone(),
+                source: self.foreign_of(&entry.id).map(|f| f.name.clone()),
             });
         }
         let working = match (&current, unapproved) {
@@ -270,6 +302,19 @@ impl<'a> Exporter<'a> {
             html::facts(&[
                 ("Owner", e(&entry.owner)),
                 ("Path", format!("<code>{}</code>", e(&entry.path))),
+                (
+                    "Repository",
+                    match self.foreign_of(&entry.id) {
+                        Some(f) => format!(
+                            "product repository <b>{}</b> (<code>{}</code>, {}), read at commit <code>{}</code>",
+                            e(&f.name),
+                            e(&f.repository),
+                            e(&f.reference),
+                            e(&f.commit)
+                        ),
+                        None => "this AIMS repository".to_owned(),
+                    }
+                ),
                 ("Version in force", version.clone()),
                 (
                     "State",

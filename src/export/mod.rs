@@ -122,7 +122,9 @@ pub fn export(root: &Path, out: &Path, opts: &Options) -> miette::Result<Summary
             parent.display()
         )
     })?;
+    let foreign = Foreign::open_all(&repo, &ws)?;
     let mut x = Exporter::new(&repo, &ws, &register, &audit, &records, writer);
+    x.foreign = &foreign;
     x.with_pdf = browser.is_some();
     x.write_all()?;
     if let Some(browser) = &browser {
@@ -353,6 +355,57 @@ struct Exporter<'a> {
     refs: References,
     /// evidence.pdf will be printed from book.html (the front page says so).
     with_pdf: bool,
+    /// The `[[source]]` repositories whose PRDs the register holds.
+    foreign: &'a [Foreign],
+}
+
+/// A `[[source]]`'s cache, opened for the package: its objects (the PRDs'
+/// approved content, revisions and tags) are not in this repository.
+pub(crate) struct Foreign {
+    name: String,
+    repository: String,
+    reference: String,
+    commit: String,
+    repo: Repository,
+    records: Vec<TagRecord>,
+    /// The ids of its PRDs.
+    ids: std::collections::BTreeSet<String>,
+}
+
+impl Foreign {
+    /// Every source the workspace read a snapshot of.
+    fn open_all(repo: &Repository, ws: &Workspace) -> miette::Result<Vec<Foreign>> {
+        let mut out = Vec::new();
+        for s in &ws.sources {
+            let Some(commit) = &s.commit else { continue };
+            let dir = crate::sync::source_dir(repo, &s.name);
+            let fail = |e: git2::Error| {
+                miette::miette!(
+                    "cannot read the cache of source `{}` ({}): {}",
+                    s.name,
+                    dir.display(),
+                    e.message()
+                )
+            };
+            let cache = Repository::open_bare(&dir).map_err(fail)?;
+            let records = approvals::read(&cache).map_err(fail)?;
+            let ids = ws
+                .documents()
+                .filter(|d| d.origin.as_ref().is_some_and(|o| o.source == s.name))
+                .filter_map(|d| d.id().map(str::to_owned))
+                .collect();
+            out.push(Foreign {
+                name: s.name.clone(),
+                repository: s.repository.clone(),
+                reference: s.reference.clone(),
+                commit: commit.clone(),
+                repo: cache,
+                records,
+                ids,
+            });
+        }
+        Ok(out)
+    }
 }
 
 impl<'a> Exporter<'a> {
@@ -383,6 +436,32 @@ impl<'a> Exporter<'a> {
             approval_names: Names::default(),
             refs: References::default(),
             with_pdf: false,
+            foreign: &[],
+        }
+    }
+
+    /// The source holding document `id`, when it is a product repository's PRD.
+    fn foreign_of(&self, id: &str) -> Option<&'a Foreign> {
+        let foreign: &'a [Foreign] = self.foreign;
+        foreign.iter().find(|f| f.ids.contains(id))
+    }
+
+    /// The references kept for `id`'s repository: a source's, or this one's
+    /// (commits, tags).
+    fn refs_for(&mut self, id: &str) -> (&mut BTreeSet<String>, &mut BTreeMap<String, String>) {
+        match self.foreign_of(id) {
+            Some(f) => {
+                let r = self.refs.sources.entry(f.name.clone()).or_insert_with(|| {
+                    package::SourceRefs {
+                        repository: f.repository.clone(),
+                        reference: f.reference.clone(),
+                        commit: f.commit.clone(),
+                        ..Default::default()
+                    }
+                });
+                (&mut r.commits, &mut r.tags)
+            }
+            None => (&mut self.refs.commits, &mut self.refs.tags),
         }
     }
 
@@ -522,16 +601,23 @@ pub fn verify_export(package: &Path, opts: &VerifyOptions) -> miette::Result<Ver
         // and the in-force sources by the approvals that count.
         let register = match opts.repo {
             Some(repo) => match repo.workdir() {
-                Some(root) => match Register::open(root, repo, &AsOf::Now) {
-                    Ok((_, r)) => Some(r),
-                    Err(e) => {
-                        problems.push(format!(
-                            "the repository's approvals cannot be read, so the package's \
+                // With the [[source]] snapshots cached (never fetched: the
+                // package is judged against what this clone holds).
+                Some(root) => {
+                    match Register::open(root, repo, &AsOf::Now).and_then(|(mut ws, mut r)| {
+                        crate::sources::attach(&mut ws, repo, true, Some(&mut r))?;
+                        Ok(r)
+                    }) {
+                        Ok(r) => Some(r),
+                        Err(e) => {
+                            problems.push(format!(
+                                "the repository's approvals cannot be read, so the package's \
                              in-force sources and signature cannot be judged: {e}"
-                        ));
-                        None
+                            ));
+                            None
+                        }
                     }
-                },
+                }
                 None => None,
             },
             None => None,

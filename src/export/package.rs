@@ -38,6 +38,26 @@ pub struct References {
     /// the bytes against the approval in the repository.
     #[serde(default)]
     pub in_force: Vec<InForce>,
+    /// The `[[source]]` product repositories whose PRDs the package holds:
+    /// by name, the snapshot read and the commits and tags named there.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sources: BTreeMap<String, SourceRefs>,
+}
+
+/// What the package names in one product repository.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct SourceRefs {
+    /// The repository as aims.toml names it.
+    pub repository: String,
+    #[serde(rename = "ref")]
+    pub reference: String,
+    /// The commit its PRDs were read at.
+    pub commit: String,
+    /// Every commit of it the package names (revisions, approved commits).
+    pub commits: BTreeSet<String>,
+    /// Approval tag name → the tag object's id, in that repository.
+    pub tags: BTreeMap<String, String>,
 }
 
 /// A document's content in force, as the package holds it, and the
@@ -56,6 +76,10 @@ pub struct InForce {
     pub commit: String,
     /// The approval tag.
     pub tag: String,
+    /// The `[[source]]` whose repository holds the commit and tag, for a
+    /// PRD kept in a product repository.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -706,22 +730,54 @@ pub fn verify(found: &Found) -> Verification {
 /// The manifest's commits and tags that the repository no longer has as
 /// they were: history rewritten, a tag deleted or moved.
 pub fn check_references(repo: &git2::Repository, refs: &References) -> Vec<String> {
+    let mut problems = check_in(repo, &refs.commits, &refs.tags, "");
+    // A product repository's commits and tags: in its source's cache.
+    for (name, source) in &refs.sources {
+        let dir = crate::sync::source_dir(repo, name);
+        match git2::Repository::open_bare(&dir) {
+            Ok(cache) => {
+                let mut commits = source.commits.clone();
+                commits.insert(source.commit.clone());
+                problems.extend(check_in(
+                    &cache,
+                    &commits,
+                    &source.tags,
+                    &format!(" (source `{name}`, {})", source.repository),
+                ));
+            }
+            Err(_) => problems.push(format!(
+                "source `{name}` ({}) is not cached here, so the commits and tags the package \
+                 names in it cannot be checked: run `aims sync`",
+                source.repository
+            )),
+        }
+    }
+    problems
+}
+
+/// The commits and tags missing or moved in `repo` (`what` says which repository).
+fn check_in(
+    repo: &git2::Repository,
+    commits: &BTreeSet<String>,
+    tags: &BTreeMap<String, String>,
+    what: &str,
+) -> Vec<String> {
     let mut problems = Vec::new();
-    for c in &refs.commits {
+    for c in commits {
         let found = git2::Oid::from_str(c).and_then(|oid| repo.find_commit(oid));
         if found.is_err() {
             problems.push(format!(
-                "commit {c} is not in this repository: history was rewritten, or this is another repository"
+                "commit {c} is not in this repository{what}: history was rewritten, or this is another repository"
             ));
         }
     }
-    for (name, id) in &refs.tags {
+    for (name, id) in tags {
         match repo.refname_to_id(&format!("refs/tags/{name}")) {
             Ok(oid) if oid.to_string() == *id => {}
             Ok(oid) => problems.push(format!(
-                "tag {name} now points to {oid}, not to the tag object {id} the package recorded"
+                "tag {name}{what} now points to {oid}, not to the tag object {id} the package recorded"
             )),
-            Err(_) => problems.push(format!("tag {name} no longer exists")),
+            Err(_) => problems.push(format!("tag {name}{what} no longer exists")),
         }
     }
     problems

@@ -105,16 +105,27 @@ impl<'a> Exporter<'a> {
     /// Writes an approval's raw record (once per record): the tag object as
     /// git stores it, split into payload and signature, or the signed
     /// commit of a sign-off.
-    pub(super) fn approval_record(&mut self, a: &ApprovalJson) -> miette::Result<()> {
+    pub(super) fn approval_record(
+        &mut self,
+        a: &ApprovalJson,
+        document: Option<&str>,
+    ) -> miette::Result<()> {
         if self.approval_files.contains_key(&a.tag) {
             return Ok(());
         }
         let git = control::git_error;
         let stem = self.approval_names.name(&a.tag);
-        let raw = match self.raw_tags.get(a.tag.as_str()) {
+        // A product repository's PRD: its tag is in that source's cache.
+        let foreign = document.and_then(|d| self.foreign_of(d));
+        let (repo, record) = match foreign {
+            Some(f) => (&f.repo, f.records.iter().find(|r| r.name == a.tag)),
+            None => (self.repo, self.raw_tags.get(a.tag.as_str()).copied()),
+        };
+        let raw = match record {
             Some(record) => {
-                if let Ok(oid) = self.repo.refname_to_id(&format!("refs/tags/{}", a.tag)) {
-                    self.refs.tags.insert(a.tag.clone(), oid.to_string());
+                if let Ok(oid) = repo.refname_to_id(&format!("refs/tags/{}", a.tag)) {
+                    let (_, tags) = self.refs_for(document.unwrap_or_default());
+                    tags.insert(a.tag.clone(), oid.to_string());
                 }
                 record.raw().map(<[u8]>::to_vec)
             }
@@ -131,7 +142,8 @@ impl<'a> Exporter<'a> {
         if let Some(c) = &a.commit
             && a.verified
         {
-            self.refs.commits.insert(c.clone());
+            let (commits, _) = self.refs_for(document.unwrap_or_default());
+            commits.insert(c.clone());
         }
         if let Some(raw) = raw {
             let ext = self.record_ext(&a.tag);
@@ -212,7 +224,7 @@ impl<'a> Exporter<'a> {
             if named.is_none()
                 && let Some(a) = register_report::refused(r)
             {
-                self.approval_record(&a)?;
+                self.approval_record(&a, r.document.as_deref())?;
                 let doc = r.document.clone().unwrap_or_else(|| "(none)".to_owned());
                 rows.push((doc, a));
             }
