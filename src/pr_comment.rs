@@ -66,6 +66,40 @@ pub struct Comment {
     pub resolved: Vec<Judged>,
     #[serde(rename = "reviews-due")]
     pub reviews_due: Vec<ReviewDue>,
+    /// What the changed PRDs ask of the AIMS: impact assessments to review
+    /// (a high-risk system's requirements changed), inventory entries to add.
+    pub asks: Vec<Ask>,
+}
+
+/// Something a PRD change asks the AIMS owner to do.
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct Ask {
+    /// `review-impact-assessment` or `add-inventory-entry`.
+    pub action: &'static str,
+    pub prd: String,
+    pub path: String,
+    /// The AI system the PRD names, when it names one.
+    pub system: Option<String>,
+    /// Its risk tier in the inventory, when it has one.
+    pub tier: Option<String>,
+    /// Why, in a sentence.
+    pub why: String,
+    /// The impact assessments to review (empty: none covers the system yet).
+    pub assessments: Vec<Assessment>,
+    /// Who approves what is asked for (the assessment, or the inventory entry).
+    pub approvers: Vec<Missing>,
+}
+
+/// An impact assessment to review, with who answers for it.
+#[derive(Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub struct Assessment {
+    pub id: String,
+    pub title: String,
+    /// Its owner as written (an email or a role), with the role's members.
+    pub owner: String,
+    pub owner_people: Vec<String>,
 }
 
 /// A controlled document the pull request adds, changes, moves or removes.
@@ -145,12 +179,29 @@ struct Side {
     findings: Vec<Finding>,
 }
 
-fn side(root: &Path, repo: &Repository, commit: Oid, now: i64) -> miette::Result<Side> {
+fn side(
+    root: &Path,
+    repo: &Repository,
+    commit: Oid,
+    now: i64,
+    offline: &mut bool,
+) -> miette::Result<Side> {
     let tree = repo
         .find_commit(commit)
         .and_then(|c| c.tree())
         .map_err(control::git_error)?;
     let ws = Workspace::from_tree(root, repo, &tree)?;
+    if ws.config.upstream.is_some() {
+        // A product repository: its PRDs against the upstream AIMS (fetched
+        // once, for the first side read).
+        let (ws, register, findings) = crate::product::side(root, repo, commit, *offline)?;
+        *offline = true;
+        return Ok(Side {
+            ws,
+            register,
+            findings,
+        });
+    }
     let register = Register::build(&ws, repo, Some(commit), now, false)?;
     let findings = rules::check(&ws, Some(&register));
     Ok(Side {
@@ -192,11 +243,12 @@ pub fn build(root: &Path, opts: &Options) -> miette::Result<Comment> {
     // (history::cache) when the branch is a line of commits on top of it.
     let git = control::git_error;
     let fork_tree = repo.find_commit(fork).and_then(|c| c.tree()).map_err(git)?;
+    let mut offline = crate::sync::offline();
     let base = match fork_tree.get_name(crate::config::FILE_NAME) {
-        Some(_) => Some(side(root, &repo, fork, now)?),
+        Some(_) => Some(side(root, &repo, fork, now, &mut offline)?),
         None => None,
     };
-    let head = side(root, &repo, head_id, now)?;
+    let head = side(root, &repo, head_id, now, &mut offline)?;
 
     // The pull request's own commits: their authors may not approve.
     let mut walk = repo.revwalk().map_err(git)?;
@@ -335,6 +387,8 @@ pub fn build(root: &Path, opts: &Options) -> miette::Result<Comment> {
         .collect();
     reviews_due.sort_by(|a, b| (a.review_due, &a.id).cmp(&(b.review_due, &b.id)));
 
+    let asks = asks(&changed, &head.ws, config);
+
     let unapproved = changed.iter().filter(|c| !c.missing.is_empty()).count();
     let failing = introduced
         .iter()
@@ -376,6 +430,184 @@ pub fn build(root: &Path, opts: &Options) -> miette::Result<Comment> {
         introduced,
         resolved,
         reviews_due,
+        asks,
+    })
+}
+
+/// Tiers whose systems' requirement changes call for a reassessment.
+const REASSESSED_TIERS: &[&str] = &["high", "prohibited"];
+
+/// Words that say a PRD describes an AI feature.
+const AI_TERMS: &[&str] = &[
+    "AI",
+    "ML",
+    "LLM",
+    "artificial intelligence",
+    "machine learning",
+    "machine-learning",
+    "large language model",
+    "generative",
+    "neural network",
+    "classifier",
+    "chatbot",
+];
+
+/// What the changed PRDs ask of the AIMS (A.5: an impact assessment is
+/// reviewed when a high-risk system's purpose, data or users change; A.4/
+/// A.6: every AI system is inventoried before it is built on).
+fn asks(changed: &[Changed], ws: &Workspace, config: &Config) -> Vec<Ask> {
+    let index = ws.index();
+    let role_people = |who: &str| -> Vec<String> {
+        config
+            .roles
+            .get(who)
+            .cloned()
+            .unwrap_or_else(|| vec![who.to_owned()])
+    };
+    let approvers = |kind: Kind| {
+        missing(
+            &config.kind_policy(kind).approvers,
+            config,
+            &BTreeSet::new(),
+        )
+    };
+    let mut out = Vec::new();
+    for c in changed.iter().filter(|c| c.change != "removed") {
+        let Some(doc) = ws.documents().find(|d| d.path == c.path && d.is_prd) else {
+            continue;
+        };
+        let block = doc
+            .frontmatter
+            .get("aims")
+            .and_then(crate::docs::Node::as_table);
+        let system = block
+            .and_then(|b| b.str("ai-system"))
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        let Some(system) = system else {
+            // No [aims] block: a new feature that reads like AI, naming no
+            // inventoried system.
+            if c.change == "added" && block.is_none() {
+                let names_system = ws
+                    .documents()
+                    .filter(|d| d.kind() == Some(Kind::AiSystem))
+                    .filter_map(|d| d.id())
+                    .any(|id| mentions(&doc.source, id));
+                let term = AI_TERMS.iter().find(|t| mentions(&doc.source, t));
+                if let (false, Some(term)) = (names_system, term) {
+                    out.push(Ask {
+                        action: "add-inventory-entry",
+                        prd: c.id.clone(),
+                        path: c.path.clone(),
+                        system: None,
+                        tier: None,
+                        why: format!(
+                            "it describes an AI feature (it says \"{term}\") but names no inventoried AI system: inventory the system in the AIMS repository (`aims new ai-system`) and add an [aims] block naming it, or say why it is not AI"
+                        ),
+                        assessments: Vec::new(),
+                        approvers: approvers(Kind::AiSystem),
+                    });
+                }
+            }
+            continue;
+        };
+        let Some(inventoried) = index
+            .get(system)
+            .filter(|d| d.kind() == Some(Kind::AiSystem))
+        else {
+            out.push(Ask {
+                action: "add-inventory-entry",
+                prd: c.id.clone(),
+                path: c.path.clone(),
+                system: Some(system.to_owned()),
+                tier: None,
+                why: format!(
+                    "it names the AI system {system}, which the inventory does not have: add its inventory entry in the AIMS repository (`aims new ai-system`) or correct the id"
+                ),
+                assessments: Vec::new(),
+                approvers: approvers(Kind::AiSystem),
+            });
+            continue;
+        };
+        let tier = inventoried
+            .frontmatter
+            .str("risk-tier")
+            .map(|t| t.trim().to_owned());
+        if !tier
+            .as_deref()
+            .is_some_and(|t| REASSESSED_TIERS.contains(&t))
+        {
+            continue;
+        }
+        // The assessment the PRD names, else every one of the system.
+        let named = block
+            .and_then(|b| b.str("impact-assessment"))
+            .and_then(|id| index.get(id.trim()))
+            .filter(|d| d.kind() == Some(Kind::ImpactAssessment));
+        let assessments: Vec<Assessment> = match named {
+            Some(d) => vec![*d],
+            None => ws
+                .documents()
+                .filter(|d| d.kind() == Some(Kind::ImpactAssessment))
+                .filter(|d| d.frontmatter.str("ai-system").map(str::trim) == Some(system))
+                .collect(),
+        }
+        .into_iter()
+        .map(|d| {
+            let owner = d.owner().unwrap_or_default().to_owned();
+            Assessment {
+                id: d.id().unwrap_or_default().to_owned(),
+                title: d.title().unwrap_or_default().to_owned(),
+                owner_people: role_people(&owner),
+                owner,
+            }
+        })
+        .collect();
+        let what = if c.change == "added" {
+            "adds a PRD for"
+        } else {
+            "changes the PRD of"
+        };
+        let why = if assessments.is_empty() {
+            format!(
+                "it {what} {system}, a {} risk system, and no impact assessment covers {system}: assess it before the change ships",
+                tier.as_deref().unwrap_or_default()
+            )
+        } else {
+            format!(
+                "it {what} {system}, a {} risk system: if its purpose, data or users change, its impact assessment must be reviewed before the change ships",
+                tier.as_deref().unwrap_or_default()
+            )
+        };
+        out.push(Ask {
+            action: "review-impact-assessment",
+            prd: c.id.clone(),
+            path: c.path.clone(),
+            system: Some(system.to_owned()),
+            tier,
+            why,
+            assessments,
+            approvers: approvers(Kind::ImpactAssessment),
+        });
+    }
+    out
+}
+
+/// Whether `text` has `term` as a whole word: case-insensitive, except for
+/// short all-capital terms (`AI`), which must be written so.
+fn mentions(text: &str, term: &str) -> bool {
+    let exact = term.len() <= 3 && term.chars().all(|c| c.is_ascii_uppercase());
+    let (hay, needle) = if exact {
+        (text.to_owned(), term.to_owned())
+    } else {
+        (text.to_lowercase(), term.to_lowercase())
+    };
+    let bytes = hay.as_bytes();
+    hay.match_indices(&needle).any(|(i, m)| {
+        let before = i.checked_sub(1).map(|j| bytes[j]);
+        let after = bytes.get(i + m.len()).copied();
+        let edge = |c: Option<u8>| c.is_none_or(|c| !c.is_ascii_alphanumeric());
+        edge(before) && edge(after)
     })
 }
 
@@ -520,6 +752,58 @@ fn markdown(c: &Comment, cap: usize) -> String {
             short(&c.base),
             short(&c.head)
         );
+    }
+
+    if !c.asks.is_empty() {
+        let _ = writeln!(s, "#### What this means for the AIMS\n");
+        let people = |m: &[Missing]| -> String {
+            m.iter()
+                .map(|m| {
+                    if m.people.is_empty() {
+                        cell(&m.role)
+                    } else {
+                        format!("{} ({})", cell(&m.role), cell(&m.people.join(", ")))
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" or ")
+        };
+        for a in c.asks.iter().take(cap) {
+            let _ = write!(
+                s,
+                "- **{}** (`{}`): {}",
+                cell(&a.prd),
+                cell(&a.path),
+                cell(&a.why)
+            );
+            match a.action {
+                "review-impact-assessment" if !a.assessments.is_empty() => {
+                    let list: Vec<String> = a
+                        .assessments
+                        .iter()
+                        .map(|x| {
+                            let owner = if x.owner_people == [x.owner.clone()] {
+                                cell(&x.owner)
+                            } else {
+                                format!("{} ({})", cell(&x.owner), cell(&x.owner_people.join(", ")))
+                            };
+                            format!("**{}** {}, owner {owner}", cell(&x.id), cell(&x.title))
+                        })
+                        .collect();
+                    let _ = writeln!(
+                        s,
+                        "\n  - Review: {}; its re-approval is signed by {}.",
+                        list.join("; "),
+                        people(&a.approvers)
+                    );
+                }
+                _ => {
+                    let _ = writeln!(s, "\n  - Approved by {}.", people(&a.approvers));
+                }
+            }
+        }
+        more(&mut s, cap.min(c.asks.len()), c.asks.len(), "requests");
+        let _ = writeln!(s);
     }
 
     for (title, list) in [

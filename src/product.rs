@@ -41,6 +41,40 @@ pub fn staged(
     Ok(judge(local, upstream, Some(changed)))
 }
 
+/// One commit of a product repository, for `aims pr-comment`: its PRDs
+/// (from the commit's tree) judged against the upstream, and a register of
+/// its PRDs under the upstream's trust root (their history and tags in
+/// this repository).
+pub fn side(
+    root: &Path,
+    repo: &Repository,
+    commit: git2::Oid,
+    offline: bool,
+) -> miette::Result<(Workspace, crate::control::Register, Vec<Finding>)> {
+    let git = crate::control::git_error;
+    let tree = repo
+        .find_commit(commit)
+        .and_then(|c| c.tree())
+        .map_err(git)?;
+    let local = Workspace::from_tree(root, repo, &tree)?;
+    let upstream = sources::upstream_for(root, repo, &local.config, offline)?;
+    let mut register = sources::upstream_register(repo, &upstream)?;
+    register.commit = Some(commit.to_string());
+    register.working_tree = false;
+    let config = register.policy.for_product(&local.config);
+    sources::add_entries(
+        &mut register,
+        repo,
+        commit,
+        &config,
+        &sources::documents(&local.loaded),
+        &|_| false,
+    )
+    .map_err(|e| miette::miette!("{e}"))?;
+    let Checked { ws, findings } = judge(local, upstream, None);
+    Ok((ws, register, findings))
+}
+
 /// The product's files judged against the upstream; findings kept for
 /// the product's files (only those in `only`, when given).
 pub fn judge(local: Workspace, upstream: Upstream, only: Option<&BTreeSet<String>>) -> Checked {

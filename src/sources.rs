@@ -213,7 +213,7 @@ fn read_source(
     Ok(Some((commit, paths)))
 }
 
-fn documents(loaded: &[Loaded]) -> Vec<&Document> {
+pub(crate) fn documents(loaded: &[Loaded]) -> Vec<&Document> {
     loaded
         .iter()
         .filter_map(|l| match l {
@@ -229,7 +229,7 @@ fn documents(loaded: &[Loaded]) -> Vec<&Document> {
 /// register's trust root and rules, and their content at `commit`.
 /// `uncommitted` says which (repository) paths the working tree changed.
 /// An id the register already has is left to the duplicate-id rule.
-fn add_entries(
+pub(crate) fn add_entries(
     register: &mut Register,
     repo: &Repository,
     commit: Oid,
@@ -319,21 +319,7 @@ pub fn product_register(
 ) -> miette::Result<(Workspace, Register)> {
     let local = Workspace::open(root)?;
     let upstream = upstream_for(root, repo, &local.config, offline)?;
-    let cache = open_cache(&sync::upstream_dir(repo)).map_err(|e| miette::miette!("{e}"))?;
-    let records = crate::history::approvals::read(&cache).map_err(crate::control::git_error)?;
-    let now = crate::control::now();
-    let mut register = Register::build_for(
-        &upstream.ws,
-        &cache,
-        Some(upstream.commit),
-        now,
-        false,
-        &records,
-        None,
-    )?;
-    register.entries.clear();
-    register.refused.clear();
-    register.signoffs.clear();
+    let mut register = upstream_register(repo, &upstream)?;
     register.working_tree = true;
     let Some(head) = crate::control::head_commit(repo)? else {
         register.commit = None;
@@ -348,6 +334,27 @@ pub fn product_register(
     })
     .map_err(|e| miette::miette!("{e}"))?;
     Ok((local, register))
+}
+
+/// The upstream AIMS's register at its snapshot, emptied of its own
+/// documents: its trust chain, policies and roles, to judge a product
+/// repository's PRDs by.
+pub fn upstream_register(repo: &Repository, upstream: &Upstream) -> miette::Result<Register> {
+    let cache = open_cache(&sync::upstream_dir(repo)).map_err(|e| miette::miette!("{e}"))?;
+    let records = crate::history::approvals::read(&cache).map_err(crate::control::git_error)?;
+    let mut register = Register::build_for(
+        &upstream.ws,
+        &cache,
+        Some(upstream.commit),
+        crate::control::now(),
+        false,
+        &records,
+        None,
+    )?;
+    register.entries.clear();
+    register.refused.clear();
+    register.signoffs.clear();
+    Ok(register)
 }
 
 /// Paths the working tree changed (or does not track).
