@@ -650,8 +650,8 @@ pub fn approve(
 /// `[[source]]` (central AIMS) into the caches under .git/aims.
 pub fn sync(start: &Path, jobs: Option<usize>, out: &mut dyn Write) -> miette::Result<Outcome> {
     let root = workspace::discover(start)?;
-    let repo = control::require_repository(&root)?;
     let config = crate::config::Config::load(&root)?;
+    let repo = control::require_repository(&root)?;
     let list: Vec<crate::sync::Job> = match &config.upstream {
         Some(remote) => vec![crate::sync::Job {
             name: "upstream".into(),
