@@ -507,7 +507,12 @@ pub enum Command {
     /// nonconformity log and a PRD template. Refuses to overwrite existing
     /// files unless --force.
     ///
-    /// Example: aims init --organisation "Acme Health" --email dana@acme.example
+    /// With --product, sets up a product repository instead: an aims.toml
+    /// whose [upstream] names the central AIMS, and .aims/prd-template.md.
+    ///
+    /// Examples:
+    ///   aims init --organisation "Acme Health" --email dana@acme.example
+    ///   aims init --product --upstream git@github.com:acme/aims.git
     #[command(verbatim_doc_comment)]
     Init {
         /// Directory to initialise (created if missing).
@@ -522,6 +527,22 @@ pub enum Command {
         /// Email listed as the first member of every role [default: git user.email].
         #[arg(long)]
         email: Option<String>,
+        /// Set up a product repository instead: an aims.toml naming the
+        /// central AIMS (--upstream) and a PRD template, nothing else.
+        #[arg(long, requires = "upstream")]
+        product: bool,
+        /// With --product: the central AIMS repository (a URL or path, as
+        /// `git fetch` takes it).
+        #[arg(long, value_name = "REPOSITORY", requires = "product")]
+        upstream: Option<String>,
+        /// With --product: the branch or tag of the AIMS in force.
+        #[arg(
+            long = "ref",
+            value_name = "REF",
+            default_value = "main",
+            requires = "product"
+        )]
+        reference: String,
     },
     /// Create a document of KIND from its template, with the next free id
     ///
@@ -540,6 +561,11 @@ pub enum Command {
         /// Its owner: an email or a role from aims.toml [default: you, or ai-governance-lead].
         #[arg(long)]
         owner: Option<String>,
+        /// For a PRD: the inventoried AI system it touches (SYS-001); its risk
+        /// tier, risks and impact assessment are filled in from the inventory.
+        /// Without it, the inventory's systems are listed.
+        #[arg(long, value_name = "ID")]
+        system: Option<String>,
     },
     /// Print a shell completion script for SHELL
     ///

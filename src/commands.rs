@@ -313,6 +313,29 @@ pub fn explain(code: &str, out: &mut dyn Write) -> miette::Result<Outcome> {
     Ok(Outcome::Clean)
 }
 
+/// `aims init --product`: the product side of an AIMS.
+pub fn init_product(
+    dir: &Path,
+    upstream: &str,
+    reference: &str,
+    force: bool,
+    out: &mut dyn Write,
+) -> miette::Result<Outcome> {
+    let done = scaffold::init_product(dir, upstream, reference, force)?;
+    let text = format!(
+        "Initialised a product repository in {} ({}), answering to the AIMS at {upstream} ({reference}).\n\n\
+         Next:\n  aims sync              # fetch the AIMS with your git credentials\n  \
+         aims new prd --system SYS-001 --title \"…\"   # a PRD, from {}\n  \
+         aims check             # every PRD against the AIMS\n  \
+         aims hook install      # the same check before each commit\n",
+        done.root.display(),
+        done.files.join(", "),
+        scaffold::PRODUCT_PRD_TEMPLATE
+    );
+    out.write_all(text.as_bytes()).into_diagnostic()?;
+    Ok(Outcome::Clean)
+}
+
 pub fn init(opts: &scaffold::InitOptions, out: &mut dyn Write) -> miette::Result<Outcome> {
     let done = scaffold::init(opts)?;
     let mut text = format!(
@@ -345,6 +368,7 @@ pub fn new(
     kind: &str,
     title: Option<String>,
     owner: Option<String>,
+    system: Option<String>,
     out: &mut dyn Write,
 ) -> miette::Result<Outcome> {
     let Some(kind) = Kind::parse(kind) else {
@@ -356,9 +380,57 @@ pub fn new(
         miette::bail!(help = help, "`{kind}` is not a kind of document");
     };
     let root = workspace::discover(start)?;
-    let ws = Workspace::open(&root)?;
-    let (rel, id) = scaffold::new_document(&ws, &scaffold::NewOptions { kind, title, owner })?;
+    let mut ws = Workspace::open(&root)?;
+    let product = ws.config.upstream.is_some();
+    if product {
+        if kind != Kind::Prd {
+            miette::bail!(
+                help = "a product repository holds PRDs (`aims new prd`); the other documents live in the upstream AIMS",
+                "`aims new {}` belongs in the AIMS repository",
+                kind.name()
+            );
+        }
+        // The upstream's documents: its inventory to offer, and its ids,
+        // so the new PRD's id is free in both repositories.
+        let repo = control::require_repository(&root)?;
+        let upstream =
+            crate::sources::upstream_for(&root, &repo, &ws.config, crate::sync::offline())?;
+        let mine = std::mem::take(&mut ws.loaded);
+        ws.context = upstream.ws.loaded.len();
+        ws.loaded = upstream.ws.loaded;
+        ws.loaded.extend(mine);
+    }
+    let opts = scaffold::NewOptions {
+        kind,
+        title,
+        owner,
+        system,
+    };
+    let (rel, id) = scaffold::new_document(&ws, &opts)?;
     writeln!(out, "Created {id} at {rel}").into_diagnostic()?;
+    if kind == Kind::Prd && opts.system.is_none() {
+        let systems = scaffold::inventory(&ws);
+        if !systems.is_empty() {
+            let from = if product {
+                "the upstream AIMS's"
+            } else {
+                "the"
+            };
+            writeln!(
+                out,
+                "\nAI systems in {from} inventory (name one in [aims] ai-system, or run again with --system ID to fill the block in):"
+            )
+            .into_diagnostic()?;
+            for (id, title, tier) in systems {
+                writeln!(
+                    out,
+                    "  {id:<10} {} ({tier} risk)",
+                    crate::safe::terminal(&title)
+                )
+                .into_diagnostic()?;
+            }
+        }
+    }
     Ok(Outcome::Clean)
 }
 

@@ -191,23 +191,41 @@ fn main() -> ExitCode {
             force,
             organisation,
             email,
+            product,
+            upstream,
+            reference,
         } => {
             let dir = if dir.is_absolute() {
                 dir
             } else {
                 start.join(dir)
             };
-            commands::init(
-                &InitOptions {
-                    dir,
+            if product {
+                commands::init_product(
+                    &dir,
+                    upstream.as_deref().unwrap_or_default(),
+                    &reference,
                     force,
-                    organisation,
-                    email,
-                },
-                &mut out,
-            )
+                    &mut out,
+                )
+            } else {
+                commands::init(
+                    &InitOptions {
+                        dir,
+                        force,
+                        organisation,
+                        email,
+                    },
+                    &mut out,
+                )
+            }
         }
-        Command::New { kind, title, owner } => commands::new(&start, &kind, title, owner, &mut out),
+        Command::New {
+            kind,
+            title,
+            owner,
+            system,
+        } => commands::new(&start, &kind, title, owner, system, &mut out),
         Command::Completions { shell } => commands::completions(shell.into(), &mut out),
         Command::Man { out: dir } => commands::man(&under(&cli.chdir, dir), &mut out),
     };

@@ -139,6 +139,72 @@ pub fn init(opts: &InitOptions) -> miette::Result<Initialised> {
     })
 }
 
+/// `aims init --product`: a product repository's aims.toml naming its
+/// upstream AIMS, and the PRD template `aims new prd` uses there.
+pub fn init_product(
+    dir: &Path,
+    upstream: &str,
+    reference: &str,
+    force: bool,
+) -> miette::Result<Initialised> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| miette::miette!("cannot create {}: {e}", dir.display()))?;
+    let root = dir
+        .canonicalize()
+        .map_err(|e| miette::miette!("cannot open {}: {e}", dir.display()))?;
+    let mut values = date_values(Date::today());
+    values.insert(
+        "upstream",
+        upstream.replace('\\', "\\\\").replace('"', "\\\""),
+    );
+    values.insert("ref", reference.to_owned());
+    for (k, v) in [
+        ("id", "{{id}}"),
+        ("title", "{{title}}"),
+        ("owner", "{{owner}}"),
+    ] {
+        values.insert(k, v.to_owned());
+    }
+    let files: Vec<(&str, &str)> = TEMPLATES
+        .iter()
+        .filter_map(|(path, text)| path.strip_prefix("product/").map(|p| (p, *text)))
+        .collect();
+    let existing: Vec<&str> = files
+        .iter()
+        .map(|(p, _)| *p)
+        .filter(|p| root.join(p).exists())
+        .collect();
+    if !existing.is_empty() && !force {
+        miette::bail!(
+            help = "nothing was written; pass --force to overwrite these files",
+            "aims init --product would overwrite existing files: {}",
+            existing.join(", ")
+        );
+    }
+    let mut written = Vec::new();
+    for (rel, template) in files {
+        // The PRD template keeps its own placeholders for `aims new prd`.
+        let text = if rel.ends_with("prd-template.md") {
+            template.to_owned()
+        } else {
+            fill(template, &values).map_err(|e| miette::miette!("template {rel}: {e}"))?
+        };
+        write_file(&root.join(rel), &text)?;
+        written.push(rel.to_owned());
+    }
+    // What was written must read as a product configuration.
+    config::Config::load(&root)?;
+    Ok(Initialised {
+        root,
+        files: written,
+        email: String::new(),
+        email_is_placeholder: false,
+    })
+}
+
+/// Where a product repository keeps its PRD template (`aims init --product`).
+pub const PRODUCT_PRD_TEMPLATE: &str = ".aims/prd-template.md";
+
 /// aims.toml and the trust files it names, when the repository at `root`
 /// holds an approval of the configuration (any tag naming aims.toml under
 /// refs/tags/aims/, whether or not it counts: in doubt, keep the files).
@@ -178,6 +244,9 @@ pub struct NewOptions {
     pub kind: Kind,
     pub title: Option<String>,
     pub owner: Option<String>,
+    /// For a PRD: the inventoried AI system it touches (its tier, risks and
+    /// impact assessment are filled in from the inventory).
+    pub system: Option<String>,
 }
 
 /// Writes a new document of `kind` with the next free id; returns its path
@@ -193,17 +262,27 @@ pub fn new_document(ws: &Workspace, opts: &NewOptions) -> miette::Result<(String
         Some(o) => o,
         None => default_owner(ws),
     };
-    let template = TEMPLATES
-        .iter()
-        .find(|(p, _)| *p == format!("kinds/{}.md", spec.name))
-        .map(|(_, t)| *t)
-        .ok_or_else(|| miette::miette!("no template for kind {}", spec.name))?;
+    // A product repository's own PRD template, when it has one.
+    let own = (opts.kind == Kind::Prd && ws.config.upstream.is_some())
+        .then(|| std::fs::read_to_string(ws.root.join(PRODUCT_PRD_TEMPLATE)).ok())
+        .flatten();
+    let template = match &own {
+        Some(t) => t.as_str(),
+        None => TEMPLATES
+            .iter()
+            .find(|(p, _)| *p == format!("kinds/{}.md", spec.name))
+            .map(|(_, t)| *t)
+            .ok_or_else(|| miette::miette!("no template for kind {}", spec.name))?,
+    };
     let mut values = date_values(Date::today());
     values.insert("id", id.clone());
     values.insert("title", title.replace('\\', "\\\\").replace('"', "\\\""));
     values.insert("owner", owner);
-    let text =
+    let mut text =
         fill(template, &values).map_err(|e| miette::miette!("template for {}: {e}", spec.name))?;
+    if let Some(system) = &opts.system {
+        text = for_system(&text, ws, system)?;
+    }
 
     let globs = if opts.kind == Kind::Prd && !ws.config.prds.is_empty() {
         &ws.config.prds
@@ -235,6 +314,71 @@ pub fn new_document(ws: &Workspace, opts: &NewOptions) -> miette::Result<(String
     }
     write_file(&path, &text)?;
     Ok((rel, id))
+}
+
+/// The AI systems of the inventory, as `aims new prd` offers them:
+/// (id, title, risk tier).
+pub fn inventory(ws: &Workspace) -> Vec<(String, String, String)> {
+    ws.documents()
+        .filter(|d| d.kind() == Some(Kind::AiSystem))
+        .filter_map(|d| {
+            Some((
+                d.id()?.to_owned(),
+                d.title().unwrap_or_default().to_owned(),
+                d.frontmatter.str("risk-tier").unwrap_or("?").to_owned(),
+            ))
+        })
+        .collect()
+}
+
+/// A PRD's `[aims]` block filled in for `system` from the inventory: its
+/// id, its risk tier, the risks and the impact assessment that name it.
+fn for_system(text: &str, ws: &Workspace, system: &str) -> miette::Result<String> {
+    let systems = inventory(ws);
+    let Some((id, _, tier)) = systems
+        .iter()
+        .find(|(id, _, _)| id.eq_ignore_ascii_case(system))
+    else {
+        let list: Vec<String> = systems
+            .iter()
+            .map(|(id, title, tier)| format!("{id} ({title}, {tier} risk)"))
+            .collect();
+        miette::bail!(
+            help = if list.is_empty() {
+                "the inventory has no AI system yet: add one first (`aims new ai-system` in the AIMS repository)".to_owned()
+            } else {
+                format!("inventoried systems: {}", list.join("; "))
+            },
+            "there is no AI system `{system}` in the inventory"
+        );
+    };
+    let naming = |kind: Kind| -> Vec<String> {
+        ws.documents()
+            .filter(|d| d.kind() == Some(kind))
+            .filter(|d| d.frontmatter.str("ai-system").map(str::trim) == Some(id))
+            .filter_map(|d| d.id().map(|i| format!("\"{i}\"")))
+            .collect()
+    };
+    let risks = naming(Kind::Risk);
+    let assessment = naming(Kind::ImpactAssessment);
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let key = line.split('=').next().unwrap_or_default().trim();
+        let replaced = match key {
+            "ai-system" => Some(format!("ai-system = \"{id}\"\n")),
+            "risk-tier" if tier != "?" => Some(format!("risk-tier = \"{tier}\"\n")),
+            "risks" if !risks.is_empty() => Some(format!("risks = [{}]\n", risks.join(", "))),
+            // None covers the system: the line goes (it is optional).
+            "impact-assessment" => Some(
+                assessment
+                    .first()
+                    .map_or(String::new(), |a| format!("impact-assessment = {a}\n")),
+            ),
+            _ => None,
+        };
+        out.push_str(replaced.as_deref().unwrap_or(line));
+    }
+    Ok(out)
 }
 
 fn default_owner(ws: &Workspace) -> String {
@@ -300,7 +444,15 @@ mod tests {
 
     fn values() -> BTreeMap<&'static str, String> {
         let mut v = date_values("2026-01-31".parse().unwrap());
-        for k in ["email", "organisation", "id", "title", "owner"] {
+        for k in [
+            "email",
+            "organisation",
+            "id",
+            "title",
+            "owner",
+            "upstream",
+            "ref",
+        ] {
             v.insert(k, "x@y.example".into());
         }
         v

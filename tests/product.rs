@@ -251,6 +251,58 @@ fn a_product_repository_checks_its_prds_against_the_upstream_aims() {
     assert_eq!(codes, ["ISO026"], "{}", stdout(&out));
     std::fs::remove_file(payments.join("docs/prd/prd-pay-005.md")).unwrap();
 
+    // Scaffolding: `aims init --product` in a new repository, then
+    // `aims new prd` offers the upstream's systems and fills one in.
+    let fresh = tmp.path().join("fresh");
+    let out = run(
+        tmp.path(),
+        &["init", "--product", "--upstream", "../central", "fresh"],
+    );
+    assert_eq!(code(&out), 0, "{}", both(&out));
+    assert!(fresh.join(".aims/prd-template.md").is_file());
+    git(&fresh, &["init", "-q", "-b", "main"]);
+    let out = run(&fresh, &["new", "prd", "--title", "Reminder timing"]);
+    assert_eq!(code(&out), 0, "{}", both(&out));
+    let listed = stdout(&out);
+    assert!(listed.contains("Created PRD-002"), "{listed}");
+    assert!(
+        listed.contains("SYS-001    Credit-risk scoring model (high risk)")
+            && listed.contains("SYS-002")
+            && listed.contains("SYS-003"),
+        "{listed}"
+    );
+    let out = run(
+        &fresh,
+        &[
+            "new",
+            "prd",
+            "--offline",
+            "--title",
+            "Letter",
+            "--system",
+            "SYS-001",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", both(&out));
+    let text = std::fs::read_to_string(fresh.join("docs/prd/prd-003-letter.md")).unwrap();
+    assert!(text.contains("ai-system = \"SYS-001\"\n"), "{text}");
+    assert!(text.contains("risk-tier = \"high\"\n"), "{text}");
+    assert!(text.contains("impact-assessment = \"AIA-001\"\n"), "{text}");
+    let out = run(&fresh, &["new", "prd", "--offline", "--system", "SYS-404"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        both(&out).contains("inventoried systems: SYS-001"),
+        "{}",
+        both(&out)
+    );
+    let out = run(&fresh, &["new", "risk", "--offline"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        both(&out).contains("belongs in the AIMS repository"),
+        "{}",
+        both(&out)
+    );
+
     // The upstream is gone: the fetch fails loudly, and the cached
     // snapshot (named, with its commit) is used.
     std::fs::rename(tmp.path().join("central"), tmp.path().join("moved")).unwrap();
