@@ -582,7 +582,17 @@ pub fn pre_push(root: &Path, updates: &[Update]) -> miette::Result<Vec<Checked>>
             // Neither the pushed nor the approved configuration protects it.
             continue;
         }
-        let register = Register::build_for(&ws, &repo, Some(local), now, false, &records, None)?;
+        // A product repository: its PRDs under the upstream's trust root
+        // and rules, from the cached upstream (a hook never fetches).
+        let product = ws.config.upstream.is_some();
+        let (ws, register) = if product {
+            let (ws, register, _) = crate::product::side(root, &repo, local, true)?;
+            (ws, register)
+        } else {
+            let register =
+                Register::build_for(&ws, &repo, Some(local), now, false, &records, None)?;
+            (ws, register)
+        };
         let approved = register.trust.as_ref().map(|a| &a.root.config);
         let base_tree = match base {
             Some(b) => Some(repo.find_commit(b).and_then(|c| c.tree()).map_err(git)?),
@@ -666,7 +676,9 @@ pub fn pre_push(root: &Path, updates: &[Update]) -> miette::Result<Vec<Checked>>
         .map(changed)
         .collect::<Result<Vec<bool>, _>>()
         .map_err(git)?;
-        if trust_changed.into_iter().any(|c| c) {
+        // (A product repository's aims.toml only names its upstream: the
+        // configuration under approval is the upstream's.)
+        if !product && trust_changed.into_iter().any(|c| c) {
             judge(
                 &register.config,
                 &policy_config.kind_policy(Kind::Policy).approvers,

@@ -419,6 +419,55 @@ fn a_product_pull_request_names_the_impact_assessment_to_review() {
         md.contains("Review: **AIA-001**") && md.contains("owner rahul.iyer@northwind.example"),
         "{md}"
     );
+    // The pre-push hook: pushing the branch to protected main is stopped
+    // (the changed PRD is not approved under the upstream's trust root);
+    // pushing it to its own branch is not.
+    let head = git(&payments, &["rev-parse", "HEAD"]).trim().to_owned();
+    let base = git(&payments, &["rev-parse", "main"]).trim().to_owned();
+    for (branch, expected) in [("main", 1), ("letter-for-co-applicants", 0)] {
+        let home = tempfile::tempdir().unwrap();
+        let mut child = common::aims(home.path())
+            .current_dir(&payments)
+            .args(["check", "--pre-push", "--format", "json"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write as _;
+        let line = format!("refs/heads/x {head} refs/heads/{branch} {base}\n");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(line.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(code(&out), expected, "{branch}: {}", both(&out));
+        if expected == 1 {
+            let codes: Vec<(String, String)> = json(&out)["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| {
+                    (
+                        f["code"].as_str().unwrap().to_owned(),
+                        f["document"].as_str().unwrap_or("").to_owned(),
+                    )
+                })
+                .collect();
+            assert!(
+                codes.contains(&("CTL009".into(), "PRD-PAY-001".into())),
+                "{codes:?}"
+            );
+            assert!(
+                both(&out).contains("alice.moreau@northwind.example"),
+                "{}",
+                both(&out)
+            );
+        }
+    }
+
     // The same PRD on a limited-risk system asks for nothing.
     let low = asks.iter().filter(|a| a["system"] == "SYS-002").count();
     assert_eq!(low, 0);
