@@ -93,6 +93,13 @@ fn check_all(root: &Path) -> miette::Result<gate::Checked> {
             let (ws, register) = crate::sources::open(root, &repo, &AsOf::Now)?;
             (ws, Some(register))
         }
+        Err(why) if is_product(root)? => {
+            miette::bail!(
+                help = "run `git init` here: the upstream AIMS is fetched into .git/aims",
+                "{why}; a product repository's PRDs are checked against its upstream AIMS, which \
+                 aims caches in the repository"
+            );
+        }
         Err(why) => {
             // Loud, but not fatal: the document rules still apply.
             eprintln!(

@@ -92,23 +92,7 @@ pub fn init(opts: &InitOptions) -> miette::Result<Initialised> {
     values.insert("email", email.clone());
     values.insert("organisation", organisation.replace('"', "'"));
 
-    let files: Vec<(&str, &str)> = TEMPLATES
-        .iter()
-        .filter_map(|(path, text)| path.strip_prefix("init/").map(|p| (p, *text)))
-        .collect();
-    let existing: Vec<&str> = files
-        .iter()
-        .map(|(p, _)| *p)
-        .filter(|p| root.join(p).exists())
-        .collect();
-    if !existing.is_empty() && !opts.force {
-        miette::bail!(
-            help = "nothing was written; pass --force to overwrite these files",
-            "{} would overwrite existing files: {}",
-            "aims init",
-            existing.join(", ")
-        );
-    }
+    let (files, existing) = templates_under("init/", &root, opts.force, "aims init")?;
     // Not even --force replaces a configuration that has been approved:
     // roles and keys change by an edit that is itself approved.
     let protected = approved_trust_files(&root);
@@ -158,29 +142,7 @@ pub fn init_product(
         upstream.replace('\\', "\\\\").replace('"', "\\\""),
     );
     values.insert("ref", reference.to_owned());
-    for (k, v) in [
-        ("id", "{{id}}"),
-        ("title", "{{title}}"),
-        ("owner", "{{owner}}"),
-    ] {
-        values.insert(k, v.to_owned());
-    }
-    let files: Vec<(&str, &str)> = TEMPLATES
-        .iter()
-        .filter_map(|(path, text)| path.strip_prefix("product/").map(|p| (p, *text)))
-        .collect();
-    let existing: Vec<&str> = files
-        .iter()
-        .map(|(p, _)| *p)
-        .filter(|p| root.join(p).exists())
-        .collect();
-    if !existing.is_empty() && !force {
-        miette::bail!(
-            help = "nothing was written; pass --force to overwrite these files",
-            "aims init --product would overwrite existing files: {}",
-            existing.join(", ")
-        );
-    }
+    let (files, _) = templates_under("product/", &root, force, "aims init --product")?;
     let mut written = Vec::new();
     for (rel, template) in files {
         // The PRD template keeps its own placeholders for `aims new prd`.
@@ -200,6 +162,36 @@ pub fn init_product(
         email: String::new(),
         email_is_placeholder: false,
     })
+}
+
+/// Templates as (path, text).
+type Templates = Vec<(&'static str, &'static str)>;
+
+/// The templates under `prefix` (paths relative to it), and those that
+/// already exist under `root`; refused unless `force` when any exists.
+fn templates_under(
+    prefix: &str,
+    root: &Path,
+    force: bool,
+    what: &str,
+) -> miette::Result<(Templates, Vec<&'static str>)> {
+    let files: Vec<(&str, &str)> = TEMPLATES
+        .iter()
+        .filter_map(|(path, text)| path.strip_prefix(prefix).map(|p| (p, *text)))
+        .collect();
+    let existing: Vec<&str> = files
+        .iter()
+        .map(|(p, _)| *p)
+        .filter(|p| root.join(p).exists())
+        .collect();
+    if !existing.is_empty() && !force {
+        miette::bail!(
+            help = "nothing was written; pass --force to overwrite these files",
+            "{what} would overwrite existing files: {}",
+            existing.join(", ")
+        );
+    }
+    Ok((files, existing))
 }
 
 /// Where a product repository keeps its PRD template (`aims init --product`).
