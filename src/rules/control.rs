@@ -163,6 +163,25 @@ pub static WILDCARD_SIGNER: Rule = Rule {
 };
 
 pub fn check(ws: &Workspace, register: &Register, out: &mut Vec<Finding>) {
+    let start = out.len();
+    check_all(ws, register, out);
+    // A product repository's PRD is approved there, and its tags are there.
+    for f in &mut out[start..] {
+        let origin = f
+            .path
+            .as_deref()
+            .and_then(|p| ws.documents().find(|d| d.path == p))
+            .and_then(|d| d.origin.as_ref());
+        if let (Some(o), Some(help)) = (origin, &mut f.help) {
+            help.push_str(&format!(
+                " (in the product repository `{}`, {}, where this PRD and its tags are kept)",
+                o.source, o.repository
+            ));
+        }
+    }
+}
+
+fn check_all(ws: &Workspace, register: &Register, out: &mut Vec<Finding>) {
     for name in &register.stray_tags {
         out.push(
             Finding::new(
