@@ -401,9 +401,11 @@ pub enum Command {
     /// and export.
     ///
     /// Fetching uses the system's git, so your credentials, credential
-    /// helpers, SSH agent and url.*.insteadOf settings apply; it never
-    /// prompts. Other commands fetch the same way before reading, unless
-    /// --offline; the hooks read only what is cached.
+    /// helpers, SSH agent and url.*.insteadOf settings apply. git's own
+    /// prompts are off (ssh may still ask on the terminal for a passphrase
+    /// or an unknown host key). Other commands fetch the same way before
+    /// reading, unless --offline; the hooks read only what is cached. A
+    /// failed fetch leaves the earlier snapshot as it was.
     ///
     /// Exits 2 when a repository could not be fetched (each is named, with
     /// git's error); what was fetched is kept.

@@ -724,7 +724,6 @@ pub fn approve(
     Ok(Outcome::Clean)
 }
 
-/// `aims seal`.
 /// `aims sync`: fetch the upstream (product repository) or every
 /// `[[source]]` (central AIMS) into the caches under .git/aims.
 pub fn sync(start: &Path, jobs: Option<usize>, out: &mut dyn Write) -> miette::Result<Outcome> {

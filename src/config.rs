@@ -378,18 +378,35 @@ impl Config {
                          repository names only its [upstream]",
                     ));
                 }
-                let central_only = [
-                    ("roles", has_table(tree.as_ref(), "roles")),
-                    ("kinds", has_table(tree.as_ref(), "kinds")),
-                    ("people", has_table(tree.as_ref(), "people")),
-                ];
-                if let Some((key, _)) = central_only.iter().find(|(_, present)| *present) {
-                    return Err(err(
-                        span_of(&[key]),
-                        format!("[{key}] has no effect in a product repository"),
-                        "roles, approvers and people come from the upstream AIMS's aims.toml; \
-                         remove the table here",
-                    ));
+                for key in ["roles", "kinds", "people", "rules"] {
+                    if has_table(tree.as_ref(), key) {
+                        return Err(err(
+                            span_of(&[key]),
+                            format!("[{key}] has no effect in a product repository"),
+                            "roles, approvers, rule settings and people come from the upstream \
+                             AIMS's aims.toml; remove the table here",
+                        ));
+                    }
+                }
+                // The trust root and document globs of the AIMS are the
+                // upstream's too; a product repository has PRDs only.
+                for key in [
+                    "documents",
+                    "allowed-signers",
+                    "gpg-keyring",
+                    "revoked-keys",
+                    "require-distinct-approver",
+                    "certification-date",
+                ] {
+                    if aims_has(tree.as_ref(), key) {
+                        return Err(err(
+                            span_of(&["aims", key]),
+                            format!("`{key}` has no effect in a product repository"),
+                            "a product repository's aims.toml names its `prds`, its \
+                             `protected-branches` and its [upstream]; the rest is the upstream \
+                             AIMS's",
+                        ));
+                    }
                 }
                 Some(remote(u.repository, u.reference, at, &err)?)
             }
@@ -629,6 +646,15 @@ pub fn is_source_name(s: &str) -> bool {
 
 fn has_table(tree: Option<&toml::Spanned<DeTable<'_>>>, key: &str) -> bool {
     tree.is_some_and(|t| t.get_ref().iter().any(|(k, _)| k.get_ref() == key))
+}
+
+/// Whether `[aims]` sets `key`.
+fn aims_has(tree: Option<&toml::Spanned<DeTable<'_>>>, key: &str) -> bool {
+    let Some(t) = tree else { return false };
+    t.get_ref().iter().any(|(k, v)| {
+        k.get_ref() == "aims"
+            && matches!(v.get_ref(), toml::de::DeValue::Table(a) if a.iter().any(|(k, _)| k.get_ref() == key))
+    })
 }
 
 /// Where the `i`th `[[source]]` entry was written.

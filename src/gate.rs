@@ -586,7 +586,7 @@ pub fn pre_push(root: &Path, updates: &[Update]) -> miette::Result<Vec<Checked>>
         // and rules, from the cached upstream (a hook never fetches).
         let product = ws.config.upstream.is_some();
         let (ws, register) = if product {
-            let (ws, register, _) = crate::product::side(root, &repo, local, true)?;
+            let (ws, register, _) = crate::product::side(root, &repo, local, true, None)?;
             (ws, register)
         } else {
             let register =

@@ -185,6 +185,7 @@ fn side(
     commit: Oid,
     now: i64,
     offline: &mut bool,
+    upstream_of: Option<&Config>,
 ) -> miette::Result<Side> {
     let tree = repo
         .find_commit(commit)
@@ -192,9 +193,11 @@ fn side(
         .map_err(control::git_error)?;
     let ws = Workspace::from_tree(root, repo, &tree)?;
     if ws.config.upstream.is_some() {
-        // A product repository: its PRDs against the upstream AIMS (fetched
-        // once, for the first side read).
-        let (ws, register, findings) = crate::product::side(root, repo, commit, *offline)?;
+        // A product repository: its PRDs against the upstream AIMS as the
+        // head names it (fetched once, for the first side read), so a pull
+        // request that changes [upstream] is judged by what it proposes.
+        let (ws, register, findings) =
+            crate::product::side(root, repo, commit, *offline, upstream_of)?;
         *offline = true;
         return Ok(Side {
             ws,
@@ -244,11 +247,34 @@ pub fn build(root: &Path, opts: &Options) -> miette::Result<Comment> {
     let git = control::git_error;
     let fork_tree = repo.find_commit(fork).and_then(|c| c.tree()).map_err(git)?;
     let mut offline = crate::sync::offline();
+    // The head's configuration, whose [upstream] both sides are read against.
+    let head_tree = repo
+        .find_commit(head_id)
+        .and_then(|c| c.tree())
+        .map_err(git)?;
+    let head_config = crate::history::blob_at(&repo, &head_tree, crate::config::FILE_NAME)
+        .map_err(git)?
+        .and_then(|(_, bytes)| Config::parse(std::str::from_utf8(&bytes).ok()?).ok())
+        .filter(|c| c.upstream.is_some());
     let base = match fork_tree.get_name(crate::config::FILE_NAME) {
-        Some(_) => Some(side(root, &repo, fork, now, &mut offline)?),
+        Some(_) => Some(side(
+            root,
+            &repo,
+            fork,
+            now,
+            &mut offline,
+            head_config.as_ref(),
+        )?),
         None => None,
     };
-    let head = side(root, &repo, head_id, now, &mut offline)?;
+    let head = side(
+        root,
+        &repo,
+        head_id,
+        now,
+        &mut offline,
+        head_config.as_ref(),
+    )?;
 
     // The pull request's own commits: their authors may not approve.
     let mut walk = repo.revwalk().map_err(git)?;

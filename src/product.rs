@@ -45,11 +45,15 @@ pub fn staged(
 /// (from the commit's tree) judged against the upstream, and a register of
 /// its PRDs under the upstream's trust root (their history and tags in
 /// this repository).
+///
+/// `upstream_of` names the configuration whose `[upstream]` is read (a
+/// pull request's head, for both of its sides); by default the commit's own.
 pub fn side(
     root: &Path,
     repo: &Repository,
     commit: git2::Oid,
     offline: bool,
+    upstream_of: Option<&crate::config::Config>,
 ) -> miette::Result<(Workspace, crate::control::Register, Vec<Finding>)> {
     let git = crate::control::git_error;
     let tree = repo
@@ -57,7 +61,8 @@ pub fn side(
         .and_then(|c| c.tree())
         .map_err(git)?;
     let local = Workspace::from_tree(root, repo, &tree)?;
-    let upstream = sources::upstream_for(root, repo, &local.config, offline)?;
+    let upstream =
+        sources::upstream_for(root, repo, upstream_of.unwrap_or(&local.config), offline)?;
     let mut register = sources::upstream_register(repo, &upstream)?;
     register.commit = Some(commit.to_string());
     register.working_tree = false;
@@ -83,6 +88,22 @@ pub fn judge(local: Workspace, upstream: Upstream, only: Option<&BTreeSet<String
         .iter()
         .filter(|p| only.is_none_or(|only| only.contains(*p)))
         .collect();
+    // PRDs only: a file of another kind is left out (it could otherwise
+    // add an AI system or a risk that the PRDs' references resolve to).
+    let mut not_prds = Vec::new();
+    let mut local = local;
+    local.loaded.retain(|l| match l {
+        crate::docs::Loaded::Document(d) => match d.kind_name() {
+            Some(k) if k != crate::docs::Kind::Prd.name() => {
+                if ours.contains(&d.path) {
+                    not_prds.push(crate::rules::content::not_a_prd(&d.path, k));
+                }
+                false
+            }
+            _ => true,
+        },
+        crate::docs::Loaded::Problem { .. } => true,
+    });
     let Upstream { ws: central, .. } = upstream;
     // The product's files first in the list the reports read sources from
     // (a path both repositories hold shows the product's text); the
@@ -100,9 +121,11 @@ pub fn judge(local: Workspace, upstream: Upstream, only: Option<&BTreeSet<String
         sources: Vec::new(),
         context,
     };
-    let findings: Vec<Finding> = rules::check(&ws, None)
+    let mut findings: Vec<Finding> = rules::check(&ws, None)
         .into_iter()
         .filter(|f| f.path.as_ref().is_some_and(|p| ours.contains(p)))
         .collect();
+    findings.extend(rules::finish(&ws, not_prds));
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Checked { ws, findings }
 }

@@ -143,7 +143,7 @@ pub fn init_product(
     );
     values.insert("ref", reference.to_owned());
     let (files, _) = templates_under("product/", &root, force, "aims init --product")?;
-    let mut written = Vec::new();
+    let mut texts = Vec::new();
     for (rel, template) in files {
         // The PRD template keeps its own placeholders for `aims new prd`.
         let text = if rel.ends_with("prd-template.md") {
@@ -151,11 +151,18 @@ pub fn init_product(
         } else {
             fill(template, &values).map_err(|e| miette::miette!("template {rel}: {e}"))?
         };
+        // What is about to be written must read as a product configuration
+        // (a bad --upstream or --ref writes nothing).
+        if rel == config::FILE_NAME {
+            config::Config::parse(&text)?;
+        }
+        texts.push((rel, text));
+    }
+    let mut written = Vec::new();
+    for (rel, text) in texts {
         write_file(&root.join(rel), &text)?;
         written.push(rel.to_owned());
     }
-    // What was written must read as a product configuration.
-    config::Config::load(&root)?;
     Ok(Initialised {
         root,
         files: written,

@@ -17,7 +17,7 @@ use git2::{Oid, Repository};
 
 use crate::config::Source;
 use crate::control::{Entry, Register};
-use crate::docs::{self, Document, Loaded, Origin};
+use crate::docs::{self, Document, Kind, Loaded, Origin};
 use crate::history::revisions::Revision;
 use crate::sync::{self, Job, Snapshot};
 use crate::workspace::Workspace;
@@ -37,6 +37,9 @@ pub struct SourceState {
     pub error: Option<String>,
     /// The PRDs read from it, as workspace paths (`NAME:PATH`).
     pub prds: Vec<String>,
+    /// Files its `prds` globs match that declare another kind (workspace
+    /// path, kind): left out, since a product repository adds PRDs only.
+    pub not_prds: Vec<(String, String)>,
     /// The line of aims.toml that names it (for findings).
     pub line: Option<usize>,
 }
@@ -80,9 +83,12 @@ pub fn attach(
                 Ok(Some(s)) => (Some(s), None),
                 Ok(None) => (
                     None,
-                    Some(
-                        "not fetched yet (offline, and nothing is cached): run `aims sync`".into(),
-                    ),
+                    Some(match sync::last_error(&job.dir) {
+                        Some(e) => {
+                            format!("nothing is cached (offline), and the last fetch failed: {e}")
+                        }
+                        None => "nothing is cached (offline): run `aims sync`".into(),
+                    }),
                 ),
                 Err(e) => (None, Some(e)),
             })
@@ -90,7 +96,12 @@ pub fn attach(
     } else {
         sync::fetch_all(&root, &jobs, sync::default_parallel(), true)
             .into_iter()
-            .map(|f| (f.snapshot, f.error))
+            .map(|f| {
+                (
+                    f.snapshot,
+                    f.error.map(|e| format!("could not be fetched: {e}")),
+                )
+            })
             .collect()
     };
     let config_text =
@@ -105,6 +116,7 @@ pub fn attach(
             fetched: None,
             error,
             prds: Vec::new(),
+            not_prds: Vec::new(),
             line: line_naming(&config_text, &source.name),
         };
         if let Some(snapshot) = snapshot {
@@ -120,14 +132,15 @@ pub fn attach(
                 ws,
                 register.as_deref_mut(),
             ) {
-                Ok(Some((commit, paths))) => {
+                Ok(Some((commit, paths, not_prds))) => {
+                    state.not_prds = not_prds;
                     state.commit = Some(commit.to_string());
                     state.fetched = Some(snapshot.fetched);
                     state.prds = paths;
                 }
                 Ok(None) => {
                     state.error = Some(format!(
-                        "it has no commit on or before {}",
+                        "it had no commit on or before {}",
                         crate::date::Date::from_unix(as_of.unwrap_or_default())
                     ));
                 }
@@ -143,7 +156,7 @@ pub fn attach(
                 None => "its PRDs are missing from this run".to_owned(),
             };
             eprintln!(
-                "aims: warning: source `{}` ({}) could not be fetched: {}; {what}",
+                "aims: warning: source `{}` ({}): {}; {what}",
                 crate::safe::terminal(&source.name),
                 crate::safe::terminal(&source.remote.repository),
                 crate::safe::terminal(e)
@@ -191,7 +204,7 @@ fn read_source(
     as_of: Option<i64>,
     ws: &mut Workspace,
     register: Option<&mut Register>,
-) -> Result<Option<(Oid, Vec<String>)>, String> {
+) -> Result<Option<ReadSource>, String> {
     let repo = open_cache(&job.dir)?;
     let commit = match as_of {
         None => snapshot,
@@ -202,7 +215,7 @@ fn read_source(
             None => return Ok(None),
         },
     };
-    let loaded = read_prds(&repo, source, commit)?;
+    let (loaded, not_prds) = read_prds(&repo, source, commit)?;
     let paths: Vec<String> = loaded.iter().map(|l| l.path().to_owned()).collect();
     if let Some(register) = register {
         let config = register.policy.for_source(source);
@@ -210,8 +223,15 @@ fn read_source(
         add_entries(register, &repo, commit, &config, &docs, &|_| false)?;
     }
     ws.loaded.extend(loaded);
-    Ok(Some((commit, paths)))
+    Ok(Some((commit, paths, not_prds)))
 }
+
+/// Files left out as not PRDs: (workspace path, kind).
+type NotPrds = Vec<(String, String)>;
+
+/// What a source yielded: the commit read, its PRDs' workspace paths, and
+/// the files left out as not PRDs (path, kind).
+type ReadSource = (Oid, Vec<String>, NotPrds);
 
 pub(crate) fn documents(loaded: &[Loaded]) -> Vec<&Document> {
     loaded
@@ -372,7 +392,14 @@ fn uncommitted(repo: &Repository) -> Result<BTreeSet<String>, git2::Error> {
 }
 
 /// The source's PRDs at `commit` of its cache.
-fn read_prds(repo: &Repository, source: &Source, commit: Oid) -> Result<Vec<Loaded>, String> {
+/// Only PRDs: a file declaring another kind is returned apart (path,
+/// kind), never loaded, so a product repository cannot add an AI system, a
+/// risk or a policy to the AIMS.
+fn read_prds(
+    repo: &Repository,
+    source: &Source,
+    commit: Oid,
+) -> Result<(Vec<Loaded>, NotPrds), String> {
     let fail = |e: git2::Error| format!("cannot read its snapshot: {}", e.message());
     let tree = repo
         .find_commit(commit)
@@ -385,6 +412,7 @@ fn read_prds(repo: &Repository, source: &Source, commit: Oid) -> Result<Vec<Load
         path: path.to_owned(),
     };
     let mut out = Vec::new();
+    let mut not_prds = Vec::new();
     let mut failure = None;
     tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
         let Ok(name) = entry.name() else {
@@ -397,7 +425,7 @@ fn read_prds(repo: &Repository, source: &Source, commit: Oid) -> Result<Vec<Load
         let path = format!("{}:{rel}", source.name);
         let mut loaded = if entry.filemode() == 0o120000 {
             Loaded::Problem {
-                path,
+                path: path.clone(),
                 source: Arc::from(""),
                 problem: docs::Problem::Symlink,
             }
@@ -411,6 +439,10 @@ fn read_prds(repo: &Repository, source: &Source, commit: Oid) -> Result<Vec<Load
             }
         };
         if let Loaded::Document(d) = &mut loaded {
+            if let Some(kind) = d.kind_name().filter(|k| *k != Kind::Prd.name()) {
+                not_prds.push((path, kind.to_owned()));
+                return git2::TreeWalkResult::Ok;
+            }
             d.origin = Some(Arc::new(origin_of(&rel)));
         }
         out.push(loaded);
@@ -421,7 +453,7 @@ fn read_prds(repo: &Repository, source: &Source, commit: Oid) -> Result<Vec<Load
         return Err(f);
     }
     out.sort_by(|a, b| a.path().cmp(b.path()));
-    Ok(out)
+    Ok((out, not_prds))
 }
 
 /// A cache, checked for damaged loose objects first (libgit2 hangs on some).
@@ -473,7 +505,19 @@ pub fn upstream_for(
         dir: sync::upstream_dir(repo),
     };
     let snapshot = if offline {
-        sync::cached(root, &job).map_err(|e| miette::miette!("{e}"))?
+        let cached = sync::cached(root, &job).map_err(|e| miette::miette!("{e}"))?;
+        if cached.is_none()
+            && let Some(e) = sync::last_error(&job.dir)
+        {
+            let repository = &remote.repository;
+            miette::bail!(
+                help = format!(
+                    "check `[upstream] repository` in aims.toml and that `git fetch {repository}` works with your credentials, then run `aims sync`"
+                ),
+                "the upstream AIMS has not been fetched: nothing is cached, and the last fetch failed: {e}"
+            );
+        }
+        cached
     } else {
         match sync::fetch(root, &job) {
             Ok(s) => Some(s),

@@ -153,13 +153,13 @@ pub fn fetch(root: &Path, job: &Job) -> Result<Snapshot, String> {
             .map_err(|e| format!("cannot create {}: {e}", job.dir.display()))?;
         git(&job.dir, &["init", "--bare", "--quiet", "."])?;
     }
-    // The approval tags are fetched afresh each time (the objects stay, so
-    // this costs little): a tag deleted upstream must not live on here.
-    // (`--prune` would also drop the snapshot ref, whose name the remote
-    // does not have.)
-    forget_tags(&job.dir)?;
-    let refspec = format!("+{}:{SNAPSHOT_REF}", job.remote.reference);
-    git(
+    // Fetched into a namespace of their own, and put in place only once
+    // git succeeded: a failed fetch leaves the cached snapshot and its
+    // approval tags exactly as they were. The tags are replaced whole, so a
+    // tag deleted upstream does not live on here.
+    delete_refs(&job.dir, "refs/aims/incoming/*")?;
+    let refspec = format!("+{}:{INCOMING}/snapshot", job.remote.reference);
+    let result = git(
         &job.dir,
         &[
             "fetch",
@@ -169,9 +169,17 @@ pub fn fetch(root: &Path, job: &Job) -> Result<Snapshot, String> {
             "--",
             &location,
             &refspec,
-            "+refs/tags/aims/*:refs/tags/aims/*",
+            &format!("+refs/tags/aims/*:{INCOMING}/tags/*"),
         ],
-    )?;
+    );
+    if let Err(e) = &result {
+        // Kept for --offline runs, which would otherwise only know that
+        // nothing is cached.
+        let _ = std::fs::write(job.dir.join("aims-last-error"), e);
+    }
+    result?;
+    promote(&job.dir)?;
+    let _ = std::fs::remove_file(job.dir.join("aims-last-error"));
     let now = crate::control::now();
     let record = format!("{location}\n{}\n{now}\n", job.remote.reference);
     let tmp = job.dir.join("aims-remote.tmp");
@@ -187,18 +195,52 @@ pub fn fetch(root: &Path, job: &Job) -> Result<Snapshot, String> {
     }
 }
 
-fn forget_tags(dir: &Path) -> Result<(), String> {
+/// Where a fetch lands before it is put in place.
+const INCOMING: &str = "refs/aims/incoming";
+
+/// Puts a successful fetch in place: the snapshot, and the approval tags
+/// (replacing every earlier one).
+fn promote(dir: &Path) -> Result<(), String> {
     let fail =
         |e: git2::Error| format!("cannot update the cache {}: {}", dir.display(), e.message());
     let repo = Repository::open_bare(dir).map_err(fail)?;
-    let names: Vec<String> = repo
-        .references_glob("refs/tags/aims/*")
-        .map_err(fail)?
-        .names()
-        .map(|n| n.map(str::to_owned))
-        .collect::<Result<_, _>>()
+    let snapshot = repo
+        .refname_to_id(&format!("{INCOMING}/snapshot"))
         .map_err(fail)?;
-    for name in names {
+    let tags: Vec<(String, Oid)> = refs(&repo, &format!("{INCOMING}/tags/*"))
+        .map_err(fail)?
+        .into_iter()
+        .filter_map(|(name, id)| {
+            let rest = name.strip_prefix(&format!("{INCOMING}/tags/"))?;
+            Some((format!("refs/tags/aims/{rest}"), id))
+        })
+        .collect();
+    delete_refs(dir, "refs/tags/aims/*")?;
+    for (name, id) in tags {
+        repo.reference(&name, id, true, "aims sync").map_err(fail)?;
+    }
+    repo.reference(SNAPSHOT_REF, snapshot, true, "aims sync")
+        .map_err(fail)?;
+    delete_refs(dir, &format!("{INCOMING}/*"))
+}
+
+/// The refs matching `glob`, with their targets.
+fn refs(repo: &Repository, glob: &str) -> Result<Vec<(String, Oid)>, git2::Error> {
+    let mut out = Vec::new();
+    for r in repo.references_glob(glob)? {
+        let r = r?;
+        if let (Ok(name), Some(id)) = (r.name(), r.target()) {
+            out.push((name.to_owned(), id));
+        }
+    }
+    Ok(out)
+}
+
+fn delete_refs(dir: &Path, glob: &str) -> Result<(), String> {
+    let fail =
+        |e: git2::Error| format!("cannot update the cache {}: {}", dir.display(), e.message());
+    let repo = Repository::open_bare(dir).map_err(fail)?;
+    for (name, _) in refs(&repo, glob).map_err(fail)? {
         repo.find_reference(&name)
             .and_then(|mut r| r.delete())
             .map_err(fail)?;
@@ -206,7 +248,14 @@ fn forget_tags(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs git in `dir`, never prompting; its last error lines on failure.
+/// Why the last fetch into `dir` failed, if it did.
+pub fn last_error(dir: &Path) -> Option<String> {
+    std::fs::read_to_string(dir.join("aims-last-error"))
+        .ok()
+        .filter(|e| !e.trim().is_empty())
+}
+
+/// Runs git in `dir` with its own prompt off; its last error lines on failure.
 fn git(dir: &Path, args: &[&str]) -> Result<(), String> {
     let output = Command::new("git")
         .arg("-C")

@@ -261,6 +261,22 @@ fn a_product_repository_checks_its_prds_against_the_upstream_aims() {
     assert_eq!(code(&out), 0, "{}", both(&out));
     assert!(fresh.join(".aims/prd-template.md").is_file());
     git(&fresh, &["init", "-q", "-b", "main"]);
+    // A bad ref writes nothing.
+    let bad = tmp.path().join("bad");
+    let out = run(
+        tmp.path(),
+        &[
+            "init",
+            "--product",
+            "--upstream",
+            "../central",
+            "--ref",
+            "no good",
+            "bad",
+        ],
+    );
+    assert_eq!(code(&out), 2, "{}", both(&out));
+    assert!(!bad.join("aims.toml").exists() && !bad.join(".aims").exists());
     let out = run(&fresh, &["new", "prd", "--title", "Reminder timing"]);
     assert_eq!(code(&out), 0, "{}", both(&out));
     let listed = stdout(&out);
@@ -355,17 +371,26 @@ fn a_product_pull_request_names_the_impact_assessment_to_review() {
          A large language model reads each card dispute and routes it.\n",
     )
     .unwrap();
+    // The pull request also changes how [upstream] is named: both sides are
+    // then read against the head's upstream, as CI syncs it.
+    std::fs::write(
+        payments.join("aims.toml"),
+        PRODUCT_CONFIG.replace("ref = \"main\"", "ref = \"refs/heads/main\""),
+    )
+    .unwrap();
     commit_as(
         &payments,
         "lena.hoffmann@northwind.example",
         "2026-08-01T10:00:00Z",
         "co-applicants",
     );
+    assert_eq!(code(&run(&payments, &["sync"])), 0);
 
     let out = run(
         &payments,
         &[
             "pr-comment",
+            "--offline",
             "--base",
             "main",
             "--head",
@@ -574,6 +599,37 @@ fn the_central_aims_reads_its_sources_prds_as_evidence_and_exports_them() {
     let payments_head = git(&payments, &["rev-parse", "HEAD"]).trim().to_owned();
     let lending_head = git(&lending, &["rev-parse", "HEAD"]).trim().to_owned();
 
+    // A fetch that fails keeps the earlier snapshot whole, its approval
+    // tags included: an outage is not a withdrawal.
+    std::fs::rename(tmp.path().join("payments.git"), tmp.path().join("away.git")).unwrap();
+    assert_eq!(code(&run(&central, &["sync"])), 2);
+    let status = json(&run(&central, &["status", "--offline", "--format", "json"]));
+    let pay1 = status["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == "PRD-PAY-001")
+        .unwrap()
+        .clone();
+    assert_eq!(pay1["state"], "approved", "{pay1:#}");
+    std::fs::rename(tmp.path().join("away.git"), tmp.path().join("payments.git")).unwrap();
+    // Offline, the missing source's finding carries git's own reason.
+    let check = json(&run(&central, &["check", "--offline", "--format", "json"]));
+    let gone = check["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "ISO032")
+        .unwrap()
+        .clone();
+    assert!(
+        gone["message"]
+            .as_str()
+            .unwrap()
+            .contains("the last fetch failed"),
+        "{gone:#}"
+    );
+
     // Status: the sources' PRDs with their approvals judged by the central trust root.
     let out = run(&central, &["status", "--offline", "--format", "json"]);
     assert_eq!(code(&out), 0, "{}", both(&out));
@@ -751,7 +807,7 @@ fn the_central_aims_reads_its_sources_prds_as_evidence_and_exports_them() {
 }
 
 #[test]
-fn a_product_prd_cannot_take_over_an_aims_document_id() {
+fn a_product_repository_cannot_take_over_or_add_aims_documents() {
     if !have_tools(&["ssh-keygen"]) {
         return;
     }
@@ -761,19 +817,37 @@ fn a_product_prd_cannot_take_over_an_aims_document_id() {
         "\n[[source]]\nname = \"rogue\"\nrepository = \"../rogue\"\nprds = [\"docs/*.md\"]\n",
     );
     let keys = central.join(".git/aims-fixture-keys");
-    // A product repository holds a "PRD" carrying the AI policy's id, and a
-    // real top manager's signature on it: the AIMS's POL-001 stays its own.
+    // Someone with push rights to a product repository:
+    // - a PRD carrying the AI policy's id, softened, with a real top
+    //   manager's signature on it;
+    // - an AI system of their own (SYS-777, minimal risk), and a PRD that
+    //   names it, so its references would resolve and its tier agree.
     let rogue = tmp.path().join("rogue");
+    let policy = std::fs::read_to_string(central.join("aims/policy/ai-policy.md"))
+        .unwrap()
+        .replace("kind = \"policy\"", "kind = \"prd\"")
+        .replace("## ", "## Softened: ");
+    let system = std::fs::read_to_string(central.join("aims/ai-systems/sys-003-code-assistant.md"))
+        .unwrap()
+        .replace("SYS-003", "SYS-777");
     product(
         &rogue,
         "main",
         "[aims]\nprds = [\"docs/*.md\"]\n\n[upstream]\nrepository = \"../central\"\n",
-        &[(
-            "docs/policy.md",
-            std::fs::read_to_string(central.join("aims/policy/ai-policy.md"))
-                .unwrap()
-                .replace("## ", "## Softened: "),
-        )],
+        &[
+            ("docs/policy.md", policy),
+            ("docs/sys-777.md", system),
+            (
+                "docs/prd-rogue-001.md",
+                prd(
+                    "PRD-ROGUE-001",
+                    &[
+                        ("ai-system = \"SYS-001\"", "ai-system = \"SYS-777\""),
+                        ("risk-tier = \"high\"", "risk-tier = \"minimal\""),
+                    ],
+                ),
+            ),
+        ],
     );
     tag_by_hand(
         &rogue,
@@ -784,23 +858,115 @@ fn a_product_prd_cannot_take_over_an_aims_document_id() {
         "top-management",
     );
     assert_eq!(code(&run(&central, &["sync"])), 0);
-    let out = run(&central, &["status", "--offline", "--format", "json"]);
-    let status = json(&out);
-    let pols: Vec<&Value> = status["documents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|d| d["id"] == "POL-001")
-        .collect();
+
+    // The register: POL-001 is the AIMS's, approved as before.
+    let status = json(&run(&central, &["status", "--offline", "--format", "json"]));
+    let rows = |id: &str| -> Vec<Value> {
+        status["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["id"] == id)
+            .cloned()
+            .collect()
+    };
+    let pols = rows("POL-001");
     assert_eq!(pols.len(), 1);
     assert_eq!(pols[0]["path"], "aims/policy/ai-policy.md");
+    assert_eq!(pols[0]["state"], "approved");
+    assert!(rows("SYS-777").is_empty(), "{status:#}");
+
+    // The check: the reused id on the product's file, the AI system left
+    // out (ISO033), and the PRD naming it unresolved.
     let out = run(&central, &["check", "--offline", "--format", "json"]);
-    let dup = json(&out)["findings"]
+    let found: Vec<(String, String)> = json(&out)["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .any(|f| f["code"] == "DOC009" && f["path"] == "rogue:docs/policy.md");
-    assert!(dup, "{}", stdout(&out));
+        .filter(|f| f["path"].as_str().is_some_and(|p| p.starts_with("rogue:")))
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_owned(),
+                f["path"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    for expected in [
+        ("DOC009", "rogue:docs/policy.md"),
+        ("ISO033", "rogue:docs/sys-777.md"),
+        ("DOC010", "rogue:docs/prd-rogue-001.md"),
+    ] {
+        assert!(
+            found.contains(&(expected.0.into(), expected.1.into())),
+            "{expected:?} in {found:?}"
+        );
+    }
+    // The same in the product repository's own check.
+    assert_eq!(code(&run(&rogue, &["sync"])), 0);
+    let local = json(&run(&rogue, &["check", "--offline", "--format", "json"]));
+    let codes: Vec<(String, String)> = local["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_owned(),
+                f["path"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        codes.contains(&("ISO033".into(), "docs/sys-777.md".into())),
+        "{codes:?}"
+    );
+    assert!(
+        codes.contains(&("DOC010".into(), "docs/prd-rogue-001.md".into())),
+        "{codes:?}"
+    );
+
+    // The audit: the AIMS's policy still counts as evidence; SYS-777 is no
+    // inventoried system; the rogue PRD-001-alike carries no approval.
+    let audit = json(&run(&central, &["audit", "--offline", "--format", "json"]));
+    let clause_5_2 = audit["clauses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["clauses"].as_array().unwrap().iter())
+        .find(|c| c["id"] == "5.2")
+        .unwrap()
+        .clone();
+    let pol = clause_5_2["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == "POL-001" && e["path"] == "aims/policy/ai-policy.md")
+        .unwrap_or_else(|| panic!("{clause_5_2:#}"))
+        .clone();
+    assert_eq!(pol["counts"], true, "{pol:#}");
+    let systems: Vec<(String, bool)> = audit["lifecycle"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["system"].as_str().unwrap().to_owned(),
+                s["inventoried"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert!(systems.contains(&("SYS-777".into(), false)), "{systems:?}");
+
+    // The export: the policy's page is the AIMS's, and the package verifies.
+    let pkg = tmp.path().join("pkg");
+    let out = run(
+        &central,
+        &["export", "--offline", "--out", pkg.to_str().unwrap()],
+    );
+    assert_eq!(code(&out), 0, "{}", both(&out));
+    let page = std::fs::read_to_string(pkg.join("documents/POL-001/index.html")).unwrap();
+    assert!(page.contains("this AIMS repository"), "{page}");
+    let out = run(&central, &["verify-export", pkg.to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "{}", both(&out));
 }
 
 #[test]
@@ -867,6 +1033,14 @@ fn configuration_mistakes_are_refused_with_their_line() {
         (
             "[aims]\n[upstream]\nrepository = \"../c\"\n[roles]\nlead = [\"a@b.example\"]\n",
             "[roles] has no effect in a product repository",
+        ),
+        (
+            "[aims]\n[upstream]\nrepository = \"../c\"\n[rules]\nISO = \"off\"\n",
+            "[rules] has no effect in a product repository",
+        ),
+        (
+            "[aims]\nallowed-signers = \"keys\"\n[upstream]\nrepository = \"../c\"\n",
+            "`allowed-signers` has no effect in a product repository",
         ),
     ];
     for (text, message) in cases {

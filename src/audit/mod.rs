@@ -392,10 +392,25 @@ pub fn build(ws: &Workspace, register: Option<&Register>, options: &Options) -> 
     let by_path: BTreeMap<&str, &Document> = ws.documents().map(|d| (d.path.as_str(), d)).collect();
     let index = ws.index();
     // Documents with minor or major findings of their own.
-    let flagged: BTreeSet<String> = findings
+    // Documents with minor or major findings of their own: by id, and by
+    // path where the finding is in a file carrying that id (so a file
+    // reusing an id, e.g. a product repository's, flags itself only).
+    let id_at: BTreeMap<&str, &str> = ws
+        .documents()
+        .filter_map(|d| Some((d.path.as_str(), d.id()?)))
+        .collect();
+    let flagged: BTreeSet<(String, Option<String>)> = findings
         .iter()
         .filter(|f| f.classification.at_least(Classification::Minor))
-        .filter_map(|f| f.document.clone())
+        .filter_map(|f| {
+            let id = f.document.clone()?;
+            let at = f
+                .path
+                .as_deref()
+                .filter(|p| id_at.get(p) == Some(&id.as_str()))
+                .map(str::to_owned);
+            Some((id, at))
+        })
         .collect();
     let evidence_of = |d: &Document| evidence(d, register, &flagged);
 
@@ -912,9 +927,16 @@ fn merge(mine: &mut Vec<AuditFinding>, extra: Vec<AuditFinding>) {
     }
 }
 
-fn evidence(d: &Document, register: Option<&Register>, flagged: &BTreeSet<String>) -> Evidence {
+fn evidence(
+    d: &Document,
+    register: Option<&Register>,
+    flagged: &BTreeSet<(String, Option<String>)>,
+) -> Evidence {
     let id = d.id().unwrap_or("?").to_owned();
-    let entry = register.and_then(|r| r.entry(&id));
+    // The row of this file: another file reusing the id has none.
+    let entry = register
+        .and_then(|r| r.entry(&id))
+        .filter(|e| e.path == d.path);
     let version = entry.map(|e| match e.state.version {
         None => "never approved".to_owned(),
         Some(v) if e.state.unapproved_changes > 0 => format!(
@@ -953,7 +975,9 @@ fn evidence(d: &Document, register: Option<&Register>, flagged: &BTreeSet<String
             Some(State::ChangedSinceApproval) => "changed since its approval".to_owned(),
             _ => "not approved".to_owned(),
         })
-    } else if flagged.contains(&id) {
+    } else if flagged.contains(&(id.clone(), None))
+        || flagged.contains(&(id.clone(), Some(d.path.clone())))
+    {
         Some("it has minor or major findings of its own".to_owned())
     } else {
         None

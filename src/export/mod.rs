@@ -122,7 +122,7 @@ pub fn export(root: &Path, out: &Path, opts: &Options) -> miette::Result<Summary
             parent.display()
         )
     })?;
-    let foreign = Foreign::open_all(&repo, &ws)?;
+    let foreign = Foreign::open_all(&repo, &ws, &register)?;
     let mut x = Exporter::new(&repo, &ws, &register, &audit, &records, writer);
     x.foreign = &foreign;
     x.with_pdf = browser.is_some();
@@ -374,7 +374,11 @@ pub(crate) struct Foreign {
 
 impl Foreign {
     /// Every source the workspace read a snapshot of.
-    fn open_all(repo: &Repository, ws: &Workspace) -> miette::Result<Vec<Foreign>> {
+    fn open_all(
+        repo: &Repository,
+        ws: &Workspace,
+        register: &Register,
+    ) -> miette::Result<Vec<Foreign>> {
         let mut out = Vec::new();
         for s in &ws.sources {
             let Some(commit) = &s.commit else { continue };
@@ -389,10 +393,18 @@ impl Foreign {
             };
             let cache = Repository::open_bare(&dir).map_err(fail)?;
             let records = approvals::read(&cache).map_err(fail)?;
+            // The register's rows for this source's documents: an id a
+            // source reuses stays the AIMS's own (its row's path is the AIMS's).
             let ids = ws
                 .documents()
                 .filter(|d| d.origin.as_ref().is_some_and(|o| o.source == s.name))
-                .filter_map(|d| d.id().map(str::to_owned))
+                .filter_map(|d| {
+                    let id = d.id()?;
+                    register
+                        .entry(id)
+                        .filter(|e| e.path == d.path)
+                        .map(|_| id.to_owned())
+                })
                 .collect();
             out.push(Foreign {
                 name: s.name.clone(),

@@ -115,6 +115,7 @@ pub static ALL: &[&Rule] = &[
     &content::TREATMENT_OVERDUE,
     &content::RECORDS_DISAGREE,
     &content::SOURCE_UNAVAILABLE,
+    &content::NOT_A_PRD,
 ];
 
 /// True for a rule family's prefix, `CTL`, `DOC` or `ISO` (any case).
@@ -154,7 +155,8 @@ pub fn check_documents(ws: &Workspace) -> Vec<Finding> {
     finish(ws, findings)
 }
 
-fn finish(ws: &Workspace, mut findings: Vec<Finding>) -> Vec<Finding> {
+/// Applies aims.toml's `[rules]` settings and sorts into report order.
+pub fn finish(ws: &Workspace, mut findings: Vec<Finding>) -> Vec<Finding> {
     findings.retain_mut(|f| match ws.config.rule_setting(f.rule.code) {
         Some(None) => false,
         Some(Some(c)) => {

@@ -14,6 +14,12 @@ rule!(SOURCE_UNAVAILABLE, "ISO032", "source-unavailable", Some("7.5.3"), Some("A
     why: "The PRDs in product repositories are the design and requirements evidence of the AI systems (A.6). An auditor who asks for them must not get an empty list that looks like \"no PRDs\": evidence is either shown, with its repository and commit, or said to be missing.",
     fix: "Check the source's `repository` and `ref` in aims.toml and that `git fetch REPOSITORY REF` works with your credentials, then run `aims sync`. Remove the entry if the repository is gone.");
 
+rule!(NOT_A_PRD, "ISO033", "not-a-prd", Some("7.5.3"), Some("A.6.2.2"), Minor,
+    summary: "A product repository's file read as a PRD is not one, or a source holds no PRD",
+    what: "Every file a `[[source]]`'s `prds` globs match (and, in a product repository, every file its own globs match) must be a PRD (`kind = \"prd\"`); any other kind is left out and reported. A source whose globs match no file at the commit read is reported too.",
+    why: "A product repository adds design records to the AIMS, nothing else: an AI system, risk or policy declared there would enter the inventory or the register outside the AIMS's own document control, and could make a PRD's references resolve. A source that yields nothing looks like evidence while holding none.",
+    fix: "Keep AI systems, risks, assessments and policies in the AIMS repository (`aims new KIND` there), and give each PRD `kind = \"prd\"`. For a source with no PRD, correct its `prds` globs in aims.toml, or remove the entry.");
+
 /// Whether `text` names `name` as a whole word or phrase, ignoring case.
 fn names(text: &str, name: &str) -> bool {
     let name = name.trim().to_lowercase();
@@ -31,6 +37,27 @@ fn names(text: &str, name: &str) -> bool {
 }
 
 pub(super) fn check(cx: &mut Ctx) {
+    for source in cx.ws.sources.iter().filter(|s| !s.missing()) {
+        for (path, kind) in &source.not_prds {
+            cx.out.push(not_a_prd(path, kind));
+        }
+        if source.prds.is_empty() && source.not_prds.is_empty() {
+            let mut f = Finding::new(
+                &NOT_A_PRD,
+                format!(
+                    "source `{}` ({} {}) holds no file its `prds` globs match at commit {}, so it adds no evidence",
+                    source.name,
+                    source.repository,
+                    source.reference,
+                    crate::history::short_id(source.commit.as_deref().unwrap_or_default())
+                ),
+            );
+            if let Some(line) = source.line {
+                f = f.at_line(crate::config::FILE_NAME, line);
+            }
+            cx.out.push(f);
+        }
+    }
     for source in cx.ws.sources.iter().filter(|s| s.missing()) {
         let why = source.error.as_deref().unwrap_or("it could not be read");
         let mut f = Finding::new(
@@ -77,4 +104,15 @@ pub(super) fn check(cx: &mut Ctx) {
             ));
         }
     }
+}
+
+/// A file of a product repository, matched as a PRD, that declares `kind`.
+pub fn not_a_prd(path: &str, kind: &str) -> Finding {
+    Finding::new(
+        &NOT_A_PRD,
+        format!(
+            "{path} declares kind `{kind}`: a product repository adds PRDs to the AIMS, nothing else, so it was not read"
+        ),
+    )
+    .at_line(path, 1)
 }
