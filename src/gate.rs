@@ -47,7 +47,8 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
         Some(file) => git2::Index::open(Path::new(&file)).map_err(git)?,
         None => repo.index().map_err(git)?,
     };
-    let (ws, blobs) = Workspace::from_index(root, &repo, &index)?;
+    let mut staged = crate::workspace::index_files(&repo, &index)?;
+    let blobs = std::mem::take(&mut staged.blobs);
     let head = control::head_commit(&repo)?;
     let head_tree = match head {
         Some(h) => Some(repo.find_commit(h).and_then(|c| c.tree()).map_err(git)?),
@@ -77,15 +78,24 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
         }
     };
 
-    // Document rules over the whole staged AIMS (references and duplicate
-    // ids resolve against it), reported for the staged files and the ids
-    // they carry.
+    // Document rules for the staged files and the ids they carry, with
+    // references resolved against the whole staged AIMS: the staged
+    // documents (and any other file with one of their ids) are read in
+    // full, the others known by id and kind.
+    let (ws, identities) =
+        Workspace::from_index(root, &repo, staged, &|p| changed.contains_key(p))?;
+    let mut targets: rules::document::Targets<'_> = BTreeMap::new();
+    for (id, kind) in identities.iter().filter_map(|(_, i)| i.as_ref()) {
+        targets
+            .entry(id.as_str())
+            .or_insert_with(|| kind.as_deref().and_then(Kind::parse));
+    }
     let staged_ids: BTreeSet<&str> = ws
         .documents()
         .filter(|d| changed.contains_key(d.path.as_str()))
         .filter_map(|d| d.id())
         .collect();
-    let mut findings: Vec<Finding> = rules::check_documents(&ws)
+    let mut findings: Vec<Finding> = rules::check_documents_with(&ws, &targets)
         .into_iter()
         .filter(|f| {
             f.path.as_deref().is_some_and(|p| changed.contains_key(p))
@@ -121,7 +131,7 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
 
     // Approved documents the index no longer holds as such: deleted, or
     // left without a readable frontmatter or without their id.
-    let all_ids: BTreeSet<&str> = ws.documents().filter_map(|d| d.id()).collect();
+    let all_ids: BTreeSet<&str> = targets.keys().copied().collect();
     let removed =
         removed_documents(&repo, &head_tree, &ws.config, &blobs, &all_ids).map_err(git)?;
 
@@ -170,6 +180,7 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
         root: root.to_path_buf(),
         config: ws.config.narrowed(&paths),
         loaded,
+        unread: 0,
     };
     // (id, path, staged blob) of each staged document.
     let staged_docs: Vec<(&str, &str, Oid)> = narrowed
@@ -291,6 +302,7 @@ fn approved_config(
         root: root.to_path_buf(),
         config: ws.config.narrowed(&[]),
         loaded: Vec::new(),
+        unread: 0,
     };
     let records = approvals::read_for(repo, &BTreeSet::new()).map_err(control::git_error)?;
     let none = BTreeSet::new();

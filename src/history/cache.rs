@@ -46,7 +46,7 @@ use super::signature::{Rejection, SignatureKind, Verified};
 use crate::config::Config;
 
 /// Bumped when what is stored changes meaning.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 /// Entries kept per fingerprint (a branch and its base, a few branches).
 const KEEP: usize = 4;
 /// Commits followed back from the one asked for to find a cached one.
@@ -57,15 +57,91 @@ pub fn enabled() -> bool {
     std::env::var_os("AIMS_NO_CACHE").is_none_or(|v| v.is_empty() || v == "0")
 }
 
+/// An entry's own file: the walk without its documents' revisions and
+/// sign-offs, which are in shards (see [`Shard`]).
 #[derive(Serialize, Deserialize)]
 struct Stored {
     format: u32,
     tool: String,
     fingerprint: String,
     head: String,
+    /// `by_id` and `signoffs` are empty here: they are in the shards.
     revisions: Revisions,
     /// First-parent commits where the trust files changed, oldest first.
     trust_points: Vec<String>,
+    /// The shards' names: the SHA-256 of each shard file's bytes, shard
+    /// `k` holding the documents whose id [`shard_of`] puts there.
+    shards: Vec<String>,
+}
+
+/// The revisions of some documents, and the sign-offs of commits that
+/// change them, each with its place in the walk's list of sign-offs. A
+/// shard file is named by the SHA-256 of its bytes (checked on reading),
+/// so entries share the shards they have in common, and the pre-commit
+/// gate reads only the shards of the documents it judges.
+#[derive(Serialize, Deserialize)]
+struct Shard {
+    by_id: std::collections::BTreeMap<String, Vec<super::revisions::Revision>>,
+    signoffs: Vec<(usize, super::signoffs::SignOff)>,
+}
+
+/// Documents per shard, roughly: a shard of a large AIMS stays small.
+const SHARD_IDS: usize = 64;
+
+/// The shard (of `count`) that holds document `id` (FNV-1a: stable
+/// across runs and versions, unlike std's hasher).
+fn shard_of(id: &str, count: usize) -> usize {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in id.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    (h % count.max(1) as u64) as usize
+}
+
+fn shard_file(repo: &Repository, name: &str) -> PathBuf {
+    dir(repo).join(format!("shard-{name}.json"))
+}
+
+/// Reads the shard `name`: None when missing, damaged or not the bytes
+/// its name is the hash of.
+fn read_shard(repo: &Repository, name: &str) -> Option<Shard> {
+    let bytes = std::fs::read(shard_file(repo, name)).ok()?;
+    if super::hex(&Sha256::digest(&bytes)) != name {
+        return None;
+    }
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// Fills `revisions` with the documents of the shards of `stored` (all, or
+/// those holding the ids of `only`); None when one cannot be read.
+fn read_shards(
+    repo: &Repository,
+    stored: &Stored,
+    only: Option<&std::collections::BTreeSet<String>>,
+    revisions: &mut Revisions,
+) -> Option<()> {
+    let count = stored.shards.len();
+    let wanted: std::collections::BTreeSet<usize> = match only {
+        Some(ids) if count > 0 => ids.iter().map(|id| shard_of(id, count)).collect(),
+        Some(_) => Default::default(),
+        None => (0..count).collect(),
+    };
+    let mut signoffs = Vec::new();
+    for k in wanted {
+        let shard = read_shard(repo, &stored.shards[k])?;
+        for (id, list) in shard.by_id {
+            if shard_of(&id, count) != k || revisions.by_id.insert(id, list).is_some() {
+                return None; // not where it belongs: not this entry's shard
+            }
+        }
+        signoffs.extend(shard.signoffs);
+    }
+    // A sign-off of documents in several shards is in each of them.
+    signoffs.sort_by_key(|(i, _)| *i);
+    signoffs.dedup_by_key(|(i, _)| *i);
+    revisions.signoffs = signoffs.into_iter().map(|(_, s)| s).collect();
+    Some(())
 }
 
 /// What the cache knows for a walk from `head`.
@@ -190,7 +266,17 @@ fn chain_to(repo: &Repository, head: Oid, cached: &[Oid]) -> Option<(Oid, Vec<Oi
 }
 
 /// What the cache holds for a walk from `head`: a hit, or an extension.
-pub fn lookup(repo: &Repository, scope: Scope, fingerprint: &str, head: Oid) -> Option<Found> {
+/// With `only`, a hit holds the revisions of those documents (and of
+/// others that share their shards), not of every document: what the
+/// pre-commit gate's register for those documents needs. An extension
+/// always holds every document's.
+pub fn lookup(
+    repo: &Repository,
+    scope: Scope,
+    fingerprint: &str,
+    head: Oid,
+    only: Option<&std::collections::BTreeSet<String>>,
+) -> Option<Found> {
     if !enabled() {
         return None;
     }
@@ -198,7 +284,13 @@ pub fn lookup(repo: &Repository, scope: Scope, fingerprint: &str, head: Oid) -> 
     let heads: Vec<Oid> = entries.iter().map(|(o, _)| *o).collect();
     let (base, since) = chain_to(repo, head, &heads)?;
     let path = &entries.iter().find(|(o, _)| *o == base)?.1;
-    let stored = read(path, fingerprint, base)?;
+    let mut stored = read(path, fingerprint, base)?;
+    let only = only.filter(|_| since.is_empty());
+    let mut revisions = std::mem::take(&mut stored.revisions);
+    if !revisions.by_id.is_empty() || !revisions.signoffs.is_empty() {
+        return None; // documents belong in the shards
+    }
+    read_shards(repo, &stored, only, &mut revisions)?;
     let mut trust_points: Vec<Oid> = stored
         .trust_points
         .iter()
@@ -206,7 +298,7 @@ pub fn lookup(repo: &Repository, scope: Scope, fingerprint: &str, head: Oid) -> 
         .collect();
     trust_points.extend(&since);
     Some(Found {
-        revisions: stored.revisions,
+        revisions,
         trust_points,
         base,
         since,
@@ -214,7 +306,8 @@ pub fn lookup(repo: &Repository, scope: Scope, fingerprint: &str, head: Oid) -> 
 }
 
 /// Stores the walk from `head`, and drops the oldest entries beyond the
-/// few kept. Failures are ignored: the cache only saves time.
+/// few kept (and the shards no entry kept names). Failures are ignored:
+/// the cache only saves time.
 pub fn store(
     repo: &Repository,
     scope: Scope,
@@ -226,17 +319,66 @@ pub fn store(
     if !enabled() {
         return;
     }
-    let stored = StoredRef {
-        format: FORMAT,
-        tool: env!("CARGO_PKG_VERSION"),
-        fingerprint,
-        head: head.to_string(),
-        revisions,
-        trust_points: trust_points.iter().map(Oid::to_string).collect(),
-    };
     let dir = dir(repo);
+    let count = if revisions.by_id.is_empty() && revisions.signoffs.is_empty() {
+        0
+    } else {
+        revisions.by_id.len().div_ceil(SHARD_IDS).max(1)
+    };
     let write = || -> std::io::Result<()> {
         std::fs::create_dir_all(&dir)?;
+        // The documents, in shards, each written unless already there.
+        let mut shards: Vec<ShardRef<'_>> = (0..count)
+            .map(|_| ShardRef {
+                by_id: Default::default(),
+                signoffs: Vec::new(),
+            })
+            .collect();
+        for (id, list) in &revisions.by_id {
+            shards[shard_of(id, count)].by_id.insert(id, list);
+        }
+        for (i, s) in revisions.signoffs.iter().enumerate() {
+            let mut ks: Vec<usize> = s
+                .documents
+                .iter()
+                .map(|(id, _, _)| shard_of(id, count))
+                .collect();
+            if ks.is_empty() {
+                ks.push(0);
+            }
+            ks.sort_unstable();
+            ks.dedup();
+            for k in ks {
+                shards[k].signoffs.push((i, s));
+            }
+        }
+        let mut names = Vec::with_capacity(count);
+        for shard in &shards {
+            let bytes = serde_json::to_vec(shard).map_err(std::io::Error::other)?;
+            let name = super::hex(&Sha256::digest(&bytes));
+            let path = shard_file(repo, &name);
+            if !path.exists() {
+                let mut tmp = tempfile::NamedTempFile::new_in(&dir)?;
+                std::io::Write::write_all(tmp.as_file_mut(), &bytes)?;
+                tmp.persist(&path).map_err(|e| e.error)?;
+            }
+            names.push(name);
+        }
+        let stored = StoredRef {
+            format: FORMAT,
+            tool: env!("CARGO_PKG_VERSION"),
+            fingerprint,
+            head: head.to_string(),
+            revisions: RevisionsRef {
+                by_id: Default::default(),
+                files: &revisions.files,
+                signoffs: Vec::new(),
+                commits: revisions.commits,
+                roots_with_config: revisions.roots_with_config,
+            },
+            trust_points: trust_points.iter().map(Oid::to_string).collect(),
+            shards: names,
+        };
         let mut tmp = tempfile::NamedTempFile::new_in(&dir)?;
         serde_json::to_writer(std::io::BufWriter::new(tmp.as_file_mut()), &stored)
             .map_err(std::io::Error::other)?;
@@ -250,6 +392,72 @@ pub fn store(
     for (_, path) in entries(repo, scope, fingerprint).into_iter().skip(KEEP) {
         let _ = std::fs::remove_file(path);
     }
+    if count > 0 {
+        drop_unused_shards(repo);
+    }
+}
+
+/// Removes the shard files no entry names (but those written in the last
+/// minutes, which an entry being written may be about to name).
+fn drop_unused_shards(repo: &Repository) {
+    let Ok(list) = std::fs::read_dir(dir(repo)) else {
+        return;
+    };
+    let mut named = std::collections::HashSet::new();
+    let mut shards = Vec::new();
+    for e in list.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if let Some(hash) = name
+            .strip_prefix("shard-")
+            .and_then(|n| n.strip_suffix(".json"))
+        {
+            shards.push((hash.to_owned(), e));
+        } else if name.starts_with("walk-") || name.starts_with("trust-") {
+            // Only the list of shard names is of interest here.
+            #[derive(Deserialize)]
+            struct Names {
+                shards: Vec<String>,
+            }
+            // Entries are written whole (renamed into place); one that
+            // cannot be read (damaged, or of another format) names nothing.
+            // A large one is of the format before shards.
+            let small = e.metadata().is_ok_and(|m| m.len() < 4 << 20);
+            if let Some(n) = std::fs::read(e.path())
+                .ok()
+                .filter(|_| small)
+                .and_then(|b| serde_json::from_slice::<Names>(&b).ok())
+            {
+                named.extend(n.shards);
+            }
+        }
+    }
+    let recent = std::time::SystemTime::now() - std::time::Duration::from_secs(600);
+    for (hash, e) in shards {
+        let young = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t > recent);
+        if !named.contains(&hash) && !young {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+/// [`Shard`], borrowed for writing.
+#[derive(Serialize)]
+struct ShardRef<'a> {
+    by_id: std::collections::BTreeMap<&'a String, &'a Vec<super::revisions::Revision>>,
+    signoffs: Vec<(usize, &'a super::signoffs::SignOff)>,
+}
+
+/// [`Revisions`], borrowed for writing (without the documents).
+#[derive(Serialize)]
+struct RevisionsRef<'a> {
+    by_id: std::collections::BTreeMap<String, Vec<super::revisions::Revision>>,
+    files: &'a std::collections::BTreeMap<String, Vec<super::revisions::Revision>>,
+    signoffs: Vec<super::signoffs::SignOff>,
+    commits: usize,
+    roots_with_config: usize,
 }
 
 /// The trust files' part of a full walk from `head` (their revisions, the
@@ -280,8 +488,9 @@ struct StoredRef<'a> {
     tool: &'static str,
     fingerprint: &'a str,
     head: String,
-    revisions: &'a Revisions,
+    revisions: RevisionsRef<'a>,
     trust_points: Vec<String>,
+    shards: Vec<String>,
 }
 
 /// A map kept in one file of the cache, loaded once per process and
@@ -456,5 +665,95 @@ impl Claims {
 
     pub fn save() {
         Memo::save(&CLAIMS);
+    }
+}
+
+/// The id and kind each document blob declares (`docs::identity`), by
+/// blob id (`.git/aims/cache/identities.json`). A blob id names its
+/// content, so an entry cannot go stale: the pre-commit gate knows every
+/// document it does not judge (its id, for references and duplicate ids)
+/// without reading it. A changed document is a new blob, read afresh.
+pub struct Identities {
+    path: Option<PathBuf>,
+    known: std::collections::HashMap<String, Identity>,
+    /// The entries asked for or added this run: what is written back.
+    used: std::collections::HashMap<String, Identity>,
+    added: bool,
+}
+
+type Identity = Option<(String, Option<String>)>;
+
+#[derive(Serialize, Deserialize)]
+struct IdentitiesFile {
+    format: u32,
+    tool: String,
+    entries: std::collections::HashMap<String, Identity>,
+}
+
+impl Identities {
+    /// Loads the cache (nothing when it is off, missing or damaged).
+    pub fn open(repo: &Repository) -> Identities {
+        if !enabled() {
+            return Identities {
+                path: None,
+                known: Default::default(),
+                used: Default::default(),
+                added: false,
+            };
+        }
+        let path = dir(repo).join("identities.json");
+        let known = std::fs::read(&path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<IdentitiesFile>(&b).ok())
+            .filter(|f| f.format == FORMAT && f.tool == env!("CARGO_PKG_VERSION"))
+            .map(|f| f.entries)
+            .unwrap_or_default();
+        Identities {
+            path: Some(path),
+            known,
+            used: Default::default(),
+            added: false,
+        }
+    }
+
+    pub fn get(&mut self, blob: &Oid) -> Option<Identity> {
+        let key = blob.to_string();
+        if let Some(identity) = self.used.get(&key) {
+            return Some(identity.clone()); // the same content at two paths
+        }
+        let (key, identity) = self.known.remove_entry(&key)?;
+        self.used.insert(key, identity.clone());
+        Some(identity)
+    }
+
+    pub fn put(&mut self, blob: Oid, identity: Identity) {
+        if self.path.is_some() {
+            self.used.insert(blob.to_string(), identity);
+            self.added = true;
+        }
+    }
+
+    /// Writes the entries of this run back when one was added (entries of
+    /// blobs no longer staged are dropped then, so the file follows the
+    /// index, not history). Failures are ignored: the cache only saves time.
+    pub fn save(self) {
+        let Some(path) = self.path.filter(|_| self.added) else {
+            return;
+        };
+        let file = IdentitiesFile {
+            format: FORMAT,
+            tool: env!("CARGO_PKG_VERSION").to_owned(),
+            entries: self.used,
+        };
+        let write = || -> std::io::Result<()> {
+            let dir = path.parent().unwrap_or(Path::new("."));
+            std::fs::create_dir_all(dir)?;
+            let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+            serde_json::to_writer(std::io::BufWriter::new(tmp.as_file_mut()), &file)
+                .map_err(std::io::Error::other)?;
+            tmp.persist(&path).map_err(|e| e.error)?;
+            Ok(())
+        };
+        let _ = write();
     }
 }
