@@ -47,8 +47,7 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
         Some(file) => git2::Index::open(Path::new(&file)).map_err(git)?,
         None => repo.index().map_err(git)?,
     };
-    let mut staged = crate::workspace::index_files(&repo, &index)?;
-    let blobs = std::mem::take(&mut staged.blobs);
+    let staged = crate::workspace::index_files(&repo, &index)?;
     let head = control::head_commit(&repo)?;
     let head_tree = match head {
         Some(h) => Some(repo.find_commit(h).and_then(|c| c.tree()).map_err(git)?),
@@ -56,8 +55,13 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
     };
     // The staged changes: files whose staged blob is not HEAD's, from one
     // tree-to-index diff (not a lookup from the root per index entry).
-    let changed: BTreeMap<&str, Oid> = match &head_tree {
-        None => blobs.iter().map(|(p, id)| (p.as_str(), *id)).collect(),
+    let changed: BTreeMap<String, Oid> = match &head_tree {
+        None => staged
+            .files
+            .iter()
+            .map(|f| (f.path.clone(), f.id))
+            .chain([(crate::config::FILE_NAME.to_owned(), staged.config_blob)])
+            .collect(),
         Some(tree) => {
             let diff = repo
                 .diff_tree_to_index(Some(tree), Some(&index), None)
@@ -68,10 +72,10 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
                 let Some(path) = new.path().and_then(|p| p.to_str()) else {
                     continue;
                 };
-                if let Some((p, id)) = blobs.get_key_value(path)
-                    && (!old.exists() || old.id() != *id)
+                if let Some(id) = staged.blob(path)
+                    && (!old.exists() || old.id() != id)
                 {
-                    changed.insert(p.as_str(), *id);
+                    changed.insert(path.to_owned(), id);
                 }
             }
             changed
@@ -83,9 +87,9 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
     // documents (and any other file with one of their ids) are read in
     // full, the others known by id and kind.
     let (ws, identities) =
-        Workspace::from_index(root, &repo, staged, &|p| changed.contains_key(p))?;
+        Workspace::from_index(root, &repo, &staged, &|p| changed.contains_key(p))?;
     let mut targets: rules::document::Targets<'_> = BTreeMap::new();
-    for (id, kind) in identities.iter().filter_map(|(_, i)| i.as_ref()) {
+    for (id, kind) in identities.iter().flatten() {
         targets
             .entry(id.as_str())
             .or_insert_with(|| kind.as_deref().and_then(Kind::parse));
@@ -133,7 +137,7 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
     // left without a readable frontmatter or without their id.
     let all_ids: BTreeSet<&str> = targets.keys().copied().collect();
     let removed =
-        removed_documents(&repo, &head_tree, &ws.config, &blobs, &all_ids).map_err(git)?;
+        removed_documents(&repo, &head_tree, &ws.config, &staged, &all_ids).map_err(git)?;
 
     let asked: BTreeSet<&str> = staged_ids
         .iter()
@@ -335,7 +339,7 @@ fn removed_documents(
     repo: &Repository,
     head_tree: &git2::Tree<'_>,
     config: &Config,
-    staged: &BTreeMap<String, Oid>,
+    staged: &crate::workspace::IndexFiles,
     staged_ids: &BTreeSet<&str>,
 ) -> Result<Vec<(String, String, Oid)>, git2::Error> {
     let mut out = Vec::new();
@@ -363,7 +367,7 @@ fn removed_documents(
                 format!("{dir}/{name}")
             };
             if let Some(is_prd) = config.classify_path(&path)
-                && staged.get(&path) != Some(&entry.id())
+                && staged.blob(&path) != Some(entry.id())
             {
                 before.push((path, entry.id(), is_prd));
             }

@@ -1,7 +1,7 @@
 //! The AIMS as the tool sees it: the configuration and every controlled
 //! document, read from the working tree.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
@@ -117,15 +117,15 @@ impl Workspace {
     /// declare only (see `history::cache::Identities`), which is all the
     /// document rules need of them to resolve references. Returns, with
     /// the workspace, every file's id and kind (None: no id, or not a
-    /// document), by path.
+    /// document), in the order of `staged.files` (by path).
     pub fn from_index(
         root: &Path,
         repo: &git2::Repository,
-        staged: IndexFiles,
+        staged: &IndexFiles,
         judged: &dyn Fn(&str) -> bool,
-    ) -> miette::Result<(Workspace, Vec<(String, Identity)>)> {
+    ) -> miette::Result<(Workspace, Vec<Identity>)> {
         use crate::history::cache::Identities;
-        let IndexFiles { config, files, .. } = staged;
+        let (config, files) = (staged.config.clone(), &staged.files);
         let identity_of = |l: &Loaded| match l {
             Loaded::Document(d) => d
                 .id()
@@ -135,7 +135,7 @@ impl Workspace {
         let mut loaded: Vec<Option<Loaded>> = Vec::with_capacity(files.len());
         let mut identities: Vec<Identity> = Vec::with_capacity(files.len());
         let mut ids: BTreeSet<String> = BTreeSet::new();
-        for f in &files {
+        for f in files {
             if judged(&f.path) {
                 let l = load_blob(repo, f.path.clone(), f.id, f.mode, f.is_prd)?;
                 let identity = identity_of(&l);
@@ -151,8 +151,13 @@ impl Workspace {
         }
         let mut known = Identities::open(repo);
         for (i, f) in files.iter().enumerate() {
-            if loaded[i].is_some() || f.mode == u32::from(git2::FileMode::Link) {
-                continue; // read, or a link (not followed: no id)
+            if f.mode == u32::from(git2::FileMode::Link) {
+                continue; // a link (not followed): no id
+            }
+            if loaded[i].is_some() {
+                // Read in full: remembered for the runs after its commit.
+                known.get(&f.id);
+                continue;
             }
             let identity = match known.get(&f.id) {
                 Some(identity) => identity,
@@ -160,9 +165,7 @@ impl Workspace {
                     let blob = repo
                         .find_blob(f.id)
                         .map_err(|e| miette::miette!("cannot read {} from git: {e}", f.path))?;
-                    let identity = docs::identity(blob.content());
-                    known.put(f.id, identity.clone());
-                    identity
+                    docs::identity(blob.content())
                 }
             };
             // Another file with a judged document's id: its findings (and
@@ -172,20 +175,23 @@ impl Workspace {
             }
             identities[i] = identity;
         }
-        known.save();
+        known.save(
+            files
+                .iter()
+                .zip(&identities)
+                .filter(|(f, _)| f.mode != u32::from(git2::FileMode::Link))
+                .map(|(f, identity)| (&f.id, identity)),
+        );
         let unread = loaded.iter().filter(|l| l.is_none()).count();
         let mut loaded: Vec<Loaded> = loaded.into_iter().flatten().collect();
         loaded.sort_by(|a, b| a.path().cmp(b.path()));
-        let mut by_path: Vec<(String, Identity)> =
-            files.into_iter().map(|f| f.path).zip(identities).collect();
-        by_path.sort_by(|a, b| a.0.cmp(&b.0));
         let ws = Workspace {
             root: root.to_path_buf(),
             config,
             loaded,
             unread,
         };
-        Ok((ws, by_path))
+        Ok((ws, identities))
     }
 
     /// How many files the `documents` and `prds` globs match.
@@ -239,9 +245,23 @@ pub struct IndexFile {
 /// `git commit` is about to record, whatever the working tree says.
 pub struct IndexFiles {
     pub config: Config,
+    /// The staged `aims.toml`'s blob.
+    pub config_blob: git2::Oid,
+    /// Sorted by path.
     pub files: Vec<IndexFile>,
-    /// The blob id of every controlled file and of `aims.toml`, by path.
-    pub blobs: BTreeMap<String, git2::Oid>,
+}
+
+impl IndexFiles {
+    /// The staged blob of `aims.toml` or of a controlled file.
+    pub fn blob(&self, path: &str) -> Option<git2::Oid> {
+        if path == config::FILE_NAME {
+            return Some(self.config_blob);
+        }
+        self.files
+            .binary_search_by(|f| f.path.as_str().cmp(path))
+            .ok()
+            .map(|i| self.files[i].id)
+    }
 }
 
 /// Reads the staged `aims.toml` and lists the controlled files the index
@@ -273,8 +293,6 @@ pub fn index_files(repo: &git2::Repository, index: &git2::Index) -> miette::Resu
         .map_err(|e| miette::miette!("cannot read the staged {}: {e}", config::FILE_NAME))?;
     let config = config_from_bytes(bytes.content(), "in the index")?;
     let mut files = Vec::new();
-    let mut blobs = BTreeMap::new();
-    blobs.insert(config::FILE_NAME.to_owned(), config_entry.id);
     for e in index.iter() {
         // Stage bits 12-13 of the flags: 0 is a normal (merged) entry.
         if (e.flags >> 12) & 0x3 != 0 {
@@ -286,7 +304,6 @@ pub fn index_files(repo: &git2::Repository, index: &git2::Index) -> miette::Resu
         let Some(is_prd) = config.classify_path(rel) else {
             continue;
         };
-        blobs.insert(rel.to_owned(), e.id);
         files.push(IndexFile {
             path: rel.to_owned(),
             id: e.id,
@@ -294,10 +311,12 @@ pub fn index_files(repo: &git2::Repository, index: &git2::Index) -> miette::Resu
             is_prd,
         });
     }
+    // In the index's order already (by path bytes): made sure of.
+    files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(IndexFiles {
         config,
+        config_blob: config_entry.id,
         files,
-        blobs,
     })
 }
 

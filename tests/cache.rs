@@ -189,7 +189,7 @@ fn the_gate_judges_the_same_with_and_without_the_cache() {
         assert!(json.contains(needle), "`{needle}` missing: {json}");
     }
     assert!(
-        cached(&dir).iter().any(|n| n == "identities.json"),
+        cached(&dir).iter().any(|n| n == "identities"),
         "{:?}",
         cached(&dir)
     );
@@ -254,6 +254,13 @@ fn the_gate_judges_the_same_with_and_without_the_cache() {
         std::fs::write(&path, changed).unwrap();
     }
     assert!(altered > 0);
+    same_gate(&dir);
+    // So is an identities file with one byte changed (its checksum fails).
+    let identities = cache.join("identities");
+    let mut bytes = std::fs::read(&identities).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    std::fs::write(&identities, bytes).unwrap();
     same_gate(&dir);
 
     // Commits on top of the cached walk, then the same on a branch.

@@ -493,12 +493,17 @@ struct StoredRef<'a> {
     shards: Vec<String>,
 }
 
-/// A map kept in one file of the cache, loaded once per process and
-/// written back (atomically) when something was added.
+/// A map kept in the cache, loaded once per process and written back
+/// (atomically) when something was added: in one file, or sharded by the
+/// key's first two characters (each shard loaded when a key of it is
+/// first asked for), so that a few lookups read a few small files.
 struct Memo<V> {
-    path: PathBuf,
-    file: MemoFile<V>,
-    changed: bool,
+    dir: PathBuf,
+    name: &'static str,
+    sharded: bool,
+    /// Shard (its prefix; "" when not sharded) → its entries, and whether
+    /// one was added.
+    shards: std::collections::HashMap<String, (std::collections::HashMap<String, V>, bool)>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -509,8 +514,13 @@ struct MemoFile<V> {
 }
 
 impl<V: Serialize + serde::de::DeserializeOwned + Clone> Memo<V> {
-    /// Loads `name` from `repo`'s cache into `slot`, once.
-    fn open(slot: &std::sync::Mutex<Option<Memo<V>>>, repo: &Repository, name: &str) {
+    /// Opens `name` of `repo`'s cache into `slot`, once.
+    fn open(
+        slot: &std::sync::Mutex<Option<Memo<V>>>,
+        repo: &Repository,
+        name: &'static str,
+        sharded: bool,
+    ) {
         if !enabled() {
             return;
         }
@@ -518,36 +528,60 @@ impl<V: Serialize + serde::de::DeserializeOwned + Clone> Memo<V> {
         if state.is_some() {
             return;
         }
-        let path = dir(repo).join(name);
-        let entries = std::fs::read(&path)
-            .ok()
-            .and_then(|b| serde_json::from_slice::<MemoFile<V>>(&b).ok())
-            .filter(|f| f.format == FORMAT && f.tool == env!("CARGO_PKG_VERSION"))
-            .map(|f| f.entries)
-            .unwrap_or_default();
         *state = Some(Memo {
-            path,
-            file: MemoFile {
-                format: FORMAT,
-                tool: env!("CARGO_PKG_VERSION").to_owned(),
-                entries,
-            },
-            changed: false,
+            dir: dir(repo),
+            name,
+            sharded,
+            shards: Default::default(),
         });
     }
 
+    fn prefix(&self, key: &str) -> String {
+        if self.sharded {
+            key.get(..2).unwrap_or_default().to_owned()
+        } else {
+            String::new()
+        }
+    }
+
+    fn path(&self, prefix: &str) -> PathBuf {
+        if self.sharded {
+            self.dir.join(format!("{}-{prefix}.json", self.name))
+        } else {
+            self.dir.join(format!("{}.json", self.name))
+        }
+    }
+
+    /// The entries of `key`'s shard, read when first needed (none when
+    /// missing or damaged).
+    fn shard(&mut self, key: &str) -> &mut (std::collections::HashMap<String, V>, bool) {
+        let prefix = self.prefix(key);
+        let path = self.path(&prefix);
+        self.shards.entry(prefix).or_insert_with(|| {
+            let entries = std::fs::read(&path)
+                .ok()
+                .and_then(|b| serde_json::from_slice::<MemoFile<V>>(&b).ok())
+                .filter(|f| f.format == FORMAT && f.tool == env!("CARGO_PKG_VERSION"))
+                .map(|f| f.entries)
+                .unwrap_or_default();
+            (entries, false)
+        })
+    }
+
     fn get(slot: &std::sync::Mutex<Option<Memo<V>>>, key: &str) -> Option<V> {
-        let state = slot.lock().ok()?;
-        state.as_ref()?.file.entries.get(key).cloned()
+        let mut state = slot.lock().ok()?;
+        state.as_mut()?.shard(key).0.get(key).cloned()
     }
 
     fn put(slot: &std::sync::Mutex<Option<Memo<V>>>, key: &str, value: V) {
         if let Ok(mut state) = slot.lock()
             && let Some(m) = state.as_mut()
-            && !m.file.entries.contains_key(key)
         {
-            m.file.entries.insert(key.to_owned(), value);
-            m.changed = true;
+            let (entries, changed) = m.shard(key);
+            if !entries.contains_key(key) {
+                entries.insert(key.to_owned(), value);
+                *changed = true;
+            }
         }
     }
 
@@ -555,25 +589,40 @@ impl<V: Serialize + serde::de::DeserializeOwned + Clone> Memo<V> {
     fn save(slot: &std::sync::Mutex<Option<Memo<V>>>) {
         let Ok(mut state) = slot.lock() else { return };
         let Some(m) = state.as_mut() else { return };
-        if !m.changed {
-            return;
-        }
-        let write = || -> std::io::Result<()> {
-            let dir = m.path.parent().unwrap_or(Path::new("."));
-            std::fs::create_dir_all(dir)?;
-            let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-            serde_json::to_writer(std::io::BufWriter::new(tmp.as_file_mut()), &m.file)
-                .map_err(std::io::Error::other)?;
-            tmp.persist(&m.path).map_err(|e| e.error)?;
-            Ok(())
-        };
-        if write().is_ok() {
-            m.changed = false;
+        let paths: Vec<(String, PathBuf)> = m
+            .shards
+            .iter()
+            .filter(|(_, (_, changed))| *changed)
+            .map(|(prefix, _)| (prefix.clone(), m.path(prefix)))
+            .collect();
+        for (prefix, path) in paths {
+            let Some((entries, changed)) = m.shards.get_mut(&prefix) else {
+                continue;
+            };
+            let file = MemoFile {
+                format: FORMAT,
+                tool: env!("CARGO_PKG_VERSION").to_owned(),
+                entries: std::mem::take(entries),
+            };
+            let write = || -> std::io::Result<()> {
+                let dir = path.parent().unwrap_or(Path::new("."));
+                std::fs::create_dir_all(dir)?;
+                let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+                serde_json::to_writer(std::io::BufWriter::new(tmp.as_file_mut()), &file)
+                    .map_err(std::io::Error::other)?;
+                tmp.persist(&path).map_err(|e| e.error)?;
+                Ok(())
+            };
+            if write().is_ok() {
+                *changed = false;
+            }
+            *entries = file.entries;
         }
     }
 }
 
-/// Remembered signature verdicts (`.git/aims/cache/verdicts.json`):
+/// Remembered signature verdicts (`.git/aims/cache/verdicts-XX.json`, by
+/// the key's first two hex digits):
 /// [`Verdicts::open`] when the register is built, [`Verdicts::save`] once
 /// it is.
 pub struct Verdicts;
@@ -584,7 +633,7 @@ static VERDICTS: std::sync::Mutex<Option<Memo<Verdict>>> = std::sync::Mutex::new
 
 impl Verdicts {
     pub fn open(repo: &Repository) {
-        Memo::open(&VERDICTS, repo, "verdicts.json");
+        Memo::open(&VERDICTS, repo, "verdicts", true);
     }
 
     /// The key of a verification: None when the cache is off (or not open).
@@ -642,118 +691,261 @@ impl Verdicts {
 
 /// What each tag object claims (the document, or a seal), by object id:
 /// immutable, so the gate can pass over tags for other documents without
-/// reading them (`.git/aims/cache/claims.json`).
+/// reading them (`.git/aims/cache/claims`, a checked binary file, see
+/// [`read_checked`]).
 pub struct Claims;
 
 /// (The document claimed, whether the tag is a seal.)
 type Claimed = (Option<String>, bool);
 
-static CLAIMS: std::sync::Mutex<Option<Memo<Claimed>>> = std::sync::Mutex::new(None);
+struct ClaimsState {
+    path: PathBuf,
+    known: std::collections::HashMap<Oid, Claimed>,
+    added: bool,
+}
+
+static CLAIMS: std::sync::Mutex<Option<ClaimsState>> = std::sync::Mutex::new(None);
+
+const CLAIMS_MAGIC: &[u8] = b"aims claims\n";
 
 impl Claims {
     pub fn open(repo: &Repository) {
-        Memo::open(&CLAIMS, repo, "claims.json");
+        if !enabled() {
+            return;
+        }
+        let Ok(mut state) = CLAIMS.lock() else { return };
+        if state.is_some() {
+            return;
+        }
+        let path = dir(repo).join("claims");
+        let known = read_checked(&path, CLAIMS_MAGIC)
+            .and_then(|body| {
+                let mut r = Reader(&body);
+                let count = r.u32()?;
+                let mut known = std::collections::HashMap::with_capacity(count.min(1 << 20));
+                for _ in 0..count {
+                    let oid = r.oid()?;
+                    let flags = r.take(1)?[0];
+                    let document = match flags & 2 {
+                        0 => None,
+                        _ => Some(r.text()?),
+                    };
+                    known.insert(oid, (document, flags & 1 == 1));
+                }
+                r.0.is_empty().then_some(known)
+            })
+            .unwrap_or_default();
+        *state = Some(ClaimsState {
+            path,
+            known,
+            added: false,
+        });
     }
 
-    pub fn get(id: &str) -> Option<Claimed> {
-        Memo::get(&CLAIMS, id)
+    pub fn get(id: &Oid) -> Option<Claimed> {
+        CLAIMS.lock().ok()?.as_ref()?.known.get(id).cloned()
     }
 
-    pub fn put(id: &str, document: Option<&str>, seal: bool) {
-        Memo::put(&CLAIMS, id, (document.map(str::to_owned), seal));
+    pub fn put(id: &Oid, document: Option<&str>, seal: bool) {
+        if let Ok(mut state) = CLAIMS.lock()
+            && let Some(s) = state.as_mut()
+            && !s.known.contains_key(id)
+        {
+            s.known.insert(*id, (document.map(str::to_owned), seal));
+            s.added = true;
+        }
     }
 
+    /// Failures are ignored: the cache only saves time.
     pub fn save() {
-        Memo::save(&CLAIMS);
+        let Ok(mut state) = CLAIMS.lock() else { return };
+        let Some(s) = state.as_mut().filter(|s| s.added) else {
+            return;
+        };
+        let mut ids: Vec<&Oid> = s.known.keys().collect();
+        ids.sort();
+        let mut body = Vec::new();
+        put_u32(&mut body, ids.len());
+        for id in ids {
+            put_oid(&mut body, id);
+            let (document, seal) = &s.known[id];
+            body.push(u8::from(*seal) | if document.is_some() { 2 } else { 0 });
+            if let Some(d) = document {
+                put_text(&mut body, d);
+            }
+        }
+        if write_checked(&s.path, CLAIMS_MAGIC, &body).is_ok() {
+            s.added = false;
+        }
     }
 }
 
+/// Reads a binary cache file written by [`write_checked`]: its body, when
+/// the file ends with the SHA-256 of the rest and names this cache format
+/// and aims version; None otherwise (missing, damaged, truncated, another
+/// version's).
+fn read_checked(path: &Path, magic: &[u8]) -> Option<Vec<u8>> {
+    let bytes = std::fs::read(path).ok()?;
+    let (all, sum) = bytes.split_at_checked(bytes.len().checked_sub(32)?)?;
+    if Sha256::digest(all).as_slice() != sum {
+        return None;
+    }
+    let mut r = Reader(all.strip_prefix(magic)?);
+    if r.u32()? != FORMAT as usize {
+        return None;
+    }
+    let tool_len = r.u32()?;
+    if r.take(tool_len)? != env!("CARGO_PKG_VERSION").as_bytes() {
+        return None;
+    }
+    Some(r.0.to_vec())
+}
+
+/// Writes `body` as a binary cache file, atomically: `magic`, the cache
+/// format, aims's version, the body, and the SHA-256 of all that.
+fn write_checked(path: &Path, magic: &[u8], body: &[u8]) -> std::io::Result<()> {
+    let mut out = magic.to_vec();
+    put_u32(&mut out, FORMAT as usize);
+    let tool = env!("CARGO_PKG_VERSION");
+    put_text(&mut out, tool);
+    out.extend_from_slice(body);
+    let sum = Sha256::digest(&out);
+    out.extend_from_slice(&sum);
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    std::io::Write::write_all(tmp.as_file_mut(), &out)?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+fn put_u32(out: &mut Vec<u8>, n: usize) {
+    out.extend((n as u32).to_le_bytes());
+}
+
+fn put_text(out: &mut Vec<u8>, t: &str) {
+    put_u32(out, t.len());
+    out.extend(t.as_bytes());
+}
+
+fn put_oid(out: &mut Vec<u8>, oid: &Oid) {
+    let bytes = oid.as_bytes();
+    out.push(bytes.len() as u8);
+    out.extend(bytes);
+}
+
 /// The id and kind each document blob declares (`docs::identity`), by
-/// blob id (`.git/aims/cache/identities.json`). A blob id names its
-/// content, so an entry cannot go stale: the pre-commit gate knows every
-/// document it does not judge (its id, for references and duplicate ids)
-/// without reading it. A changed document is a new blob, read afresh.
+/// blob id (`.git/aims/cache/identities`, a checked binary file, see
+/// [`read_checked`]). A blob id names its content, so an entry cannot go
+/// stale: the pre-commit gate knows every document it does not judge (its
+/// id, for references and duplicate ids) without reading it. A changed
+/// document is a new blob, read afresh.
 pub struct Identities {
     path: Option<PathBuf>,
-    known: std::collections::HashMap<String, Identity>,
-    /// The entries asked for or added this run: what is written back.
-    used: std::collections::HashMap<String, Identity>,
-    added: bool,
+    known: std::collections::HashMap<Oid, Identity>,
+    /// A blob of this run was not known: the file is written anew.
+    missed: bool,
 }
 
 type Identity = Option<(String, Option<String>)>;
 
-#[derive(Serialize, Deserialize)]
-struct IdentitiesFile {
-    format: u32,
-    tool: String,
-    entries: std::collections::HashMap<String, Identity>,
-}
+const IDENTITIES_MAGIC: &[u8] = b"aims identities\n";
 
 impl Identities {
     /// Loads the cache (nothing when it is off, missing or damaged).
     pub fn open(repo: &Repository) -> Identities {
+        let mut out = Identities {
+            path: None,
+            known: Default::default(),
+            missed: false,
+        };
         if !enabled() {
-            return Identities {
-                path: None,
-                known: Default::default(),
-                used: Default::default(),
-                added: false,
-            };
+            return out;
         }
-        let path = dir(repo).join("identities.json");
-        let known = std::fs::read(&path)
-            .ok()
-            .and_then(|b| serde_json::from_slice::<IdentitiesFile>(&b).ok())
-            .filter(|f| f.format == FORMAT && f.tool == env!("CARGO_PKG_VERSION"))
-            .map(|f| f.entries)
-            .unwrap_or_default();
-        Identities {
-            path: Some(path),
-            known,
-            used: Default::default(),
-            added: false,
+        let path = dir(repo).join("identities");
+        if let Some(known) = read_checked(&path, IDENTITIES_MAGIC).and_then(|b| decode(&b)) {
+            out.known = known;
         }
+        out.path = Some(path);
+        out
     }
 
+    /// What `blob` declares, when known.
     pub fn get(&mut self, blob: &Oid) -> Option<Identity> {
-        let key = blob.to_string();
-        if let Some(identity) = self.used.get(&key) {
-            return Some(identity.clone()); // the same content at two paths
-        }
-        let (key, identity) = self.known.remove_entry(&key)?;
-        self.used.insert(key, identity.clone());
-        Some(identity)
+        let found = self.known.get(blob).cloned();
+        self.missed |= found.is_none();
+        found
     }
 
-    pub fn put(&mut self, blob: Oid, identity: Identity) {
-        if self.path.is_some() {
-            self.used.insert(blob.to_string(), identity);
-            self.added = true;
-        }
-    }
-
-    /// Writes the entries of this run back when one was added (entries of
-    /// blobs no longer staged are dropped then, so the file follows the
-    /// index, not history). Failures are ignored: the cache only saves time.
-    pub fn save(self) {
-        let Some(path) = self.path.filter(|_| self.added) else {
+    /// Writes the identities of this run's blobs (`current`) when one was
+    /// not known: the file follows the index, not history. Failures are
+    /// ignored: the cache only saves time.
+    pub fn save<'a>(self, current: impl Iterator<Item = (&'a Oid, &'a Identity)>) {
+        let Some(path) = self.path.filter(|_| self.missed) else {
             return;
         };
-        let file = IdentitiesFile {
-            format: FORMAT,
-            tool: env!("CARGO_PKG_VERSION").to_owned(),
-            entries: self.used,
+        let mut entries: Vec<(&Oid, &Identity)> = current.collect();
+        entries.sort_by_key(|e| e.0);
+        entries.dedup_by_key(|e| e.0);
+        let mut body = Vec::new();
+        put_u32(&mut body, entries.len());
+        for (oid, identity) in entries {
+            put_oid(&mut body, oid);
+            match identity {
+                None => body.push(0),
+                Some((id, None)) => {
+                    body.push(1);
+                    put_text(&mut body, id);
+                }
+                Some((id, Some(kind))) => {
+                    body.push(2);
+                    put_text(&mut body, id);
+                    put_text(&mut body, kind);
+                }
+            }
+        }
+        let _ = write_checked(&path, IDENTITIES_MAGIC, &body);
+    }
+}
+
+fn decode(body: &[u8]) -> Option<std::collections::HashMap<Oid, Identity>> {
+    let mut r = Reader(body);
+    let count = r.u32()?;
+    let mut known = std::collections::HashMap::with_capacity(count.min(1 << 20));
+    for _ in 0..count {
+        let oid = r.oid()?;
+        let identity = match r.take(1)?[0] {
+            0 => None,
+            1 => Some((r.text()?, None)),
+            2 => Some((r.text()?, Some(r.text()?))),
+            _ => return None,
         };
-        let write = || -> std::io::Result<()> {
-            let dir = path.parent().unwrap_or(Path::new("."));
-            std::fs::create_dir_all(dir)?;
-            let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-            serde_json::to_writer(std::io::BufWriter::new(tmp.as_file_mut()), &file)
-                .map_err(std::io::Error::other)?;
-            tmp.persist(&path).map_err(|e| e.error)?;
-            Ok(())
-        };
-        let _ = write();
+        known.insert(oid, identity);
+    }
+    r.0.is_empty().then_some(known)
+}
+
+/// Reads a binary cache file's fields in order.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let (head, rest) = self.0.split_at_checked(n)?;
+        self.0 = rest;
+        Some(head)
+    }
+
+    fn u32(&mut self) -> Option<usize> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?) as usize)
+    }
+
+    fn oid(&mut self) -> Option<Oid> {
+        let len = self.take(1)?[0] as usize;
+        Oid::from_bytes(self.take(len)?).ok()
+    }
+
+    fn text(&mut self) -> Option<String> {
+        let len = self.u32()?;
+        String::from_utf8(self.take(len)?.to_vec()).ok()
     }
 }
