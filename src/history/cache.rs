@@ -495,8 +495,8 @@ struct StoredRef<'a> {
 
 /// A map kept in the cache, loaded once per process and written back
 /// (atomically) when something was added: in one file, or sharded by the
-/// key's first two characters (each shard loaded when a key of it is
-/// first asked for), so that a few lookups read a few small files.
+/// key's first character (each shard loaded when a key of it is first
+/// asked for), so that a few lookups read a few small files.
 struct Memo<V> {
     dir: PathBuf,
     name: &'static str,
@@ -538,7 +538,7 @@ impl<V: Serialize + serde::de::DeserializeOwned + Clone> Memo<V> {
 
     fn prefix(&self, key: &str) -> String {
         if self.sharded {
-            key.get(..2).unwrap_or_default().to_owned()
+            key.get(..1).unwrap_or_default().to_owned()
         } else {
             String::new()
         }
@@ -621,8 +621,8 @@ impl<V: Serialize + serde::de::DeserializeOwned + Clone> Memo<V> {
     }
 }
 
-/// Remembered signature verdicts (`.git/aims/cache/verdicts-XX.json`, by
-/// the key's first two hex digits):
+/// Remembered signature verdicts (`.git/aims/cache/verdicts-X.json`, by
+/// the key's first hex digit):
 /// [`Verdicts::open`] when the register is built, [`Verdicts::save`] once
 /// it is.
 pub struct Verdicts;
