@@ -47,7 +47,7 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
         Some(file) => git2::Index::open(Path::new(&file)).map_err(git)?,
         None => repo.index().map_err(git)?,
     };
-    let (ws, blobs) = Workspace::from_index(root, &repo, &index)?;
+    let staged = crate::workspace::index_files(&repo, &index)?;
     let head = control::head_commit(&repo)?;
     let head_tree = match head {
         Some(h) => Some(repo.find_commit(h).and_then(|c| c.tree()).map_err(git)?),
@@ -55,8 +55,13 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
     };
     // The staged changes: files whose staged blob is not HEAD's, from one
     // tree-to-index diff (not a lookup from the root per index entry).
-    let changed: BTreeMap<&str, Oid> = match &head_tree {
-        None => blobs.iter().map(|(p, id)| (p.as_str(), *id)).collect(),
+    let changed: BTreeMap<String, Oid> = match &head_tree {
+        None => staged
+            .files
+            .iter()
+            .map(|f| (f.path.clone(), f.id))
+            .chain([(crate::config::FILE_NAME.to_owned(), staged.config_blob)])
+            .collect(),
         Some(tree) => {
             let diff = repo
                 .diff_tree_to_index(Some(tree), Some(&index), None)
@@ -67,31 +72,42 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
                 let Some(path) = new.path().and_then(|p| p.to_str()) else {
                     continue;
                 };
-                if let Some((p, id)) = blobs.get_key_value(path)
-                    && (!old.exists() || old.id() != *id)
+                if let Some(id) = staged.blob(path)
+                    && (!old.exists() || old.id() != id)
                 {
-                    changed.insert(p.as_str(), *id);
+                    changed.insert(path.to_owned(), id);
                 }
             }
             changed
         }
     };
 
-    if ws.config.upstream.is_some() {
-        // A product repository: its staged PRDs against the cached upstream.
-        let changed: BTreeSet<String> = changed.keys().map(|p| (*p).to_owned()).collect();
+    // Document rules for the staged files and the ids they carry, with
+    // references resolved against the whole staged AIMS: the staged
+    // documents (and any other file with one of their ids) are read in
+    // full, the others known by id and kind.
+    if staged.config.upstream.is_some() {
+        // A product repository: its staged PRDs against the cached upstream,
+        // with every PRD of the index read (they are few, and a PRD may
+        // name another).
+        let (ws, _) = Workspace::from_index(root, &repo, &staged, &|_| true)?;
+        let changed: BTreeSet<String> = changed.keys().cloned().collect();
         return crate::product::staged(root, &repo, ws, &changed);
     }
-
-    // Document rules over the whole staged AIMS (references and duplicate
-    // ids resolve against it), reported for the staged files and the ids
-    // they carry.
+    let (ws, identities) =
+        Workspace::from_index(root, &repo, &staged, &|p| changed.contains_key(p))?;
+    let mut targets: rules::document::Targets<'_> = BTreeMap::new();
+    for (id, kind) in identities.iter().flatten() {
+        targets
+            .entry(id.as_str())
+            .or_insert_with(|| kind.as_deref().and_then(Kind::parse));
+    }
     let staged_ids: BTreeSet<&str> = ws
         .documents()
         .filter(|d| changed.contains_key(d.path.as_str()))
         .filter_map(|d| d.id())
         .collect();
-    let mut findings: Vec<Finding> = rules::check_documents(&ws)
+    let mut findings: Vec<Finding> = rules::check_documents_with(&ws, &targets)
         .into_iter()
         .filter(|f| {
             f.path.as_deref().is_some_and(|p| changed.contains_key(p))
@@ -127,9 +143,9 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
 
     // Approved documents the index no longer holds as such: deleted, or
     // left without a readable frontmatter or without their id.
-    let all_ids: BTreeSet<&str> = ws.documents().filter_map(|d| d.id()).collect();
+    let all_ids: BTreeSet<&str> = targets.keys().copied().collect();
     let removed =
-        removed_documents(&repo, &head_tree, &ws.config, &blobs, &all_ids).map_err(git)?;
+        removed_documents(&repo, &head_tree, &ws.config, &staged, &all_ids).map_err(git)?;
 
     let asked: BTreeSet<&str> = staged_ids
         .iter()
@@ -178,6 +194,7 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
         loaded,
         sources: Vec::new(),
         context: 0,
+        unread: 0,
     };
     // (id, path, staged blob) of each staged document.
     let staged_docs: Vec<(&str, &str, Oid)> = narrowed
@@ -301,6 +318,7 @@ fn approved_config(
         loaded: Vec::new(),
         sources: Vec::new(),
         context: 0,
+        unread: 0,
     };
     let records = approvals::read_for(repo, &BTreeSet::new()).map_err(control::git_error)?;
     let none = BTreeSet::new();
@@ -333,7 +351,7 @@ fn removed_documents(
     repo: &Repository,
     head_tree: &git2::Tree<'_>,
     config: &Config,
-    staged: &BTreeMap<String, Oid>,
+    staged: &crate::workspace::IndexFiles,
     staged_ids: &BTreeSet<&str>,
 ) -> Result<Vec<(String, String, Oid)>, git2::Error> {
     let mut out = Vec::new();
@@ -361,7 +379,7 @@ fn removed_documents(
                 format!("{dir}/{name}")
             };
             if let Some(is_prd) = config.classify_path(&path)
-                && staged.get(&path) != Some(&entry.id())
+                && staged.blob(&path) != Some(entry.id())
             {
                 before.push((path, entry.id(), is_prd));
             }

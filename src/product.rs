@@ -113,11 +113,13 @@ pub fn judge(local: Workspace, upstream: Upstream, only: Option<&BTreeSet<String
     // the reports; the product's own file is what they point into.
     loaded.retain(|l| !all.contains(l.path()));
     let context = loaded.len();
+    let unread = local.unread;
     loaded.extend(local.loaded);
     let ws = Workspace {
         root: local.root,
         config: central.config,
         loaded,
+        unread,
         sources: Vec::new(),
         context,
     };

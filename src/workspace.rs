@@ -1,7 +1,7 @@
 //! The AIMS as the tool sees it: the configuration and every controlled
 //! document, read from the working tree.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use walkdir::WalkDir;
@@ -15,8 +15,12 @@ pub struct Workspace {
     pub root: PathBuf,
     pub config: Config,
     /// Every file matched by the `documents` and `prds` globs, by path
-    /// (then the `[[source]]` repositories' PRDs, as `NAME:PATH`).
+    /// (the pre-commit gate's: those it read in full; then the `[[source]]`
+    /// repositories' PRDs, as `NAME:PATH`).
     pub loaded: Vec<Loaded>,
+    /// Files matched but not read in full (the pre-commit gate reads only
+    /// the documents it judges); 0 elsewhere.
+    pub unread: usize,
     /// The `[[source]]` repositories read, with what each yielded.
     pub sources: Vec<crate::sources::SourceState>,
     /// How many of the first `loaded` files are context only: a product
@@ -58,6 +62,7 @@ impl Workspace {
             root: root.to_path_buf(),
             config,
             loaded,
+            unread: 0,
             sources: Vec::new(),
             context: 0,
         })
@@ -111,71 +116,101 @@ impl Workspace {
             root: root.to_path_buf(),
             config,
             loaded,
+            unread: 0,
             sources: Vec::new(),
             context: 0,
         })
     }
 
-    /// Reads the configuration and every controlled document as the index
-    /// (the staging area) holds them: what `git commit` is about to record,
-    /// whatever the working tree says. Returns each file's blob id too.
+    /// Reads the staged documents the pre-commit gate judges (`judged`
+    /// says which paths) and every other file that carries one of their
+    /// ids, in full; the other files are known by the id and kind they
+    /// declare only (see `history::cache::Identities`), which is all the
+    /// document rules need of them to resolve references. Returns, with
+    /// the workspace, every file's id and kind (None: no id, or not a
+    /// document), in the order of `staged.files` (by path).
     pub fn from_index(
         root: &Path,
         repo: &git2::Repository,
-        index: &git2::Index,
-    ) -> miette::Result<(Workspace, BTreeMap<String, git2::Oid>)> {
-        let mut conflicted = index.conflicts().map_err(|e| miette::miette!("{e}"))?;
-        if let Some(Ok(c)) = conflicted.next() {
-            let path = c
-                .our
-                .or(c.their)
-                .or(c.ancestor)
-                .map(|e| String::from_utf8_lossy(&e.path).into_owned())
-                .unwrap_or_default();
-            miette::bail!(
-                help = "resolve the conflicts and `git add` the result, then commit",
-                "the index has unresolved merge conflicts (first: {path})"
-            );
-        }
-        let entry = |path: &str| index.get_path(Path::new(path), 0);
-        let Some(config_entry) = entry(config::FILE_NAME) else {
-            miette::bail!(
-                help = "`git add aims.toml`",
-                "{} is not staged: the index has no {} at the top of the repository",
-                config::FILE_NAME,
-                config::FILE_NAME
-            );
+        staged: &IndexFiles,
+        judged: &dyn Fn(&str) -> bool,
+    ) -> miette::Result<(Workspace, Vec<Identity>)> {
+        use crate::history::cache::Identities;
+        let (config, files) = (staged.config.clone(), &staged.files);
+        let identity_of = |l: &Loaded| match l {
+            Loaded::Document(d) => d
+                .id()
+                .map(|id| (id.to_owned(), d.kind_name().map(str::to_owned))),
+            Loaded::Problem { .. } => None,
         };
-        let bytes = repo
-            .find_blob(config_entry.id)
-            .map_err(|e| miette::miette!("cannot read the staged {}: {e}", config::FILE_NAME))?;
-        let config = config_from_bytes(bytes.content(), "in the index")?;
-        let mut loaded = Vec::new();
-        let mut blobs = BTreeMap::new();
-        blobs.insert(config::FILE_NAME.to_owned(), config_entry.id);
-        for e in index.iter() {
-            // Stage bits 12-13 of the flags: 0 is a normal (merged) entry.
-            if (e.flags >> 12) & 0x3 != 0 {
+        let mut loaded: Vec<Option<Loaded>> = Vec::with_capacity(files.len());
+        let mut identities: Vec<Identity> = Vec::with_capacity(files.len());
+        let mut ids: BTreeSet<String> = BTreeSet::new();
+        for f in files {
+            if judged(&f.path) {
+                let l = load_blob(repo, f.path.clone(), f.id, f.mode, f.is_prd)?;
+                let identity = identity_of(&l);
+                if let Some((id, _)) = &identity {
+                    ids.insert(id.clone());
+                }
+                loaded.push(Some(l));
+                identities.push(identity);
+            } else {
+                loaded.push(None);
+                identities.push(None);
+            }
+        }
+        let mut known = Identities::open(repo);
+        for (i, f) in files.iter().enumerate() {
+            if f.mode == u32::from(git2::FileMode::Link) {
+                continue; // a link (not followed): no id
+            }
+            if loaded[i].is_some() {
+                // Read in full: remembered for the runs after its commit.
+                known.get(&f.id);
                 continue;
             }
-            let Ok(rel) = std::str::from_utf8(&e.path) else {
-                continue; // a name that is not UTF-8 matches no glob
+            let identity = match known.get(&f.id) {
+                Some(identity) => identity,
+                None => {
+                    let blob = repo
+                        .find_blob(f.id)
+                        .map_err(|e| miette::miette!("cannot read {} from git: {e}", f.path))?;
+                    docs::identity(blob.content())
+                }
             };
-            let Some(is_prd) = config.classify_path(rel) else {
-                continue;
-            };
-            blobs.insert(rel.to_owned(), e.id);
-            loaded.push(load_blob(repo, rel.to_owned(), e.id, e.mode, is_prd)?);
+            // Another file with a judged document's id: its findings (and
+            // the duplicate id) are reported too, so it is read in full.
+            if identity.as_ref().is_some_and(|(id, _)| ids.contains(id)) {
+                loaded[i] = Some(load_blob(repo, f.path.clone(), f.id, f.mode, f.is_prd)?);
+            }
+            identities[i] = identity;
         }
+        known.save(
+            files
+                .iter()
+                .zip(&identities)
+                .filter(|(f, _)| f.mode != u32::from(git2::FileMode::Link))
+                .map(|(f, identity)| (&f.id, identity)),
+        );
+        let unread = loaded.iter().filter(|l| l.is_none()).count();
+        let mut loaded: Vec<Loaded> = loaded.into_iter().flatten().collect();
         loaded.sort_by(|a, b| a.path().cmp(b.path()));
         let ws = Workspace {
             root: root.to_path_buf(),
             config,
             loaded,
+            unread,
             sources: Vec::new(),
             context: 0,
         };
-        Ok((ws, blobs))
+        Ok((ws, identities))
+    }
+
+    /// How many files the `documents` and `prds` globs match (a product
+    /// repository's: its own, not its upstream's).
+    pub fn file_count(&self) -> usize {
+        self.loaded.len() + self.unread - self.context
     }
 
     pub fn documents(&self) -> impl Iterator<Item = &Document> {
@@ -206,6 +241,97 @@ impl Workspace {
                 Loaded::Problem { source, .. } => &**source,
             })
     }
+}
+
+/// The id and kind a document declares (None: it declares no id, or is
+/// not a document).
+pub type Identity = Option<(String, Option<String>)>;
+
+/// A controlled file as the index (the staging area) holds it, not read yet.
+pub struct IndexFile {
+    pub path: String,
+    pub id: git2::Oid,
+    pub mode: u32,
+    pub is_prd: bool,
+}
+
+/// The staged configuration and the controlled files of the index: what
+/// `git commit` is about to record, whatever the working tree says.
+pub struct IndexFiles {
+    pub config: Config,
+    /// The staged `aims.toml`'s blob.
+    pub config_blob: git2::Oid,
+    /// Sorted by path.
+    pub files: Vec<IndexFile>,
+}
+
+impl IndexFiles {
+    /// The staged blob of `aims.toml` or of a controlled file.
+    pub fn blob(&self, path: &str) -> Option<git2::Oid> {
+        if path == config::FILE_NAME {
+            return Some(self.config_blob);
+        }
+        self.files
+            .binary_search_by(|f| f.path.as_str().cmp(path))
+            .ok()
+            .map(|i| self.files[i].id)
+    }
+}
+
+/// Reads the staged `aims.toml` and lists the controlled files the index
+/// holds (none of them is read).
+pub fn index_files(repo: &git2::Repository, index: &git2::Index) -> miette::Result<IndexFiles> {
+    let mut conflicted = index.conflicts().map_err(|e| miette::miette!("{e}"))?;
+    if let Some(Ok(c)) = conflicted.next() {
+        let path = c
+            .our
+            .or(c.their)
+            .or(c.ancestor)
+            .map(|e| String::from_utf8_lossy(&e.path).into_owned())
+            .unwrap_or_default();
+        miette::bail!(
+            help = "resolve the conflicts and `git add` the result, then commit",
+            "the index has unresolved merge conflicts (first: {path})"
+        );
+    }
+    let Some(config_entry) = index.get_path(Path::new(config::FILE_NAME), 0) else {
+        miette::bail!(
+            help = "`git add aims.toml`",
+            "{} is not staged: the index has no {} at the top of the repository",
+            config::FILE_NAME,
+            config::FILE_NAME
+        );
+    };
+    let bytes = repo
+        .find_blob(config_entry.id)
+        .map_err(|e| miette::miette!("cannot read the staged {}: {e}", config::FILE_NAME))?;
+    let config = config_from_bytes(bytes.content(), "in the index")?;
+    let mut files = Vec::new();
+    for e in index.iter() {
+        // Stage bits 12-13 of the flags: 0 is a normal (merged) entry.
+        if (e.flags >> 12) & 0x3 != 0 {
+            continue;
+        }
+        let Ok(rel) = std::str::from_utf8(&e.path) else {
+            continue; // a name that is not UTF-8 matches no glob
+        };
+        let Some(is_prd) = config.classify_path(rel) else {
+            continue;
+        };
+        files.push(IndexFile {
+            path: rel.to_owned(),
+            id: e.id,
+            mode: e.mode,
+            is_prd,
+        });
+    }
+    // In the index's order already (by path bytes): made sure of.
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(IndexFiles {
+        config,
+        config_blob: config_entry.id,
+        files,
+    })
 }
 
 /// Parses `aims.toml` read from git (`when` says from where, for errors).

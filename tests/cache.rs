@@ -128,3 +128,152 @@ fn the_cache_never_changes_an_answer() {
         "the forged tag is reported"
     );
 }
+
+/// `aims check --staged` in two formats (JSON, and the terminal's, which
+/// counts the documents): the same with the cache off, filling it, and
+/// warm. Returns the JSON.
+fn same_gate(dir: &Path) -> String {
+    let gate = |extra: &[&str]| {
+        let mut args = vec!["check", "--staged"];
+        args.extend(extra);
+        let out = run(dir, &args);
+        assert!(
+            matches!(code(&out), 0 | 1),
+            "{args:?}: {}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        (code(&out), stdout(&out))
+    };
+    for format in [&["--format", "json"][..], &[]] {
+        let cold = gate(&[format, &["--no-cache"]].concat());
+        let first = gate(format);
+        let warm = gate(format);
+        assert_eq!(first, cold, "{format:?}");
+        assert_eq!(warm, cold, "{format:?}");
+    }
+    gate(&["--format", "json"]).1
+}
+
+fn stage(dir: &Path, path: &str, edit: impl FnOnce(String) -> String) {
+    let file = dir.join(path);
+    let text = std::fs::read_to_string(&file).unwrap_or_default();
+    std::fs::write(&file, edit(text)).unwrap();
+    git(dir, &["add", "-A"]);
+}
+
+#[test]
+fn the_gate_judges_the_same_with_and_without_the_cache() {
+    if !have_tools(&["ssh-keygen"]) {
+        return;
+    }
+    let (_tmp, dir) = repo("well-kept", true);
+    // A warm walk, as the gate finds it after any aims command.
+    status(&dir, &[]);
+    const RISK: &str = "aims/risk/register/rsk-006-credit-reason-codes.md";
+
+    // On protected main: an approved risk changed, with a reference to a
+    // document of the wrong kind and one to no document. References
+    // resolve against documents the gate knows by id and kind only.
+    stage(&dir, RISK, |t| {
+        t.replace("ai-system = \"SYS-001\"", "ai-system = \"RAM-001\"")
+            .replace("assessment = \"RAM-001\"", "assessment = \"RAM-01\"")
+    });
+    let json = same_gate(&dir);
+    for needle in [
+        "CTL009",
+        "RSK-006",
+        "`ai-system` refers to `RAM-001`, which is a risk-assessment",
+        "did you mean \\\"RAM-001\\\"?",
+    ] {
+        assert!(json.contains(needle), "`{needle}` missing: {json}");
+    }
+    assert!(
+        cached(&dir).iter().any(|n| n == "identities"),
+        "{:?}",
+        cached(&dir)
+    );
+    assert!(
+        cached(&dir).iter().any(|n| n.starts_with("shard-")),
+        "{:?}",
+        cached(&dir)
+    );
+
+    // A new document with the id of one the gate does not judge: both are
+    // read in full, and the duplicate names the first.
+    let policy = std::fs::read_to_string(dir.join("aims/policy/ai-policy.md")).unwrap();
+    stage(&dir, "aims/policy/copy.md", |_| policy.clone());
+    let json = same_gate(&dir);
+    assert!(
+        json.contains("DOC009") && json.contains("already used by aims/policy/ai-policy.md"),
+        "{json}"
+    );
+    git(&dir, &["rm", "-q", "--cached", "aims/policy/copy.md"]);
+    std::fs::remove_file(dir.join("aims/policy/copy.md")).unwrap();
+
+    // A document whose staged content changed is judged afresh: the AI
+    // system's id changes, so the risk's reference to it no longer
+    // resolves, though the cache knows the committed content as SYS-001.
+    stage(&dir, RISK, |t| {
+        t.replace("ai-system = \"RAM-001\"", "ai-system = \"SYS-001\"")
+    });
+    same_gate(&dir);
+    stage(
+        &dir,
+        "aims/ai-systems/sys-001-credit-risk-scoring.md",
+        |t| t.replacen("id = \"SYS-001\"", "id = \"SYS-101\"", 1),
+    );
+    let json = same_gate(&dir);
+    assert!(
+        json.contains("refers to `SYS-001`, but no document has that id"),
+        "{json}"
+    );
+
+    // Damaged cache files (garbage, truncated, missing) are ignored.
+    let cache = dir.join(".git/aims/cache");
+    for (i, name) in cached(&dir).into_iter().enumerate() {
+        let path = cache.join(&name);
+        match i % 3 {
+            0 => std::fs::write(&path, "{ not json").unwrap(),
+            1 => {
+                let bytes = std::fs::read(&path).unwrap();
+                std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+            }
+            _ => std::fs::remove_file(&path).unwrap(),
+        }
+    }
+    same_gate(&dir);
+    // A shard whose bytes were altered (still valid JSON) is not used.
+    status(&dir, &[]);
+    let mut altered = 0;
+    for name in cached(&dir).into_iter().filter(|n| n.starts_with("shard-")) {
+        let path = cache.join(&name);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let changed = text.replace("\"kind\":\"risk\"", "\"kind\":\"policy\"");
+        altered += usize::from(changed != text);
+        std::fs::write(&path, changed).unwrap();
+    }
+    assert!(altered > 0);
+    same_gate(&dir);
+    // So is an identities file with one byte changed (its checksum fails).
+    let identities = cache.join("identities");
+    let mut bytes = std::fs::read(&identities).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    std::fs::write(&identities, bytes).unwrap();
+    same_gate(&dir);
+
+    // Commits on top of the cached walk, then the same on a branch.
+    git(&dir, &["commit", "-q", "--no-verify", "-m", "unapproved"]);
+    stage(&dir, "aims/policy/ai-policy.md", |t| {
+        format!("{t}\nAnother unapproved paragraph.\n")
+    });
+    let json = same_gate(&dir);
+    assert!(
+        json.contains("CTL009") && json.contains("POL-001"),
+        "{json}"
+    );
+    git(&dir, &["switch", "-q", "-c", "change/pol-001"]);
+    let json = same_gate(&dir);
+    assert!(!json.contains("CTL009"), "{json}");
+}

@@ -462,4 +462,13 @@ fn a_damaged_packed_object_stops_every_command() {
             stderr(&out)
         );
     }
+    // The pre-commit gate reads each staged document it knows nothing of
+    // (here every one: it has not run before): the damaged blob stops it.
+    let out = run(&dir, &["check", "--staged"]);
+    assert_eq!(code(&out), 2, "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stderr(&out).contains("aims/policy/ai-policy.md"),
+        "{}",
+        stderr(&out)
+    );
 }

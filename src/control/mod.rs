@@ -384,15 +384,14 @@ impl Register {
         let files: Vec<&str> = trust_paths.iter().map(String::as_str).collect();
         crate::history::cache::Verdicts::open(repo);
         let walked = match head {
-            Some(head) => {
-                revisions::walk_cached(repo, head, &ws.config, full, &files).map_err(|e| {
+            Some(head) => revisions::walk_cached(repo, head, &ws.config, full, &files, only)
+                .map_err(|e| {
                     if e.message() == revisions::SHALLOW {
                         shallow()
                     } else {
                         git(e)
                     }
-                })?
-            }
+                })?,
             None => revisions::Walked {
                 revisions: revisions::Revisions::default(),
                 trust_points: None,

@@ -288,7 +288,7 @@ fn read_where(repo: &Repository, keep: Option<Keep<'_>>) -> Result<Vec<TagRecord
             continue;
         };
         let id = oid.to_string();
-        if let (Some(keep), Some((document, seal))) = (keep, Claims::get(&id))
+        if let (Some(keep), Some((document, seal))) = (keep, Claims::get(&oid))
             && !keep(document.as_deref(), seal)
         {
             continue;
@@ -322,7 +322,7 @@ fn read_where(repo: &Repository, keep: Option<Keep<'_>>) -> Result<Vec<TagRecord
         };
         let record = TagRecord { name, id, parsed };
         let (document, seal) = (record.document(), record.seal().is_some());
-        Claims::put(&record.id, document, seal);
+        Claims::put(&oid, document, seal);
         if keep.is_none_or(|keep| keep(document, seal)) {
             records.push(record);
         }

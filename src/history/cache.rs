@@ -46,7 +46,7 @@ use super::signature::{Rejection, SignatureKind, Verified};
 use crate::config::Config;
 
 /// Bumped when what is stored changes meaning.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 /// Entries kept per fingerprint (a branch and its base, a few branches).
 const KEEP: usize = 4;
 /// Commits followed back from the one asked for to find a cached one.
@@ -57,15 +57,91 @@ pub fn enabled() -> bool {
     std::env::var_os("AIMS_NO_CACHE").is_none_or(|v| v.is_empty() || v == "0")
 }
 
+/// An entry's own file: the walk without its documents' revisions and
+/// sign-offs, which are in shards (see [`Shard`]).
 #[derive(Serialize, Deserialize)]
 struct Stored {
     format: u32,
     tool: String,
     fingerprint: String,
     head: String,
+    /// `by_id` and `signoffs` are empty here: they are in the shards.
     revisions: Revisions,
     /// First-parent commits where the trust files changed, oldest first.
     trust_points: Vec<String>,
+    /// The shards' names: the SHA-256 of each shard file's bytes, shard
+    /// `k` holding the documents whose id [`shard_of`] puts there.
+    shards: Vec<String>,
+}
+
+/// The revisions of some documents, and the sign-offs of commits that
+/// change them, each with its place in the walk's list of sign-offs. A
+/// shard file is named by the SHA-256 of its bytes (checked on reading),
+/// so entries share the shards they have in common, and the pre-commit
+/// gate reads only the shards of the documents it judges.
+#[derive(Serialize, Deserialize)]
+struct Shard {
+    by_id: std::collections::BTreeMap<String, Vec<super::revisions::Revision>>,
+    signoffs: Vec<(usize, super::signoffs::SignOff)>,
+}
+
+/// Documents per shard, roughly: a shard of a large AIMS stays small.
+const SHARD_IDS: usize = 64;
+
+/// The shard (of `count`) that holds document `id` (FNV-1a: stable
+/// across runs and versions, unlike std's hasher).
+fn shard_of(id: &str, count: usize) -> usize {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in id.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    (h % count.max(1) as u64) as usize
+}
+
+fn shard_file(repo: &Repository, name: &str) -> PathBuf {
+    dir(repo).join(format!("shard-{name}.json"))
+}
+
+/// Reads the shard `name`: None when missing, damaged or not the bytes
+/// its name is the hash of.
+fn read_shard(repo: &Repository, name: &str) -> Option<Shard> {
+    let bytes = std::fs::read(shard_file(repo, name)).ok()?;
+    if super::hex(&Sha256::digest(&bytes)) != name {
+        return None;
+    }
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// Fills `revisions` with the documents of the shards of `stored` (all, or
+/// those holding the ids of `only`); None when one cannot be read.
+fn read_shards(
+    repo: &Repository,
+    stored: &Stored,
+    only: Option<&std::collections::BTreeSet<String>>,
+    revisions: &mut Revisions,
+) -> Option<()> {
+    let count = stored.shards.len();
+    let wanted: std::collections::BTreeSet<usize> = match only {
+        Some(ids) if count > 0 => ids.iter().map(|id| shard_of(id, count)).collect(),
+        Some(_) => Default::default(),
+        None => (0..count).collect(),
+    };
+    let mut signoffs = Vec::new();
+    for k in wanted {
+        let shard = read_shard(repo, &stored.shards[k])?;
+        for (id, list) in shard.by_id {
+            if shard_of(&id, count) != k || revisions.by_id.insert(id, list).is_some() {
+                return None; // not where it belongs: not this entry's shard
+            }
+        }
+        signoffs.extend(shard.signoffs);
+    }
+    // A sign-off of documents in several shards is in each of them.
+    signoffs.sort_by_key(|(i, _)| *i);
+    signoffs.dedup_by_key(|(i, _)| *i);
+    revisions.signoffs = signoffs.into_iter().map(|(_, s)| s).collect();
+    Some(())
 }
 
 /// What the cache knows for a walk from `head`.
@@ -190,7 +266,17 @@ fn chain_to(repo: &Repository, head: Oid, cached: &[Oid]) -> Option<(Oid, Vec<Oi
 }
 
 /// What the cache holds for a walk from `head`: a hit, or an extension.
-pub fn lookup(repo: &Repository, scope: Scope, fingerprint: &str, head: Oid) -> Option<Found> {
+/// With `only`, a hit holds the revisions of those documents (and of
+/// others that share their shards), not of every document: what the
+/// pre-commit gate's register for those documents needs. An extension
+/// always holds every document's.
+pub fn lookup(
+    repo: &Repository,
+    scope: Scope,
+    fingerprint: &str,
+    head: Oid,
+    only: Option<&std::collections::BTreeSet<String>>,
+) -> Option<Found> {
     if !enabled() {
         return None;
     }
@@ -198,7 +284,13 @@ pub fn lookup(repo: &Repository, scope: Scope, fingerprint: &str, head: Oid) -> 
     let heads: Vec<Oid> = entries.iter().map(|(o, _)| *o).collect();
     let (base, since) = chain_to(repo, head, &heads)?;
     let path = &entries.iter().find(|(o, _)| *o == base)?.1;
-    let stored = read(path, fingerprint, base)?;
+    let mut stored = read(path, fingerprint, base)?;
+    let only = only.filter(|_| since.is_empty());
+    let mut revisions = std::mem::take(&mut stored.revisions);
+    if !revisions.by_id.is_empty() || !revisions.signoffs.is_empty() {
+        return None; // documents belong in the shards
+    }
+    read_shards(repo, &stored, only, &mut revisions)?;
     let mut trust_points: Vec<Oid> = stored
         .trust_points
         .iter()
@@ -206,7 +298,7 @@ pub fn lookup(repo: &Repository, scope: Scope, fingerprint: &str, head: Oid) -> 
         .collect();
     trust_points.extend(&since);
     Some(Found {
-        revisions: stored.revisions,
+        revisions,
         trust_points,
         base,
         since,
@@ -214,7 +306,8 @@ pub fn lookup(repo: &Repository, scope: Scope, fingerprint: &str, head: Oid) -> 
 }
 
 /// Stores the walk from `head`, and drops the oldest entries beyond the
-/// few kept. Failures are ignored: the cache only saves time.
+/// few kept (and the shards no entry kept names). Failures are ignored:
+/// the cache only saves time.
 pub fn store(
     repo: &Repository,
     scope: Scope,
@@ -226,17 +319,66 @@ pub fn store(
     if !enabled() {
         return;
     }
-    let stored = StoredRef {
-        format: FORMAT,
-        tool: env!("CARGO_PKG_VERSION"),
-        fingerprint,
-        head: head.to_string(),
-        revisions,
-        trust_points: trust_points.iter().map(Oid::to_string).collect(),
-    };
     let dir = dir(repo);
+    let count = if revisions.by_id.is_empty() && revisions.signoffs.is_empty() {
+        0
+    } else {
+        revisions.by_id.len().div_ceil(SHARD_IDS).max(1)
+    };
     let write = || -> std::io::Result<()> {
         std::fs::create_dir_all(&dir)?;
+        // The documents, in shards, each written unless already there.
+        let mut shards: Vec<ShardRef<'_>> = (0..count)
+            .map(|_| ShardRef {
+                by_id: Default::default(),
+                signoffs: Vec::new(),
+            })
+            .collect();
+        for (id, list) in &revisions.by_id {
+            shards[shard_of(id, count)].by_id.insert(id, list);
+        }
+        for (i, s) in revisions.signoffs.iter().enumerate() {
+            let mut ks: Vec<usize> = s
+                .documents
+                .iter()
+                .map(|(id, _, _)| shard_of(id, count))
+                .collect();
+            if ks.is_empty() {
+                ks.push(0);
+            }
+            ks.sort_unstable();
+            ks.dedup();
+            for k in ks {
+                shards[k].signoffs.push((i, s));
+            }
+        }
+        let mut names = Vec::with_capacity(count);
+        for shard in &shards {
+            let bytes = serde_json::to_vec(shard).map_err(std::io::Error::other)?;
+            let name = super::hex(&Sha256::digest(&bytes));
+            let path = shard_file(repo, &name);
+            if !path.exists() {
+                let mut tmp = tempfile::NamedTempFile::new_in(&dir)?;
+                std::io::Write::write_all(tmp.as_file_mut(), &bytes)?;
+                tmp.persist(&path).map_err(|e| e.error)?;
+            }
+            names.push(name);
+        }
+        let stored = StoredRef {
+            format: FORMAT,
+            tool: env!("CARGO_PKG_VERSION"),
+            fingerprint,
+            head: head.to_string(),
+            revisions: RevisionsRef {
+                by_id: Default::default(),
+                files: &revisions.files,
+                signoffs: Vec::new(),
+                commits: revisions.commits,
+                roots_with_config: revisions.roots_with_config,
+            },
+            trust_points: trust_points.iter().map(Oid::to_string).collect(),
+            shards: names,
+        };
         let mut tmp = tempfile::NamedTempFile::new_in(&dir)?;
         serde_json::to_writer(std::io::BufWriter::new(tmp.as_file_mut()), &stored)
             .map_err(std::io::Error::other)?;
@@ -250,6 +392,72 @@ pub fn store(
     for (_, path) in entries(repo, scope, fingerprint).into_iter().skip(KEEP) {
         let _ = std::fs::remove_file(path);
     }
+    if count > 0 {
+        drop_unused_shards(repo);
+    }
+}
+
+/// Removes the shard files no entry names (but those written in the last
+/// minutes, which an entry being written may be about to name).
+fn drop_unused_shards(repo: &Repository) {
+    let Ok(list) = std::fs::read_dir(dir(repo)) else {
+        return;
+    };
+    let mut named = std::collections::HashSet::new();
+    let mut shards = Vec::new();
+    for e in list.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if let Some(hash) = name
+            .strip_prefix("shard-")
+            .and_then(|n| n.strip_suffix(".json"))
+        {
+            shards.push((hash.to_owned(), e));
+        } else if name.starts_with("walk-") || name.starts_with("trust-") {
+            // Only the list of shard names is of interest here.
+            #[derive(Deserialize)]
+            struct Names {
+                shards: Vec<String>,
+            }
+            // Entries are written whole (renamed into place); one that
+            // cannot be read (damaged, or of another format) names nothing.
+            // A large one is of the format before shards.
+            let small = e.metadata().is_ok_and(|m| m.len() < 4 << 20);
+            if let Some(n) = std::fs::read(e.path())
+                .ok()
+                .filter(|_| small)
+                .and_then(|b| serde_json::from_slice::<Names>(&b).ok())
+            {
+                named.extend(n.shards);
+            }
+        }
+    }
+    let recent = std::time::SystemTime::now() - std::time::Duration::from_secs(600);
+    for (hash, e) in shards {
+        let young = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t > recent);
+        if !named.contains(&hash) && !young {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+/// [`Shard`], borrowed for writing.
+#[derive(Serialize)]
+struct ShardRef<'a> {
+    by_id: std::collections::BTreeMap<&'a String, &'a Vec<super::revisions::Revision>>,
+    signoffs: Vec<(usize, &'a super::signoffs::SignOff)>,
+}
+
+/// [`Revisions`], borrowed for writing (without the documents).
+#[derive(Serialize)]
+struct RevisionsRef<'a> {
+    by_id: std::collections::BTreeMap<String, Vec<super::revisions::Revision>>,
+    files: &'a std::collections::BTreeMap<String, Vec<super::revisions::Revision>>,
+    signoffs: Vec<super::signoffs::SignOff>,
+    commits: usize,
+    roots_with_config: usize,
 }
 
 /// The trust files' part of a full walk from `head` (their revisions, the
@@ -280,16 +488,22 @@ struct StoredRef<'a> {
     tool: &'static str,
     fingerprint: &'a str,
     head: String,
-    revisions: &'a Revisions,
+    revisions: RevisionsRef<'a>,
     trust_points: Vec<String>,
+    shards: Vec<String>,
 }
 
-/// A map kept in one file of the cache, loaded once per process and
-/// written back (atomically) when something was added.
+/// A map kept in the cache, loaded once per process and written back
+/// (atomically) when something was added: in one file, or sharded by the
+/// key's first character (each shard loaded when a key of it is first
+/// asked for), so that a few lookups read a few small files.
 struct Memo<V> {
-    path: PathBuf,
-    file: MemoFile<V>,
-    changed: bool,
+    dir: PathBuf,
+    name: &'static str,
+    sharded: bool,
+    /// Shard (its prefix; "" when not sharded) → its entries, and whether
+    /// one was added.
+    shards: std::collections::HashMap<String, (std::collections::HashMap<String, V>, bool)>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -300,8 +514,13 @@ struct MemoFile<V> {
 }
 
 impl<V: Serialize + serde::de::DeserializeOwned + Clone> Memo<V> {
-    /// Loads `name` from `repo`'s cache into `slot`, once.
-    fn open(slot: &std::sync::Mutex<Option<Memo<V>>>, repo: &Repository, name: &str) {
+    /// Opens `name` of `repo`'s cache into `slot`, once.
+    fn open(
+        slot: &std::sync::Mutex<Option<Memo<V>>>,
+        repo: &Repository,
+        name: &'static str,
+        sharded: bool,
+    ) {
         if !enabled() {
             return;
         }
@@ -309,36 +528,60 @@ impl<V: Serialize + serde::de::DeserializeOwned + Clone> Memo<V> {
         if state.is_some() {
             return;
         }
-        let path = dir(repo).join(name);
-        let entries = std::fs::read(&path)
-            .ok()
-            .and_then(|b| serde_json::from_slice::<MemoFile<V>>(&b).ok())
-            .filter(|f| f.format == FORMAT && f.tool == env!("CARGO_PKG_VERSION"))
-            .map(|f| f.entries)
-            .unwrap_or_default();
         *state = Some(Memo {
-            path,
-            file: MemoFile {
-                format: FORMAT,
-                tool: env!("CARGO_PKG_VERSION").to_owned(),
-                entries,
-            },
-            changed: false,
+            dir: dir(repo),
+            name,
+            sharded,
+            shards: Default::default(),
         });
     }
 
+    fn prefix(&self, key: &str) -> String {
+        if self.sharded {
+            key.get(..1).unwrap_or_default().to_owned()
+        } else {
+            String::new()
+        }
+    }
+
+    fn path(&self, prefix: &str) -> PathBuf {
+        if self.sharded {
+            self.dir.join(format!("{}-{prefix}.json", self.name))
+        } else {
+            self.dir.join(format!("{}.json", self.name))
+        }
+    }
+
+    /// The entries of `key`'s shard, read when first needed (none when
+    /// missing or damaged).
+    fn shard(&mut self, key: &str) -> &mut (std::collections::HashMap<String, V>, bool) {
+        let prefix = self.prefix(key);
+        let path = self.path(&prefix);
+        self.shards.entry(prefix).or_insert_with(|| {
+            let entries = std::fs::read(&path)
+                .ok()
+                .and_then(|b| serde_json::from_slice::<MemoFile<V>>(&b).ok())
+                .filter(|f| f.format == FORMAT && f.tool == env!("CARGO_PKG_VERSION"))
+                .map(|f| f.entries)
+                .unwrap_or_default();
+            (entries, false)
+        })
+    }
+
     fn get(slot: &std::sync::Mutex<Option<Memo<V>>>, key: &str) -> Option<V> {
-        let state = slot.lock().ok()?;
-        state.as_ref()?.file.entries.get(key).cloned()
+        let mut state = slot.lock().ok()?;
+        state.as_mut()?.shard(key).0.get(key).cloned()
     }
 
     fn put(slot: &std::sync::Mutex<Option<Memo<V>>>, key: &str, value: V) {
         if let Ok(mut state) = slot.lock()
             && let Some(m) = state.as_mut()
-            && !m.file.entries.contains_key(key)
         {
-            m.file.entries.insert(key.to_owned(), value);
-            m.changed = true;
+            let (entries, changed) = m.shard(key);
+            if !entries.contains_key(key) {
+                entries.insert(key.to_owned(), value);
+                *changed = true;
+            }
         }
     }
 
@@ -346,25 +589,40 @@ impl<V: Serialize + serde::de::DeserializeOwned + Clone> Memo<V> {
     fn save(slot: &std::sync::Mutex<Option<Memo<V>>>) {
         let Ok(mut state) = slot.lock() else { return };
         let Some(m) = state.as_mut() else { return };
-        if !m.changed {
-            return;
-        }
-        let write = || -> std::io::Result<()> {
-            let dir = m.path.parent().unwrap_or(Path::new("."));
-            std::fs::create_dir_all(dir)?;
-            let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-            serde_json::to_writer(std::io::BufWriter::new(tmp.as_file_mut()), &m.file)
-                .map_err(std::io::Error::other)?;
-            tmp.persist(&m.path).map_err(|e| e.error)?;
-            Ok(())
-        };
-        if write().is_ok() {
-            m.changed = false;
+        let paths: Vec<(String, PathBuf)> = m
+            .shards
+            .iter()
+            .filter(|(_, (_, changed))| *changed)
+            .map(|(prefix, _)| (prefix.clone(), m.path(prefix)))
+            .collect();
+        for (prefix, path) in paths {
+            let Some((entries, changed)) = m.shards.get_mut(&prefix) else {
+                continue;
+            };
+            let file = MemoFile {
+                format: FORMAT,
+                tool: env!("CARGO_PKG_VERSION").to_owned(),
+                entries: std::mem::take(entries),
+            };
+            let write = || -> std::io::Result<()> {
+                let dir = path.parent().unwrap_or(Path::new("."));
+                std::fs::create_dir_all(dir)?;
+                let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+                serde_json::to_writer(std::io::BufWriter::new(tmp.as_file_mut()), &file)
+                    .map_err(std::io::Error::other)?;
+                tmp.persist(&path).map_err(|e| e.error)?;
+                Ok(())
+            };
+            if write().is_ok() {
+                *changed = false;
+            }
+            *entries = file.entries;
         }
     }
 }
 
-/// Remembered signature verdicts (`.git/aims/cache/verdicts.json`):
+/// Remembered signature verdicts (`.git/aims/cache/verdicts-X.json`, by
+/// the key's first hex digit):
 /// [`Verdicts::open`] when the register is built, [`Verdicts::save`] once
 /// it is.
 pub struct Verdicts;
@@ -375,7 +633,7 @@ static VERDICTS: std::sync::Mutex<Option<Memo<Verdict>>> = std::sync::Mutex::new
 
 impl Verdicts {
     pub fn open(repo: &Repository) {
-        Memo::open(&VERDICTS, repo, "verdicts.json");
+        Memo::open(&VERDICTS, repo, "verdicts", true);
     }
 
     /// The key of a verification: None when the cache is off (or not open).
@@ -433,28 +691,261 @@ impl Verdicts {
 
 /// What each tag object claims (the document, or a seal), by object id:
 /// immutable, so the gate can pass over tags for other documents without
-/// reading them (`.git/aims/cache/claims.json`).
+/// reading them (`.git/aims/cache/claims`, a checked binary file, see
+/// [`read_checked`]).
 pub struct Claims;
 
 /// (The document claimed, whether the tag is a seal.)
 type Claimed = (Option<String>, bool);
 
-static CLAIMS: std::sync::Mutex<Option<Memo<Claimed>>> = std::sync::Mutex::new(None);
+struct ClaimsState {
+    path: PathBuf,
+    known: std::collections::HashMap<Oid, Claimed>,
+    added: bool,
+}
+
+static CLAIMS: std::sync::Mutex<Option<ClaimsState>> = std::sync::Mutex::new(None);
+
+const CLAIMS_MAGIC: &[u8] = b"aims claims\n";
 
 impl Claims {
     pub fn open(repo: &Repository) {
-        Memo::open(&CLAIMS, repo, "claims.json");
+        if !enabled() {
+            return;
+        }
+        let Ok(mut state) = CLAIMS.lock() else { return };
+        if state.is_some() {
+            return;
+        }
+        let path = dir(repo).join("claims");
+        let known = read_checked(&path, CLAIMS_MAGIC)
+            .and_then(|body| {
+                let mut r = Reader(&body);
+                let count = r.u32()?;
+                let mut known = std::collections::HashMap::with_capacity(count.min(1 << 20));
+                for _ in 0..count {
+                    let oid = r.oid()?;
+                    let flags = r.take(1)?[0];
+                    let document = match flags & 2 {
+                        0 => None,
+                        _ => Some(r.text()?),
+                    };
+                    known.insert(oid, (document, flags & 1 == 1));
+                }
+                r.0.is_empty().then_some(known)
+            })
+            .unwrap_or_default();
+        *state = Some(ClaimsState {
+            path,
+            known,
+            added: false,
+        });
     }
 
-    pub fn get(id: &str) -> Option<Claimed> {
-        Memo::get(&CLAIMS, id)
+    pub fn get(id: &Oid) -> Option<Claimed> {
+        CLAIMS.lock().ok()?.as_ref()?.known.get(id).cloned()
     }
 
-    pub fn put(id: &str, document: Option<&str>, seal: bool) {
-        Memo::put(&CLAIMS, id, (document.map(str::to_owned), seal));
+    pub fn put(id: &Oid, document: Option<&str>, seal: bool) {
+        if let Ok(mut state) = CLAIMS.lock()
+            && let Some(s) = state.as_mut()
+            && !s.known.contains_key(id)
+        {
+            s.known.insert(*id, (document.map(str::to_owned), seal));
+            s.added = true;
+        }
     }
 
+    /// Failures are ignored: the cache only saves time.
     pub fn save() {
-        Memo::save(&CLAIMS);
+        let Ok(mut state) = CLAIMS.lock() else { return };
+        let Some(s) = state.as_mut().filter(|s| s.added) else {
+            return;
+        };
+        let mut ids: Vec<&Oid> = s.known.keys().collect();
+        ids.sort();
+        let mut body = Vec::new();
+        put_u32(&mut body, ids.len());
+        for id in ids {
+            put_oid(&mut body, id);
+            let (document, seal) = &s.known[id];
+            body.push(u8::from(*seal) | if document.is_some() { 2 } else { 0 });
+            if let Some(d) = document {
+                put_text(&mut body, d);
+            }
+        }
+        if write_checked(&s.path, CLAIMS_MAGIC, &body).is_ok() {
+            s.added = false;
+        }
+    }
+}
+
+/// Reads a binary cache file written by [`write_checked`]: its body, when
+/// the file ends with the SHA-256 of the rest and names this cache format
+/// and aims version; None otherwise (missing, damaged, truncated, another
+/// version's).
+fn read_checked(path: &Path, magic: &[u8]) -> Option<Vec<u8>> {
+    let bytes = std::fs::read(path).ok()?;
+    let (all, sum) = bytes.split_at_checked(bytes.len().checked_sub(32)?)?;
+    if Sha256::digest(all).as_slice() != sum {
+        return None;
+    }
+    let mut r = Reader(all.strip_prefix(magic)?);
+    if r.u32()? != FORMAT as usize {
+        return None;
+    }
+    let tool_len = r.u32()?;
+    if r.take(tool_len)? != env!("CARGO_PKG_VERSION").as_bytes() {
+        return None;
+    }
+    Some(r.0.to_vec())
+}
+
+/// Writes `body` as a binary cache file, atomically: `magic`, the cache
+/// format, aims's version, the body, and the SHA-256 of all that.
+fn write_checked(path: &Path, magic: &[u8], body: &[u8]) -> std::io::Result<()> {
+    let mut out = magic.to_vec();
+    put_u32(&mut out, FORMAT as usize);
+    let tool = env!("CARGO_PKG_VERSION");
+    put_text(&mut out, tool);
+    out.extend_from_slice(body);
+    let sum = Sha256::digest(&out);
+    out.extend_from_slice(&sum);
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    std::io::Write::write_all(tmp.as_file_mut(), &out)?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+fn put_u32(out: &mut Vec<u8>, n: usize) {
+    out.extend((n as u32).to_le_bytes());
+}
+
+fn put_text(out: &mut Vec<u8>, t: &str) {
+    put_u32(out, t.len());
+    out.extend(t.as_bytes());
+}
+
+fn put_oid(out: &mut Vec<u8>, oid: &Oid) {
+    let bytes = oid.as_bytes();
+    out.push(bytes.len() as u8);
+    out.extend(bytes);
+}
+
+/// The id and kind each document blob declares (`docs::identity`), by
+/// blob id (`.git/aims/cache/identities`, a checked binary file, see
+/// [`read_checked`]). A blob id names its content, so an entry cannot go
+/// stale: the pre-commit gate knows every document it does not judge (its
+/// id, for references and duplicate ids) without reading it. A changed
+/// document is a new blob, read afresh.
+pub struct Identities {
+    path: Option<PathBuf>,
+    known: std::collections::HashMap<Oid, Identity>,
+    /// A blob of this run was not known: the file is written anew.
+    missed: bool,
+}
+
+type Identity = Option<(String, Option<String>)>;
+
+const IDENTITIES_MAGIC: &[u8] = b"aims identities\n";
+
+impl Identities {
+    /// Loads the cache (nothing when it is off, missing or damaged).
+    pub fn open(repo: &Repository) -> Identities {
+        let mut out = Identities {
+            path: None,
+            known: Default::default(),
+            missed: false,
+        };
+        if !enabled() {
+            return out;
+        }
+        let path = dir(repo).join("identities");
+        if let Some(known) = read_checked(&path, IDENTITIES_MAGIC).and_then(|b| decode(&b)) {
+            out.known = known;
+        }
+        out.path = Some(path);
+        out
+    }
+
+    /// What `blob` declares, when known.
+    pub fn get(&mut self, blob: &Oid) -> Option<Identity> {
+        let found = self.known.get(blob).cloned();
+        self.missed |= found.is_none();
+        found
+    }
+
+    /// Writes the identities of this run's blobs (`current`) when one was
+    /// not known: the file follows the index, not history. Failures are
+    /// ignored: the cache only saves time.
+    pub fn save<'a>(self, current: impl Iterator<Item = (&'a Oid, &'a Identity)>) {
+        let Some(path) = self.path.filter(|_| self.missed) else {
+            return;
+        };
+        let mut entries: Vec<(&Oid, &Identity)> = current.collect();
+        entries.sort_by_key(|e| e.0);
+        entries.dedup_by_key(|e| e.0);
+        let mut body = Vec::new();
+        put_u32(&mut body, entries.len());
+        for (oid, identity) in entries {
+            put_oid(&mut body, oid);
+            match identity {
+                None => body.push(0),
+                Some((id, None)) => {
+                    body.push(1);
+                    put_text(&mut body, id);
+                }
+                Some((id, Some(kind))) => {
+                    body.push(2);
+                    put_text(&mut body, id);
+                    put_text(&mut body, kind);
+                }
+            }
+        }
+        let _ = write_checked(&path, IDENTITIES_MAGIC, &body);
+    }
+}
+
+fn decode(body: &[u8]) -> Option<std::collections::HashMap<Oid, Identity>> {
+    let mut r = Reader(body);
+    let count = r.u32()?;
+    let mut known = std::collections::HashMap::with_capacity(count.min(1 << 20));
+    for _ in 0..count {
+        let oid = r.oid()?;
+        let identity = match r.take(1)?[0] {
+            0 => None,
+            1 => Some((r.text()?, None)),
+            2 => Some((r.text()?, Some(r.text()?))),
+            _ => return None,
+        };
+        known.insert(oid, identity);
+    }
+    r.0.is_empty().then_some(known)
+}
+
+/// Reads a binary cache file's fields in order.
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let (head, rest) = self.0.split_at_checked(n)?;
+        self.0 = rest;
+        Some(head)
+    }
+
+    fn u32(&mut self) -> Option<usize> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?) as usize)
+    }
+
+    fn oid(&mut self) -> Option<Oid> {
+        let len = self.take(1)?[0] as usize;
+        Oid::from_bytes(self.take(len)?).ok()
+    }
+
+    fn text(&mut self) -> Option<String> {
+        let len = self.u32()?;
+        String::from_utf8(self.take(len)?.to_vec()).ok()
     }
 }

@@ -465,13 +465,17 @@ fn changed_blobs_by_name<'r>(
 /// caller that walks a narrowed one (the pre-commit gate): a cached full
 /// walk then serves it (its revisions are a superset of the narrowed
 /// walk's, for the same ids), and without one the narrowed walk is done
-/// and not cached.
+/// and not cached. `only` (with `full`) names the documents the caller
+/// asks about: a cached walk of the very commit is read for those only
+/// (their shards, see `history::cache`), so the rest of the result holds
+/// some other documents' revisions or none.
 pub fn walk_cached(
     repo: &Repository,
     head: Oid,
     config: &Config,
     full: Option<&Config>,
     files: &[&str],
+    only: Option<&std::collections::BTreeSet<String>>,
 ) -> Result<Walked, git2::Error> {
     use super::cache::{self, Scope};
     if repo.is_shallow() {
@@ -489,7 +493,10 @@ pub fn walk_cached(
         Scope::Trust => cache::trust_fingerprint(files),
         Scope::Full => cache::fingerprint(key_config, files),
     };
-    if let Some(found) = cache::lookup(repo, scope, &fingerprint, head) {
+    // A narrowed walk's caller (the gate) needs the documents it asks
+    // about only: a hit reads just their part of the cached walk.
+    let only = only.filter(|_| full.is_some());
+    if let Some(found) = cache::lookup(repo, scope, &fingerprint, head, only) {
         if found.since.is_empty() {
             return Ok(Walked {
                 revisions: found.revisions,

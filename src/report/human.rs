@@ -138,7 +138,7 @@ pub fn render(
         }
         writeln!(out)?;
     }
-    let documents = ws.loaded.len() - ws.context;
+    let documents = ws.file_count();
     let plural = if documents == 1 { "" } else { "s" };
     writeln!(
         out,

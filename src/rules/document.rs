@@ -171,7 +171,21 @@ pub static ENCODING: Rule = Rule {
 };
 
 pub fn check(ws: &Workspace, out: &mut Vec<Finding>) {
-    let index = ws.index();
+    let targets: Targets<'_> = ws
+        .index()
+        .into_iter()
+        .map(|(id, doc)| (id, doc.kind()))
+        .collect();
+    check_with(ws, &targets, out);
+}
+
+/// [`check`], with references resolved against `targets` (every id of the
+/// AIMS and its first document's kind) rather than against the documents
+/// `ws` holds: the pre-commit gate reads only some documents in full and
+/// knows the others by id and kind alone. Duplicate ids are reported among
+/// the documents of `ws`.
+pub fn check_with(ws: &Workspace, targets: &Targets<'_>, out: &mut Vec<Finding>) {
+    let index = targets;
     for loaded in &ws.loaded {
         match loaded {
             Loaded::Problem {
@@ -182,7 +196,7 @@ pub fn check(ws: &Workspace, out: &mut Vec<Finding>) {
             Loaded::Document(doc) => {
                 let mut ctx = Ctx {
                     ws,
-                    index: &index,
+                    index,
                     doc,
                     lines: LineIndex::new(&doc.source),
                     out,
@@ -248,9 +262,13 @@ fn first_line(s: &str) -> &str {
 /// Id → the first document (in path order) that uses it.
 pub type Index<'a> = BTreeMap<&'a str, &'a Document>;
 
+/// Id → the kind of the first document (in path order) that uses it: what
+/// a reference is resolved against.
+pub type Targets<'a> = BTreeMap<&'a str, Option<Kind>>;
+
 struct Ctx<'a, 'o> {
     ws: &'a Workspace,
-    index: &'a Index<'a>,
+    index: &'a Targets<'a>,
     doc: &'a Document,
     lines: LineIndex,
     out: &'o mut Vec<Finding>,
@@ -786,8 +804,8 @@ impl Ctx<'_, '_> {
                 let ids: Vec<&str> = self
                     .index
                     .iter()
-                    .filter(|(_, d)| {
-                        kinds.is_empty() || d.kind().is_some_and(|k| kinds.contains(&k))
+                    .filter(|(_, kind)| {
+                        kinds.is_empty() || kind.is_some_and(|k| kinds.contains(&k))
                     })
                     .map(|(id, _)| *id)
                     .collect();
@@ -804,7 +822,7 @@ impl Ctx<'_, '_> {
                 );
             }
             Some(target) => {
-                let Some(kind) = target.kind() else { return };
+                let Some(kind) = *target else { return };
                 if !kinds.is_empty() && !kinds.contains(&kind) {
                     self.report(
                         &UNRESOLVED_REFERENCE,

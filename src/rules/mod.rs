@@ -155,6 +155,14 @@ pub fn check_documents(ws: &Workspace) -> Vec<Finding> {
     finish(ws, findings)
 }
 
+/// [`check_documents`] for the documents `ws` holds, references resolved
+/// against `targets` (see [`document::check_with`]).
+pub fn check_documents_with(ws: &Workspace, targets: &document::Targets<'_>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    document::check_with(ws, targets, &mut findings);
+    finish(ws, findings)
+}
+
 /// Applies aims.toml's `[rules]` settings and sorts into report order.
 pub fn finish(ws: &Workspace, mut findings: Vec<Finding>) -> Vec<Finding> {
     findings.retain_mut(|f| match ws.config.rule_setting(f.rule.code) {
