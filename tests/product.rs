@@ -1000,6 +1000,30 @@ fn sync_fetches_fifty_sources_in_parallel() {
         let head = git(&tmp.path().join(format!("p{i:02}")), &["rev-parse", "HEAD"]);
         assert!(stdout(&out).contains(&format!("p{i:02}: ../p{i:02} main at {}", &head[..12])));
     }
+    // Every source's PRDs are read; a source whose globs match nothing is
+    // a finding at its aims.toml entry, not an empty list.
+    let text = std::fs::read_to_string(central.join("aims.toml"))
+        .unwrap()
+        .replacen(
+            "name = \"p07\"\nrepository = \"../p07\"\nprds = [\"prd/*.md\"]",
+            "name = \"p07\"\nrepository = \"../p07\"\nprds = [\"docs/prd/*.md\"]",
+            1,
+        );
+    std::fs::write(central.join("aims.toml"), text).unwrap();
+    let audit = json(&run(&central, &["audit", "--offline", "--format", "json"]));
+    let sources = audit["sources"].as_array().unwrap();
+    assert_eq!(sources.len(), 50);
+    assert_eq!(sources.iter().filter(|s| s["prds"] == 1).count(), 49);
+    let check = json(&run(&central, &["check", "--offline", "--format", "json"]));
+    let empty: Vec<&Value> = check["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "ISO033")
+        .collect();
+    assert_eq!(empty.len(), 1, "{check:#}");
+    assert_eq!(empty[0]["path"], "aims.toml");
+    assert!(empty[0]["message"].as_str().unwrap().contains("`p07`"));
 }
 
 #[test]
