@@ -63,7 +63,7 @@ pub fn side(
     let local = Workspace::from_tree(root, repo, &tree)?;
     let upstream =
         sources::upstream_for(root, repo, upstream_of.unwrap_or(&local.config), offline)?;
-    let mut register = sources::upstream_register(repo, &upstream)?;
+    let mut register = sources::upstream_register(&upstream)?;
     register.commit = Some(commit.to_string());
     register.working_tree = false;
     let config = register.policy.for_product(&local.config);

@@ -339,7 +339,7 @@ pub fn product_register(
 ) -> miette::Result<(Workspace, Register)> {
     let local = Workspace::open(root)?;
     let upstream = upstream_for(root, repo, &local.config, offline)?;
-    let mut register = upstream_register(repo, &upstream)?;
+    let mut register = upstream_register(&upstream)?;
     register.working_tree = true;
     let Some(head) = crate::control::head_commit(repo)? else {
         register.commit = None;
@@ -347,7 +347,7 @@ pub fn product_register(
     };
     register.commit = Some(head.to_string());
     let config = register.policy.for_product(&local.config);
-    let dirty = uncommitted(repo).map_err(crate::control::git_error)?;
+    let dirty = crate::control::uncommitted_paths(repo).map_err(crate::control::git_error)?;
     let docs = documents(&local.loaded);
     add_entries(&mut register, repo, head, &config, &docs, &|p| {
         dirty.contains(p)
@@ -359,12 +359,12 @@ pub fn product_register(
 /// The upstream AIMS's register at its snapshot, emptied of its own
 /// documents: its trust chain, policies and roles, to judge a product
 /// repository's PRDs by.
-pub fn upstream_register(repo: &Repository, upstream: &Upstream) -> miette::Result<Register> {
-    let cache = open_cache(&sync::upstream_dir(repo)).map_err(|e| miette::miette!("{e}"))?;
-    let records = crate::history::approvals::read(&cache).map_err(crate::control::git_error)?;
+pub fn upstream_register(upstream: &Upstream) -> miette::Result<Register> {
+    let records =
+        crate::history::approvals::read(&upstream.cache).map_err(crate::control::git_error)?;
     let mut register = Register::build_for(
         &upstream.ws,
-        &cache,
+        &upstream.cache,
         Some(upstream.commit),
         crate::control::now(),
         false,
@@ -375,20 +375,6 @@ pub fn upstream_register(repo: &Repository, upstream: &Upstream) -> miette::Resu
     register.refused.clear();
     register.signoffs.clear();
     Ok(register)
-}
-
-/// Paths the working tree changed (or does not track).
-fn uncommitted(repo: &Repository) -> Result<BTreeSet<String>, git2::Error> {
-    let mut opts = git2::StatusOptions::new();
-    opts.include_untracked(true)
-        .recurse_untracked_dirs(true)
-        .include_ignored(false);
-    Ok(repo
-        .statuses(Some(&mut opts))?
-        .iter()
-        .filter(|s| s.status() != git2::Status::CURRENT)
-        .filter_map(|s| s.path().ok().map(str::to_owned))
-        .collect())
 }
 
 /// The source's PRDs at `commit` of its cache.
@@ -473,9 +459,10 @@ fn open_cache(dir: &Path) -> Result<Repository, String> {
 pub struct Upstream {
     /// The central AIMS at the snapshot: its configuration and documents.
     pub ws: Workspace,
-    pub repository: String,
+    /// The snapshot's commit, in `cache`.
     pub commit: Oid,
-    pub fetched: i64,
+    /// The cache it was read from (`.git/aims/upstream.git`).
+    pub cache: Repository,
 }
 
 /// Reads the product repository's upstream: fetched first unless
@@ -556,22 +543,24 @@ pub fn upstream_for(
         );
     };
     let cache = open_cache(&job.dir).map_err(|e| miette::miette!("{e}"))?;
-    let tree = cache
-        .find_commit(snapshot.commit)
-        .and_then(|c| c.tree())
-        .map_err(|e| miette::miette!("cannot read the upstream snapshot: {}", e.message()))?;
-    let ws = Workspace::from_tree(root, &cache, &tree).map_err(|e| {
-        miette::miette!(
-            help = "the upstream must be the central AIMS repository, with aims.toml at its top",
-            "cannot read the upstream AIMS ({} at {}): {e}",
-            remote.repository,
-            remote.reference
-        )
-    })?;
+    let ws = {
+        let tree = cache
+            .find_commit(snapshot.commit)
+            .and_then(|c| c.tree())
+            .map_err(|e| miette::miette!("cannot read the upstream snapshot: {}", e.message()))?;
+        Workspace::from_tree(root, &cache, &tree).map_err(|e| {
+            miette::miette!(
+                help =
+                    "the upstream must be the central AIMS repository, with aims.toml at its top",
+                "cannot read the upstream AIMS ({} at {}): {e}",
+                remote.repository,
+                remote.reference
+            )
+        })?
+    };
     Ok(Upstream {
         ws,
-        repository: remote.repository.clone(),
         commit: snapshot.commit,
-        fetched: snapshot.fetched,
+        cache,
     })
 }

@@ -157,7 +157,8 @@ pub fn fetch(root: &Path, job: &Job) -> Result<Snapshot, String> {
     // git succeeded: a failed fetch leaves the cached snapshot and its
     // approval tags exactly as they were. The tags are replaced whole, so a
     // tag deleted upstream does not live on here.
-    delete_refs(&job.dir, "refs/aims/incoming/*")?;
+    let cache = Repository::open_bare(&job.dir).map_err(|e| cache_error(&job.dir, e))?;
+    delete_refs(&cache, &format!("{INCOMING}/*")).map_err(|e| cache_error(&job.dir, e))?;
     let refspec = format!("+{}:{INCOMING}/snapshot", job.remote.reference);
     let result = git(
         &job.dir,
@@ -178,7 +179,7 @@ pub fn fetch(root: &Path, job: &Job) -> Result<Snapshot, String> {
         let _ = std::fs::write(job.dir.join("aims-last-error"), e);
     }
     result?;
-    promote(&job.dir)?;
+    promote(&cache).map_err(|e| cache_error(&job.dir, e))?;
     let _ = std::fs::remove_file(job.dir.join("aims-last-error"));
     let now = crate::control::now();
     let record = format!("{location}\n{}\n{now}\n", job.remote.reference);
@@ -200,28 +201,25 @@ const INCOMING: &str = "refs/aims/incoming";
 
 /// Puts a successful fetch in place: the snapshot, and the approval tags
 /// (replacing every earlier one).
-fn promote(dir: &Path) -> Result<(), String> {
-    let fail =
-        |e: git2::Error| format!("cannot update the cache {}: {}", dir.display(), e.message());
-    let repo = Repository::open_bare(dir).map_err(fail)?;
-    let snapshot = repo
-        .refname_to_id(&format!("{INCOMING}/snapshot"))
-        .map_err(fail)?;
-    let tags: Vec<(String, Oid)> = refs(&repo, &format!("{INCOMING}/tags/*"))
-        .map_err(fail)?
+fn promote(repo: &Repository) -> Result<(), git2::Error> {
+    let snapshot = repo.refname_to_id(&format!("{INCOMING}/snapshot"))?;
+    let tags: Vec<(String, Oid)> = refs(repo, &format!("{INCOMING}/tags/*"))?
         .into_iter()
         .filter_map(|(name, id)| {
             let rest = name.strip_prefix(&format!("{INCOMING}/tags/"))?;
             Some((format!("refs/tags/aims/{rest}"), id))
         })
         .collect();
-    delete_refs(dir, "refs/tags/aims/*")?;
+    delete_refs(repo, "refs/tags/aims/*")?;
     for (name, id) in tags {
-        repo.reference(&name, id, true, "aims sync").map_err(fail)?;
+        repo.reference(&name, id, true, "aims sync")?;
     }
-    repo.reference(SNAPSHOT_REF, snapshot, true, "aims sync")
-        .map_err(fail)?;
-    delete_refs(dir, &format!("{INCOMING}/*"))
+    repo.reference(SNAPSHOT_REF, snapshot, true, "aims sync")?;
+    delete_refs(repo, &format!("{INCOMING}/*"))
+}
+
+fn cache_error(dir: &Path, e: git2::Error) -> String {
+    format!("cannot update the cache {}: {}", dir.display(), e.message())
 }
 
 /// The refs matching `glob`, with their targets.
@@ -236,14 +234,9 @@ fn refs(repo: &Repository, glob: &str) -> Result<Vec<(String, Oid)>, git2::Error
     Ok(out)
 }
 
-fn delete_refs(dir: &Path, glob: &str) -> Result<(), String> {
-    let fail =
-        |e: git2::Error| format!("cannot update the cache {}: {}", dir.display(), e.message());
-    let repo = Repository::open_bare(dir).map_err(fail)?;
-    for (name, _) in refs(&repo, glob).map_err(fail)? {
-        repo.find_reference(&name)
-            .and_then(|mut r| r.delete())
-            .map_err(fail)?;
+fn delete_refs(repo: &Repository, glob: &str) -> Result<(), git2::Error> {
+    for (name, _) in refs(repo, glob)? {
+        repo.find_reference(&name)?.delete()?;
     }
     Ok(())
 }

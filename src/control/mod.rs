@@ -487,8 +487,6 @@ impl Register {
             chain: &chain,
             fallback: &ws.config,
         };
-        // The current keyring, for OpenPGP revocations it has learnt since.
-        let current_trust = chain.in_force().and_then(|v| v.root.as_ref().ok());
 
         // Document approvals, each judged by the configuration in force
         // when it was signed.
@@ -502,37 +500,12 @@ impl Register {
             {
                 continue;
             }
-            if let Some(defect) = record.defect() {
-                refused.push(record.refuse(defect));
-                continue;
-            }
-            let time = record.tagger().map_or(0, |t| t.1);
-            let Some(root) = chain.in_force_at(time).and_then(|v| v.root.as_ref().ok()) else {
-                refused.push(record.refuse(if in_force.is_none() {
-                    approvals::Invalid::NoTrustRoot
-                } else {
-                    approvals::Invalid::NoConfigurationAt(time)
-                }));
-                continue;
-            };
-            let report = approvals::evaluate(repo, record, &root.trust).map_err(git)?;
-            let approval = match report.outcome {
-                Ok(a) => a,
-                Err(_) => {
-                    refused.push(report);
-                    continue;
-                }
-            };
-            let void = voided.check(record, &approval).or(match current_trust {
-                Some(now) => openpgp_revoked(record, &approval, root, now).map_err(git)?,
-                None => None,
-            });
-            match void {
-                Some(why) => refused.push(record.refuse(why)),
-                None => by_document
+            match judge_document_tag(repo, record, &chain, &voided).map_err(git)? {
+                Ok(approval) => by_document
                     .entry(approval.claim.document.clone())
                     .or_default()
                     .push(approval),
+                Err(report) => refused.push(report),
             }
         }
 
@@ -882,51 +855,27 @@ impl Register {
         records: &[TagRecord],
         ids: &BTreeSet<String>,
     ) -> Result<ForeignApprovals, git2::Error> {
-        let revoked = self.chain.revoked_keys();
+        // Seals cover this repository's tags only: no back-dating is known.
+        let voided = trust::Voided {
+            tags: HashMap::new(),
+            keys: self.chain.revoked_keys(),
+        };
         let mut by_document: BTreeMap<String, Vec<Approval>> = BTreeMap::new();
         let mut refused = Vec::new();
         for record in records {
             if !record.document().is_some_and(|d| ids.contains(d)) || record.seal().is_some() {
                 continue;
             }
-            let time = record.tagger().map_or(0, |t| t.1);
-            if time > self.as_of_time {
+            if record.tagger().map_or(0, |t| t.1) > self.as_of_time {
                 continue;
             }
-            if let Some(defect) = record.defect() {
-                refused.push(record.refuse(defect));
-                continue;
+            match judge_document_tag(repo, record, &self.chain, &voided)? {
+                Ok(approval) => by_document
+                    .entry(approval.claim.document.clone())
+                    .or_default()
+                    .push(approval),
+                Err(report) => refused.push(report),
             }
-            let Some(root) = self
-                .chain
-                .in_force_at(time)
-                .and_then(|v| v.root.as_ref().ok())
-            else {
-                refused.push(record.refuse(if self.chain.in_force().is_none() {
-                    approvals::Invalid::NoTrustRoot
-                } else {
-                    approvals::Invalid::NoConfigurationAt(time)
-                }));
-                continue;
-            };
-            let report = approvals::evaluate(repo, record, &root.trust)?;
-            let approval = match report.outcome {
-                Ok(a) => a,
-                Err(_) => {
-                    refused.push(report);
-                    continue;
-                }
-            };
-            if crate::history::revoked::is_revoked(&revoked, &approval.signature.fingerprint) {
-                refused.push(record.refuse(approvals::Invalid::Revoked {
-                    fingerprint: approval.signature.fingerprint.clone(),
-                }));
-                continue;
-            }
-            by_document
-                .entry(approval.claim.document.clone())
-                .or_default()
-                .push(approval);
         }
         Ok((by_document, refused))
     }
@@ -1178,6 +1127,45 @@ pub fn trust_anchors() -> miette::Result<Vec<String>> {
 /// An OpenPGP approval verified with the keyring in force when it was
 /// signed, whose key the keyring in force now revokes: void, past and
 /// future. (SSH keys are revoked through the revocation list.)
+/// Judges one document approval tag by `chain`: its defects, its
+/// signature under the configuration in force when it was signed, the
+/// signer's role, the claimed content in the tagged commit, and what voids
+/// it (`voided`: back-dating, revoked keys; and an OpenPGP revocation the
+/// keyring in force now has learnt since). The approval when it counts,
+/// else the refusal.
+fn judge_document_tag(
+    repo: &Repository,
+    record: &TagRecord,
+    chain: &trust::Chain,
+    voided: &trust::Voided,
+) -> Result<Result<Approval, TagReport>, git2::Error> {
+    if let Some(defect) = record.defect() {
+        return Ok(Err(record.refuse(defect)));
+    }
+    let time = record.tagger().map_or(0, |t| t.1);
+    let Some(root) = chain.in_force_at(time).and_then(|v| v.root.as_ref().ok()) else {
+        return Ok(Err(record.refuse(if chain.approved().is_none() {
+            approvals::Invalid::NoTrustRoot
+        } else {
+            approvals::Invalid::NoConfigurationAt(time)
+        })));
+    };
+    let report = approvals::evaluate(repo, record, &root.trust)?;
+    let approval = match report.outcome {
+        Ok(a) => a,
+        Err(_) => return Ok(Err(report)),
+    };
+    let current = chain.in_force().and_then(|v| v.root.as_ref().ok());
+    let void = voided.check(record, &approval).or(match current {
+        Some(now) => openpgp_revoked(record, &approval, root, now)?,
+        None => None,
+    });
+    Ok(match void {
+        Some(why) => Err(record.refuse(why)),
+        None => Ok(approval),
+    })
+}
+
 fn openpgp_revoked(
     record: &TagRecord,
     approval: &Approval,
@@ -1286,7 +1274,7 @@ fn trust_paths(config: &Config) -> Vec<String> {
 
 /// Paths whose working-tree or index content differs from HEAD, or that
 /// git does not track yet. One status call for the whole tree.
-fn uncommitted_paths(repo: &Repository) -> Result<HashSet<String>, git2::Error> {
+pub(crate) fn uncommitted_paths(repo: &Repository) -> Result<HashSet<String>, git2::Error> {
     let mut opts = StatusOptions::new();
     opts.include_untracked(true)
         .recurse_untracked_dirs(true)

@@ -166,12 +166,15 @@ pub fn check(ws: &Workspace, register: &Register, out: &mut Vec<Finding>) {
     let start = out.len();
     check_all(ws, register, out);
     // A product repository's PRD is approved there, and its tags are there.
+    let origins: std::collections::HashMap<&str, &crate::docs::Origin> = ws
+        .documents()
+        .filter_map(|d| Some((d.path.as_str(), d.origin.as_deref()?)))
+        .collect();
+    if origins.is_empty() {
+        return;
+    }
     for f in &mut out[start..] {
-        let origin = f
-            .path
-            .as_deref()
-            .and_then(|p| ws.documents().find(|d| d.path == p))
-            .and_then(|d| d.origin.as_ref());
+        let origin = f.path.as_deref().and_then(|p| origins.get(p));
         if let (Some(o), Some(help)) = (origin, &mut f.help) {
             help.push_str(&format!(
                 " (in the product repository `{}`, {}, where this PRD and its tags are kept)",
