@@ -371,6 +371,30 @@ fn a_product_pull_request_names_the_impact_assessment_to_review() {
          A large language model reads each card dispute and routes it.\n",
     )
     .unwrap();
+    // A PRD of the limited-risk SYS-002, and a feature that is not AI
+    // ("maintain", "e-mail", "HTML" hold no AI term as a word): no asks.
+    std::fs::write(
+        payments.join("docs/prd/prd-pay-003.md"),
+        prd(
+            "PRD-PAY-003",
+            &[
+                ("ai-system = \"SYS-001\"", "ai-system = \"SYS-002\""),
+                ("risk-tier = \"high\"", "risk-tier = \"limited\""),
+                (
+                    "impact-assessment = \"AIA-001\"",
+                    "impact-assessment = \"AIA-002\"",
+                ),
+            ],
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        payments.join("docs/prd/prd-pay-004.md"),
+        "+++\nid = \"PRD-PAY-004\"\nkind = \"prd\"\ntitle = \"PRD: receipts\"\n\
+         owner = \"lena.hoffmann@northwind.example\"\n+++\n# Receipts\n\n\
+         We maintain an HTML e-mail receipt for every payment; the ai-ops mailbox gets a copy.\n",
+    )
+    .unwrap();
     // The pull request also changes how [upstream] is named: both sides are
     // then read against the head's upstream, as CI syncs it.
     std::fs::write(
@@ -494,8 +518,12 @@ fn a_product_pull_request_names_the_impact_assessment_to_review() {
     }
 
     // The same PRD on a limited-risk system asks for nothing.
-    let low = asks.iter().filter(|a| a["system"] == "SYS-002").count();
-    assert_eq!(low, 0);
+    let quiet = asks
+        .iter()
+        .filter(|a| a["prd"] == "PRD-PAY-003" || a["prd"] == "PRD-PAY-004")
+        .count();
+    assert_eq!(quiet, 0, "{c:#}");
+    assert_eq!(asks.len(), 2, "{c:#}");
 }
 
 #[test]
