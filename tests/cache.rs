@@ -245,6 +245,22 @@ fn the_gate_judges_the_same_with_and_without_the_cache() {
     same_gate(&dir);
     // A shard whose bytes were altered (still valid JSON) is not used.
     status(&dir, &[]);
+    // Damaged shards were written anew: each one an entry names is the
+    // bytes its name is the hash of.
+    for name in cached(&dir).into_iter().filter(|n| n.starts_with("walk-")) {
+        let entry: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(cache.join(&name)).unwrap()).unwrap();
+        for shard in entry["shards"].as_array().unwrap() {
+            let shard = shard.as_str().unwrap();
+            let bytes = std::fs::read(cache.join(format!("shard-{shard}.json"))).unwrap();
+            let sum: String =
+                sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(&bytes))
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+            assert_eq!(sum, shard, "{name} names a damaged shard");
+        }
+    }
     let mut altered = 0;
     for name in cached(&dir).into_iter().filter(|n| n.starts_with("shard-")) {
         let path = cache.join(&name);
@@ -253,7 +269,7 @@ fn the_gate_judges_the_same_with_and_without_the_cache() {
         altered += usize::from(changed != text);
         std::fs::write(&path, changed).unwrap();
     }
-    assert!(altered > 0);
+    assert!(altered > 0, "{:?}", cached(&dir));
     same_gate(&dir);
     // So is an identities file with one byte changed (its checksum fails).
     let identities = cache.join("identities");
@@ -276,4 +292,105 @@ fn the_gate_judges_the_same_with_and_without_the_cache() {
     git(&dir, &["switch", "-q", "-c", "change/pol-001"]);
     let json = same_gate(&dir);
     assert!(!json.contains("CTL009"), "{json}");
+}
+
+/// `aims check` (which names every refused tag) and `aims status`: the
+/// same with the cache off, filling it, and warm. Returns check's JSON.
+fn same_listing(dir: &Path) -> String {
+    let cold = status(dir, &["--no-cache"]);
+    assert_eq!(status(dir, &[]), cold);
+    assert_eq!(status(dir, &[]), cold);
+    let check = |extra: &[&str]| {
+        let mut args = vec!["check", "--format", "json"];
+        args.extend(extra);
+        let out = run(dir, &args);
+        assert!(matches!(code(&out), 0 | 1), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let cold = check(&["--no-cache"]);
+    assert_eq!(check(&[]), cold);
+    assert_eq!(check(&[]), cold);
+    cold
+}
+
+/// The listing of `refs/tags/aims/` is remembered by each folder's and
+/// ref file's status (`.git/aims/cache/refs`): every way a ref changes
+/// (rewritten in place, deleted, added, packed, added from a worktree) is
+/// seen, the same as without the cache.
+#[test]
+fn the_remembered_tag_listing_follows_every_ref_change() {
+    if !have_tools(&["ssh-keygen"]) {
+        return;
+    }
+    let (_tmp, dir) = repo("well-kept", true);
+    let memo = dir.join(".git/aims/cache/refs");
+    // Entries changed in the last few seconds are not remembered: let the
+    // fixture's refs settle, so that the listing below is remembered.
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    let before = same_listing(&dir);
+    let written = std::fs::metadata(&memo).unwrap().modified().unwrap();
+    same_listing(&dir);
+    assert_eq!(
+        std::fs::metadata(&memo).unwrap().modified().unwrap(),
+        written,
+        "nothing changed, so the listing was all remembered (not written again)"
+    );
+
+    // Rewritten in place (same file, same size): POL-001's approval tag
+    // made to name a commit, as someone with push rights could.
+    let tags = git(&dir, &["tag", "-l", "aims/pol-001/*"]);
+    let tag = tags.lines().next().expect("POL-001 is approved").to_owned();
+    let file = dir.join(".git/refs/tags").join(&tag);
+    assert!(file.is_file(), "{tag} is a loose ref");
+    let head = git(&dir, &["rev-parse", "HEAD"]);
+    {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(&file)
+            .unwrap();
+        f.write_all(format!("{}\n", head.trim()).as_bytes())
+            .unwrap();
+    }
+    let rewritten = same_listing(&dir);
+    assert!(!before.contains(&format!("tag {tag} is not an approval")));
+    assert!(
+        rewritten.contains(&format!("tag {tag} is not an approval")),
+        "the rewritten ref is seen: {rewritten}"
+    );
+
+    // Deleted, then another added in its folder.
+    git(&dir, &["tag", "-d", &tag]);
+    assert!(!same_listing(&dir).contains(&tag));
+    let again = format!("{tag}-again");
+    git(&dir, &["tag", &again, "HEAD"]);
+    let added = same_listing(&dir);
+    assert!(added.contains(&format!("tag {again} is not an approval")));
+
+    // Packed: the loose files go, the same tags are read from packed-refs.
+    git(&dir, &["pack-refs", "--all"]);
+    assert!(!dir.join(".git/refs/tags").join(&again).exists());
+    assert_eq!(same_listing(&dir), added);
+
+    // A damaged listing is ignored and written anew.
+    std::fs::write(&memo, b"aims refs\n damaged").unwrap();
+    assert_eq!(same_listing(&dir), added);
+
+    // A worktree lists the tags of the repository it belongs to.
+    let wt = dir.parent().unwrap().join("worktree");
+    git(
+        &dir,
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "-b",
+            "elsewhere",
+            wt.to_str().unwrap(),
+        ],
+    );
+    git(&wt, &["tag", "aims/late/v1", "HEAD"]);
+    assert!(same_listing(&wt).contains("tag aims/late/v1 is not an approval"));
+    assert!(same_listing(&dir).contains("tag aims/late/v1 is not an approval"));
 }

@@ -277,16 +277,8 @@ fn read_where(repo: &Repository, keep: Option<Keep<'_>>) -> Result<Vec<TagRecord
     Claims::open(repo);
     let odb = repo.odb()?;
     let mut records = Vec::new();
-    for reference in repo.references_glob("refs/tags/aims/*")? {
-        let reference = reference?;
-        let name = reference
-            .name()
-            .unwrap_or_default()
-            .trim_start_matches("refs/tags/")
-            .to_owned();
-        let Some(oid) = reference.target() else {
-            continue;
-        };
+    for (name, oid) in super::refs::aims_tags(repo)? {
+        let name = name.trim_start_matches("refs/tags/").to_owned();
         let id = oid.to_string();
         if let (Some(keep), Some((document, seal))) = (keep, Claims::get(&oid))
             && !keep(document.as_deref(), seal)
@@ -337,17 +329,8 @@ fn read_where(repo: &Repository, keep: Option<Keep<'_>>) -> Result<Vec<TagRecord
 pub fn outside_namespace(repo: &Repository) -> Result<Vec<String>, git2::Error> {
     let odb = repo.odb()?;
     let mut out = Vec::new();
-    for reference in repo.references_glob("refs/tags/*")? {
-        let reference = reference?;
-        let Ok(name) = reference.name().map(|n| n.trim_start_matches("refs/tags/")) else {
-            continue;
-        };
-        if name.starts_with("aims/") {
-            continue;
-        }
-        let Some(oid) = reference.target() else {
-            continue;
-        };
+    for (name, oid) in super::refs::other_tags(repo)? {
+        let name = name.trim_start_matches("refs/tags/");
         // Only annotated tags carry a message; a header read is cheap.
         if odb.read_header(oid)?.1 != ObjectType::Tag {
             continue;

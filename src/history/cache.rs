@@ -188,7 +188,7 @@ fn fingerprint_of(documents: &[String], prds: &[String], files: &[&str]) -> Stri
     super::hex(&h.finalize()[..12])
 }
 
-fn dir(repo: &Repository) -> PathBuf {
+pub(super) fn dir(repo: &Repository) -> PathBuf {
     repo.path().join("aims").join("cache")
 }
 
@@ -357,7 +357,9 @@ pub fn store(
             let bytes = serde_json::to_vec(shard).map_err(std::io::Error::other)?;
             let name = super::hex(&Sha256::digest(&bytes));
             let path = shard_file(repo, &name);
-            if !path.exists() {
+            // One already there is kept only when it is these bytes: a
+            // damaged one would otherwise fail every lookup from now on.
+            if std::fs::read(&path).ok().as_deref() != Some(&bytes[..]) {
                 let mut tmp = tempfile::NamedTempFile::new_in(&dir)?;
                 std::io::Write::write_all(tmp.as_file_mut(), &bytes)?;
                 tmp.persist(&path).map_err(|e| e.error)?;
@@ -784,7 +786,7 @@ impl Claims {
 /// the file ends with the SHA-256 of the rest and names this cache format
 /// and aims version; None otherwise (missing, damaged, truncated, another
 /// version's).
-fn read_checked(path: &Path, magic: &[u8]) -> Option<Vec<u8>> {
+pub(super) fn read_checked(path: &Path, magic: &[u8]) -> Option<Vec<u8>> {
     let bytes = std::fs::read(path).ok()?;
     let (all, sum) = bytes.split_at_checked(bytes.len().checked_sub(32)?)?;
     if Sha256::digest(all).as_slice() != sum {
@@ -803,7 +805,7 @@ fn read_checked(path: &Path, magic: &[u8]) -> Option<Vec<u8>> {
 
 /// Writes `body` as a binary cache file, atomically: `magic`, the cache
 /// format, aims's version, the body, and the SHA-256 of all that.
-fn write_checked(path: &Path, magic: &[u8], body: &[u8]) -> std::io::Result<()> {
+pub(super) fn write_checked(path: &Path, magic: &[u8], body: &[u8]) -> std::io::Result<()> {
     let mut out = magic.to_vec();
     put_u32(&mut out, FORMAT as usize);
     let tool = env!("CARGO_PKG_VERSION");
@@ -819,16 +821,16 @@ fn write_checked(path: &Path, magic: &[u8], body: &[u8]) -> std::io::Result<()> 
     Ok(())
 }
 
-fn put_u32(out: &mut Vec<u8>, n: usize) {
+pub(super) fn put_u32(out: &mut Vec<u8>, n: usize) {
     out.extend((n as u32).to_le_bytes());
 }
 
-fn put_text(out: &mut Vec<u8>, t: &str) {
+pub(super) fn put_text(out: &mut Vec<u8>, t: &str) {
     put_u32(out, t.len());
     out.extend(t.as_bytes());
 }
 
-fn put_oid(out: &mut Vec<u8>, oid: &Oid) {
+pub(super) fn put_oid(out: &mut Vec<u8>, oid: &Oid) {
     let bytes = oid.as_bytes();
     out.push(bytes.len() as u8);
     out.extend(bytes);
@@ -926,25 +928,29 @@ fn decode(body: &[u8]) -> Option<std::collections::HashMap<Oid, Identity>> {
 }
 
 /// Reads a binary cache file's fields in order.
-struct Reader<'a>(&'a [u8]);
+pub(super) struct Reader<'a>(pub(super) &'a [u8]);
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+    pub(super) fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         let (head, rest) = self.0.split_at_checked(n)?;
         self.0 = rest;
         Some(head)
     }
 
-    fn u32(&mut self) -> Option<usize> {
+    pub(super) fn u32(&mut self) -> Option<usize> {
         Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?) as usize)
     }
 
-    fn oid(&mut self) -> Option<Oid> {
+    pub(super) fn i64(&mut self) -> Option<i64> {
+        Some(i64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+
+    pub(super) fn oid(&mut self) -> Option<Oid> {
         let len = self.take(1)?[0] as usize;
         Oid::from_bytes(self.take(len)?).ok()
     }
 
-    fn text(&mut self) -> Option<String> {
+    pub(super) fn text(&mut self) -> Option<String> {
         let len = self.u32()?;
         String::from_utf8(self.take(len)?.to_vec()).ok()
     }

@@ -12,6 +12,7 @@ pub mod approvals;
 pub mod cache;
 pub mod loose;
 pub mod openpgp;
+pub mod refs;
 pub mod revisions;
 pub mod revoked;
 pub mod signature;
