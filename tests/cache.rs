@@ -54,7 +54,32 @@ fn the_cache_never_changes_an_answer() {
     // --no-cache leaves nothing behind.
     status(&dir, &["--no-cache"]);
     assert!(cached(&dir).is_empty());
+    // Files no run reads any more: those of an earlier cache format, and
+    // an entry of another fingerprint (another configuration or aims
+    // version) untouched for over a week go; a recent one stays.
+    let cache = dir.join(".git/aims/cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    let other = |age_days: u64, head: char| {
+        let name = format!(
+            "walk-{}-{}.json",
+            "0".repeat(24),
+            head.to_string().repeat(40)
+        );
+        let file = std::fs::File::create(cache.join(&name)).unwrap();
+        let when =
+            std::time::SystemTime::now() - std::time::Duration::from_secs(age_days * 24 * 3600);
+        file.set_modified(when).unwrap();
+        name
+    };
+    let (stale, recent) = (other(8, 'a'), other(1, 'b'));
+    std::fs::write(cache.join("claims.json"), "{}").unwrap();
+    std::fs::write(cache.join("verdicts.json"), "{}").unwrap();
     let before = same_with_and_without(&dir);
+    let left = cached(&dir);
+    for gone in [&stale, "claims.json", "verdicts.json"] {
+        assert!(!left.iter().any(|n| n == gone), "{gone}: {left:?}");
+    }
+    assert!(left.contains(&recent), "{left:?}");
 
     // Commits on top: the walk is extended from the cached one.
     commit_change(

@@ -394,8 +394,42 @@ pub fn store(
     for (_, path) in entries(repo, scope, fingerprint).into_iter().skip(KEEP) {
         let _ = std::fs::remove_file(path);
     }
+    drop_stale(repo, scope, fingerprint);
     if count > 0 {
         drop_unused_shards(repo);
+    }
+}
+
+/// Files no run of this version reads, kept at most a week: entries of
+/// `scope` under another fingerprint (another configuration, another aims
+/// version or cache format) untouched for that long. The files of the
+/// format before shards (`claims.json`, `verdicts.json`) go at once.
+const STALE: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+
+fn drop_stale(repo: &Repository, scope: Scope, fingerprint: &str) {
+    let dir = dir(repo);
+    for old in ["claims.json", "verdicts.json"] {
+        let _ = std::fs::remove_file(dir.join(old));
+    }
+    let Ok(list) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    let Some(week_ago) = std::time::SystemTime::now().checked_sub(STALE) else {
+        return;
+    };
+    let (any, current) = (
+        format!("{}-", scope.prefix()),
+        format!("{}-{fingerprint}-", scope.prefix()),
+    );
+    for e in list.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t < week_ago);
+        if name.starts_with(&any) && !name.starts_with(&current) && name.ends_with(".json") && old {
+            let _ = std::fs::remove_file(e.path());
+        }
     }
 }
 
