@@ -1483,3 +1483,69 @@ fn gates_consult_the_approved_configuration_and_guard_merges() {
         assert_eq!(code(&out), 2, "{blank:?}");
     }
 }
+
+/// A reading from scratch looks for configuration changes only where the
+/// revision walk saw the top-level entries holding today's trust files
+/// change (aims.toml, `.aims/`). Trust files that once lay elsewhere
+/// (`keys/signers`) are followed there too: Mallory's edit of the old
+/// signers file, with no change to aims.toml, is a configuration version
+/// of its own, with and without the cache.
+#[test]
+fn trust_files_kept_elsewhere_once_are_followed_there() {
+    if !have_tools(&["ssh-keygen"]) {
+        return;
+    }
+    let f = Fixture::approved();
+    let move_signers = |from: &str, to: &str, who: &str, date: &str| {
+        std::fs::create_dir_all(f.repo.join(to).parent().unwrap()).unwrap();
+        f.git(&["mv", from, to]);
+        let config = std::fs::read_to_string(f.repo.join("aims.toml"))
+            .unwrap()
+            .replace(
+                &format!("allowed-signers = \"{from}\""),
+                &format!("allowed-signers = \"{to}\""),
+            );
+        write(&f, "aims.toml", &config);
+        f.commit(who, date, &format!("signers to {to}"));
+    };
+    move_signers(
+        ".aims/allowed_signers",
+        "keys/signers",
+        "alice",
+        "2026-02-01T10:00:00Z",
+    );
+    let approved = aims_as(
+        &f,
+        "dana",
+        "dana",
+        "2026-02-02T09:00:00Z",
+        &["approve", "aims.toml"],
+    );
+    assert_eq!(code(&approved), 0, "{}", both(&approved));
+    // Mallory maps Dana's address to her own key in the old place.
+    let text = std::fs::read_to_string(f.repo.join("keys/signers")).unwrap();
+    write(
+        &f,
+        "keys/signers",
+        &(text + &signers(&f, &[(DANA, "mallory", "")])),
+    );
+    f.commit("mallory", "2026-02-03T10:00:00Z", "one more key");
+    move_signers(
+        "keys/signers",
+        ".aims/allowed_signers",
+        "alice",
+        "2026-02-04T10:00:00Z",
+    );
+
+    for extra in [&["--no-cache"][..], &[], &[]] {
+        let log = stdout(&f.aims(&[&["log", "aims.toml"][..], extra].concat()));
+        let mallory = log
+            .lines()
+            .find(|l| l.contains("mallory@acme.example"))
+            .unwrap_or_else(|| panic!("Mallory's change is a version: {log}"));
+        assert!(mallory.contains("keys/signers"), "{mallory}");
+        let status = f.doc(extra, "aims.toml");
+        assert_eq!(status["version"], 2, "{status:#}");
+        assert_eq!(status["unapproved-changes"], 2, "{status:#}");
+    }
+}

@@ -252,18 +252,22 @@ pub fn versions(
     head: Oid,
     history: &BTreeMap<String, Vec<Revision>>,
 ) -> Result<Vec<Version>, git2::Error> {
-    versions_at(repo, head, history, None)
+    versions_at(repo, head, history, None, None)
 }
 
 /// [`versions`], looking only at `points` (oldest first) when given: the
 /// first-parent commits where the trust files may have changed, a superset
 /// of where they did (as the cache records them), instead of every
-/// first-parent commit.
+/// first-parent commit. Points found by the walk (`history::revisions::
+/// Lineage`) cover changes under the top-level entries `covered` only: a
+/// configuration whose trust files lie elsewhere sends the reading back to
+/// every first-parent commit.
 pub fn versions_at(
     repo: &Repository,
     head: Oid,
     history: &BTreeMap<String, Vec<Revision>>,
     points: Option<&[Oid]>,
+    covered: Option<&[String]>,
 ) -> Result<Vec<Version>, git2::Error> {
     let line: Vec<Oid> = match points {
         Some(p) => p.iter().rev().copied().collect(),
@@ -308,6 +312,11 @@ pub fn versions_at(
             .filter(|t| !t.is_empty())
             .map(str::to_owned)
             .collect();
+        if let Some(covered) = covered
+            && tops.iter().any(|t| !covered.contains(t))
+        {
+            return versions_at(repo, head, history, None, None);
+        }
         last_tops = Some(
             tops.iter()
                 .map(|t| tree.get_name(t).map(|e| e.id()))

@@ -58,6 +58,38 @@ pub struct Revisions {
     /// First commits (no parent) whose tree has aims.toml: more than one
     /// means an unrelated history was merged in.
     pub roots_with_config: usize,
+    /// What a whole walk learnt of the first-parent line (not cached: a
+    /// cached walk keeps the trust points themselves).
+    #[serde(skip)]
+    pub lineage: Option<Lineage>,
+}
+
+/// Each commit's first parent, and the commits whose top-level entries
+/// holding the trust files (`tops`: aims.toml's, and the first folder of
+/// each trust file's path) differ from their first parent's: where the
+/// trust files may have changed, found by the walk at no extra read.
+#[derive(Debug, Default)]
+pub struct Lineage {
+    pub tops: Vec<String>,
+    pub first_parent: HashMap<Oid, Option<Oid>>,
+    pub touched: std::collections::HashSet<Oid>,
+}
+
+impl Lineage {
+    /// The first-parent commits from `head` where one of `tops` changed,
+    /// oldest first; None when `head` was not walked.
+    pub fn points(&self, head: Oid) -> Option<Vec<Oid>> {
+        let mut out = Vec::new();
+        let mut at = Some(head);
+        while let Some(commit) = at {
+            if self.touched.contains(&commit) {
+                out.push(commit);
+            }
+            at = *self.first_parent.get(&commit)?;
+        }
+        out.reverse();
+        Some(out)
+    }
 }
 
 /// Walks every commit reachable from `head`, oldest first, and records each
@@ -96,6 +128,7 @@ pub fn walk_from(
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
     walk.push(head)?;
     let mut out = Revisions::default();
+    let start_is_none = start.is_none();
     if let Some((base, revisions)) = start {
         walk.hide(base)?;
         out = revisions;
@@ -118,11 +151,31 @@ pub fn walk_from(
     };
     let mut changes = Vec::new();
     let mut trees = Trees::new(repo);
+    // Each walked commit's tree: its children (walked after it) find their
+    // parent's tree here rather than by reading the parent again.
+    let mut tree_of: HashMap<Oid, Oid> = HashMap::new();
+    let whole = start_is_none;
+    let mut lineage = Lineage {
+        tops: std::iter::once(crate::config::FILE_NAME)
+            .chain(files.iter().filter_map(|f| f.split('/').next()))
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        ..Lineage::default()
+    };
+    lineage.tops.sort();
+    lineage.tops.dedup();
+    let top_ids = |tree: &git2::Tree<'_>, tops: &[String]| -> Vec<Option<Oid>> {
+        tops.iter()
+            .map(|t| tree.get_name(t).map(|e| e.id()))
+            .collect()
+    };
     for oid in walk {
         let oid = oid?;
         out.commits += 1;
         let commit = repo.find_commit(oid)?;
         let tree = trees.get("", commit.tree_id())?;
+        tree_of.insert(oid, commit.tree_id());
         let parent_tree = match commit.parent_count() {
             0 => {
                 if tree.get_name(crate::config::FILE_NAME).is_some() {
@@ -131,10 +184,22 @@ pub fn walk_from(
                 None
             }
             _ => {
-                let parent = repo.find_commit(commit.parent_id(0)?)?;
-                Some(trees.get("", parent.tree_id())?)
+                let parent = commit.parent_id(0)?;
+                let parent_tree = match tree_of.get(&parent) {
+                    Some(t) => *t,
+                    None => repo.find_commit(parent)?.tree_id(), // below the cached walk
+                };
+                Some(trees.get("", parent_tree)?)
             }
         };
+        if whole {
+            let parent = commit.parent_ids().next();
+            lineage.first_parent.insert(oid, parent);
+            let before = parent_tree.as_ref().map(|t| top_ids(t, &lineage.tops));
+            if before.is_none_or(|b| b != top_ids(&tree, &lineage.tops)) {
+                lineage.touched.insert(oid);
+            }
+        }
         trees.keep("", &tree);
         changes.clear();
         let mut touched = Vec::new();
@@ -210,6 +275,9 @@ pub fn walk_from(
             out.signoffs
                 .extend(super::signoffs::of_commit(repo, &commit, touched)?);
         }
+    }
+    if whole {
+        out.lineage = Some(lineage);
     }
     Ok(out)
 }
