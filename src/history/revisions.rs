@@ -395,10 +395,13 @@ struct Listed<'t> {
 
 impl<'t> Listed<'t> {
     fn of(tree: Option<&'t git2::Tree<'_>>) -> Listed<'t> {
+        // Sized once: a folder of a hundred documents is listed twice per
+        // commit that changes one of them.
+        let n = tree.map_or(0, |t| t.len());
         let mut l = Listed {
-            entries: Vec::new(),
-            names: Vec::new(),
-            keys: Vec::new(),
+            entries: Vec::with_capacity(n),
+            names: Vec::with_capacity(n * 24),
+            keys: Vec::with_capacity(n),
         };
         for e in tree.iter().flat_map(|t| t.iter()) {
             let start = l.names.len();
