@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use common::*;
@@ -418,4 +419,65 @@ fn the_remembered_tag_listing_follows_every_ref_change() {
     git(&wt, &["tag", "aims/late/v1", "HEAD"]);
     assert!(same_listing(&wt).contains("tag aims/late/v1 is not an approval"));
     assert!(same_listing(&dir).contains("tag aims/late/v1 is not an approval"));
+}
+
+/// Tag refs are read as git reads them: links followed, an id with
+/// trailing text, names git would not read passed over, a broken tag
+/// outside the namespace ignored, a damaged one inside it an error.
+#[test]
+fn tag_refs_are_read_as_git_reads_them() {
+    if !have_tools(&["ssh-keygen"]) {
+        return;
+    }
+    let (tmp, dir) = repo("well-kept", true);
+    let before = same_listing(&dir);
+    let tags = dir.join(".git/refs/tags/aims");
+
+    // A ref file and a folder replaced by links to where they were
+    // moved still count.
+    let elsewhere = tmp.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::rename(tags.join("pol-001/v1"), elsewhere.join("v1")).unwrap();
+    std::os::unix::fs::symlink(elsewhere.join("v1"), tags.join("pol-001/v1")).unwrap();
+    std::fs::rename(tags.join("pro-001"), elsewhere.join("pro-001")).unwrap();
+    std::os::unix::fs::symlink(elsewhere.join("pro-001"), tags.join("pro-001")).unwrap();
+    assert_eq!(same_listing(&dir), before);
+
+    // An id followed by other text, as git reads it; a name git passes
+    // over (a lock file) is passed over.
+    let v1 = elsewhere.join("v1");
+    let id = std::fs::read_to_string(&v1).unwrap();
+    std::fs::write(&v1, format!("{} trailing text\n", id.trim())).unwrap();
+    std::fs::write(tags.join("pol-001/v2.lock"), "not a ref\n").unwrap();
+    assert_eq!(same_listing(&dir), before);
+
+    // A broken tag outside the namespace: ignored, as git ignores it.
+    std::fs::write(dir.join(".git/refs/tags/release"), "garbage\n").unwrap();
+    assert_eq!(same_listing(&dir), before);
+    std::fs::remove_file(dir.join(".git/refs/tags/release")).unwrap();
+
+    // A packed ref whose name is not UTF-8 (git allows it) stops nothing.
+    let bad = std::ffi::OsStr::from_bytes(b"refs/heads/caf\xe9");
+    let home = tempfile::tempdir().unwrap();
+    let made = hermetic("git", home.path())
+        .current_dir(&dir)
+        .arg("update-ref")
+        .arg(bad)
+        .arg("HEAD")
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    git(&dir, &["pack-refs", "--all"]);
+    assert_eq!(same_listing(&dir), before);
+
+    // A damaged approval tag: exit 2, naming it.
+    std::fs::create_dir_all(tags.join("sco-001")).unwrap();
+    std::fs::write(tags.join("sco-001/v1"), "garbage\n").unwrap();
+    let out = run(&dir, &["status"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("sco-001/v1"), "{}", stderr(&out));
 }

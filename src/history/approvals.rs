@@ -280,9 +280,7 @@ fn read_where(repo: &Repository, keep: Option<Keep<'_>>) -> Result<Vec<TagRecord
     for (name, oid) in super::refs::aims_tags(repo)? {
         let name = name.trim_start_matches("refs/tags/").to_owned();
         let id = oid.to_string();
-        if let (Some(keep), Some((document, seal))) = (keep, Claims::get(&oid))
-            && !keep(document.as_deref(), seal)
-        {
+        if keep.is_some_and(|keep| Claims::judge(&oid, keep) == Some(false)) {
             continue;
         }
         let object = odb.read(oid)?;

@@ -779,8 +779,11 @@ impl Claims {
         });
     }
 
-    pub fn get(id: &Oid) -> Option<Claimed> {
-        CLAIMS.lock().ok()?.as_ref()?.known.get(id).cloned()
+    /// What `keep` says of the claim of tag object `id`, when it is known.
+    pub fn judge(id: &Oid, keep: &dyn Fn(Option<&str>, bool) -> bool) -> Option<bool> {
+        let state = CLAIMS.lock().ok()?;
+        let (document, seal) = state.as_ref()?.known.get(id)?;
+        Some(keep(document.as_deref(), *seal))
     }
 
     pub fn put(id: &Oid, document: Option<&str>, seal: bool) {
@@ -879,7 +882,10 @@ pub(super) fn put_oid(out: &mut Vec<u8>, oid: &Oid) {
 /// document is a new blob, read afresh.
 pub struct Identities {
     path: Option<PathBuf>,
-    known: std::collections::HashMap<Oid, Identity>,
+    /// The file's body, and each entry's blob id with where its identity
+    /// starts in it, by blob id: decoded when asked for, not on opening.
+    body: Vec<u8>,
+    index: Vec<(Oid, usize)>,
     /// A blob of this run was not known: the file is written anew.
     missed: bool,
 }
@@ -893,15 +899,19 @@ impl Identities {
     pub fn open(repo: &Repository) -> Identities {
         let mut out = Identities {
             path: None,
-            known: Default::default(),
+            body: Vec::new(),
+            index: Vec::new(),
             missed: false,
         };
         if !enabled() {
             return out;
         }
         let path = dir(repo).join("identities");
-        if let Some(known) = read_checked(&path, IDENTITIES_MAGIC).and_then(|b| decode(&b)) {
-            out.known = known;
+        if let Some(body) = read_checked(&path, IDENTITIES_MAGIC)
+            && let Some(index) = index_identities(&body)
+        {
+            out.body = body;
+            out.index = index;
         }
         out.path = Some(path);
         out
@@ -909,7 +919,11 @@ impl Identities {
 
     /// What `blob` declares, when known.
     pub fn get(&mut self, blob: &Oid) -> Option<Identity> {
-        let found = self.known.get(blob).cloned();
+        let found = self
+            .index
+            .binary_search_by(|(oid, _)| oid.cmp(blob))
+            .ok()
+            .and_then(|i| identity_at(&self.body, self.index[i].1));
         self.missed |= found.is_none();
         found
     }
@@ -945,21 +959,45 @@ impl Identities {
     }
 }
 
-fn decode(body: &[u8]) -> Option<std::collections::HashMap<Oid, Identity>> {
+/// Each entry's blob id and the offset of its identity, checked whole
+/// (lengths, UTF-8, ascending ids) without decoding a string; None when
+/// the body is not one this version writes.
+fn index_identities(body: &[u8]) -> Option<Vec<(Oid, usize)>> {
     let mut r = Reader(body);
     let count = r.u32()?;
-    let mut known = std::collections::HashMap::with_capacity(count.min(1 << 20));
+    let mut index = Vec::with_capacity(count.min(1 << 20));
     for _ in 0..count {
         let oid = r.oid()?;
-        let identity = match r.take(1)?[0] {
-            0 => None,
-            1 => Some((r.text()?, None)),
-            2 => Some((r.text()?, Some(r.text()?))),
+        let at = body.len() - r.0.len();
+        let texts = match r.take(1)?[0] {
+            0 => 0,
+            1 => 1,
+            2 => 2,
             _ => return None,
         };
-        known.insert(oid, identity);
+        for _ in 0..texts {
+            let len = r.u32()?;
+            std::str::from_utf8(r.take(len)?).ok()?;
+        }
+        if index
+            .last()
+            .is_some_and(|(last, _): &(Oid, usize)| *last >= oid)
+        {
+            return None;
+        }
+        index.push((oid, at));
     }
-    r.0.is_empty().then_some(known)
+    r.0.is_empty().then_some(index)
+}
+
+/// The identity whose entry starts at `at` (checked by [`index_identities`]).
+fn identity_at(body: &[u8], at: usize) -> Option<Identity> {
+    let mut r = Reader(body.get(at..)?);
+    Some(match r.take(1)?[0] {
+        0 => None,
+        1 => Some((r.text()?, None)),
+        _ => Some((r.text()?, Some(r.text()?))),
+    })
 }
 
 /// Reads a binary cache file's fields in order.

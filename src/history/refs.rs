@@ -34,8 +34,11 @@ const SETTLE: i64 = 3;
 /// symbolic ref names no object and is left out.
 pub fn aims_tags(repo: &Repository) -> Result<Vec<(String, Oid)>, git2::Error> {
     let common = repo.commondir();
+    // Loose first, then packed-refs, as git reads them: `git pack-refs`
+    // (or `gc --auto`) moving a ref in between leaves it in packed-refs.
+    let loose = Memo::open(repo).list(common, AIMS)?;
     let mut found = packed(common, &format!("{AIMS}/"))?;
-    found.extend(Memo::open(repo).list(common, AIMS)?);
+    found.extend(loose);
     Ok(found
         .into_iter()
         .filter_map(|(name, target)| Some((name, target?)))
@@ -47,30 +50,27 @@ pub fn aims_tags(repo: &Repository) -> Result<Vec<(String, Oid)>, git2::Error> {
 /// but a warning).
 pub fn other_tags(repo: &Repository) -> Result<Vec<(String, Oid)>, git2::Error> {
     let common = repo.commondir();
+    // Loose first (see `aims_tags`); a broken one is passed over, as git
+    // passes over it: nothing here is more than a warning.
+    let mut loose = BTreeMap::new();
+    let tags = common.join("refs/tags");
+    for entry in std::fs::read_dir(&tags).into_iter().flatten().flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str().filter(|n| valid_component(n) && *n != "aims") else {
+            continue;
+        };
+        let (rel, path) = (format!("refs/tags/{name}"), tags.join(name));
+        if path.is_dir() {
+            loose.extend(Memo::off().list(common, &rel).unwrap_or_default());
+        } else if let Ok(target) = read_ref(&path, &rel) {
+            loose.insert(rel, target);
+        }
+    }
     let mut found: BTreeMap<String, Option<Oid>> = packed(common, "refs/tags/")?
         .into_iter()
         .filter(|(name, _)| !name.starts_with(&format!("{AIMS}/")))
         .collect();
-    let error = |e: std::io::Error| git2::Error::from_str(&format!("cannot list refs/tags/: {e}"));
-    let tags = common.join("refs/tags");
-    if tags.is_dir() {
-        for entry in std::fs::read_dir(&tags).map_err(error)? {
-            let name = entry.map_err(error)?.file_name();
-            let Some(name) = name.to_str().filter(|n| valid_component(n)) else {
-                continue;
-            };
-            let (rel, path) = (format!("refs/tags/{name}"), tags.join(name));
-            match std::fs::symlink_metadata(&path) {
-                Ok(m) if m.is_dir() && name != "aims" => {
-                    found.extend(Memo::off().list(common, &rel)?);
-                }
-                Ok(m) if m.is_file() => {
-                    found.insert(rel.clone(), read_ref(&path, &rel).map_err(error)?);
-                }
-                _ => {} // aims's own, gone since, or no ref
-            }
-        }
-    }
+    found.extend(loose);
     Ok(found
         .into_iter()
         .filter_map(|(name, target)| Some((name, target?)))
@@ -78,7 +78,10 @@ pub fn other_tags(repo: &Repository) -> Result<Vec<(String, Oid)>, git2::Error> 
 }
 
 /// The refs under `prefix` in `packed-refs` (none when there is no such
-/// file). A line git would not write is an error, as it is to git.
+/// file). Lines under `prefix` are read strictly: one git would not write
+/// there (no object id, a carriage return) is an error, as it is to git;
+/// a name git would not read is passed over, as git passes over it.
+/// Other lines are not looked at.
 fn packed(common: &Path, prefix: &str) -> Result<BTreeMap<String, Option<Oid>>, git2::Error> {
     let path = common.join("packed-refs");
     let text = match std::fs::read(&path) {
@@ -90,26 +93,38 @@ fn packed(common: &Path, prefix: &str) -> Result<BTreeMap<String, Option<Oid>>, 
             )));
         }
     };
-    let mut out = BTreeMap::new();
+    let mut out = Vec::new();
     for (n, line) in text.split(|b| *b == b'\n').enumerate() {
         if line.is_empty() || line[0] == b'#' || line[0] == b'^' {
             continue;
         }
-        let parsed = line.iter().position(|b| *b == b' ').and_then(|at| {
-            let (id, name) = (&line[..at], &line[at + 1..]);
-            Some((object_id(id)?, std::str::from_utf8(name).ok()?))
-        });
-        let Some((id, name)) = parsed else {
-            return Err(git2::Error::from_str(&format!(
-                "packed-refs is damaged: line {} is not an object id and a ref name",
-                n + 1
-            )));
+        let Some(at) = line.iter().position(|b| *b == b' ') else {
+            return Err(damaged(n, "is not an object id and a ref name"));
         };
-        if name.starts_with(prefix) {
-            out.insert(name.to_owned(), Some(id));
+        let (id, name) = (&line[..at], &line[at + 1..]);
+        if !name.starts_with(prefix.as_bytes()) {
+            continue;
         }
+        if name.ends_with(b"\r") {
+            return Err(damaged(n, "ends with a carriage return"));
+        }
+        let Some(id) = object_id(id) else {
+            return Err(damaged(n, "does not start with an object id"));
+        };
+        let Some(name) = std::str::from_utf8(name)
+            .ok()
+            .filter(|n| n.split('/').all(valid_component))
+        else {
+            continue; // a name git does not read
+        };
+        out.push((name.to_owned(), Some(id)));
     }
-    Ok(out)
+    // git writes it sorted (and a name once): a map from the list as is.
+    Ok(out.into_iter().collect())
+}
+
+fn damaged(line: usize, what: &str) -> git2::Error {
+    git2::Error::from_str(&format!("packed-refs is damaged: line {} {what}", line + 1))
 }
 
 /// A full object id in hex (SHA-1 or SHA-256), as a ref file holds it.
@@ -219,11 +234,16 @@ impl Memo {
             let half = names.len() / 2;
             let (a, b) = names.split_at(half);
             std::thread::scope(|s| {
-                let other = s.spawn(|| {
+                let spawned = std::thread::Builder::new().spawn_scoped(s, || {
                     let mut scan = Scan::new(&self, &folder);
                     scan.each(b).map(|()| scan)
                 });
                 let mut scan = Scan::new(&self, &folder);
+                let Ok(other) = spawned else {
+                    // No thread to be had: all in this one.
+                    scan.each(names)?;
+                    return Ok(vec![scan]);
+                };
                 let mine = scan.each(a).map(|()| scan);
                 let other = other
                     .join()
@@ -334,10 +354,13 @@ impl Folder {
     fn entry(&self, rel: &str) -> std::io::Result<Option<Entry>> {
         use rustix::fs::{AtFlags, FileType};
         let at = if rel.is_empty() { "." } else { rel };
-        let st = match rustix::fs::statat(&self.fd, at, AtFlags::SYMLINK_NOFOLLOW) {
+        // Links are followed, as git follows them: the status is the
+        // target's, so a link pointed elsewhere is another file.
+        let st = match rustix::fs::statat(&self.fd, at, AtFlags::empty()) {
             Ok(st) => st,
+            // Gone since its folder was listed, or a link to nothing.
             Err(rustix::io::Errno::NOENT | rustix::io::Errno::NOTDIR) => return Ok(None),
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(std::io::Error::from(e)),
         };
         let stamp = Some(Stamp {
             modified: (st.st_mtime as i64, st.st_mtime_nsec as i64),
@@ -355,7 +378,7 @@ impl Folder {
 
     #[cfg(not(unix))]
     fn entry(&self, rel: &str) -> std::io::Result<Option<Entry>> {
-        match std::fs::symlink_metadata(self.path.join(rel)) {
+        match std::fs::metadata(self.path.join(rel)) {
             Ok(m) if m.is_dir() => Ok(Some(Entry::Folder(None))),
             Ok(m) if m.is_file() => Ok(Some(Entry::File(None))),
             Ok(_) => Ok(Some(Entry::Other)),
@@ -444,10 +467,11 @@ impl<'m> Scan<'m> {
 
     /// Lists the refs at `rel`: a folder's, or a ref file's.
     fn scan(&mut self, rel: &str) -> std::io::Result<()> {
-        match self.folder.entry(rel)? {
+        let at = |e: std::io::Error| std::io::Error::new(e.kind(), format!("{rel}: {e}"));
+        match self.folder.entry(rel).map_err(at)? {
             None | Some(Entry::Other) => {} // gone since listed, or no ref
             Some(Entry::Folder(stamp)) => {
-                let listed = self.names_at(rel, stamp)?;
+                let listed = self.names_at(rel, stamp).map_err(at)?;
                 for name in &listed.0 {
                     self.scan(&format!("{rel}/{name}"))?;
                 }
@@ -458,7 +482,13 @@ impl<'m> Scan<'m> {
                     Some(Held::Target(target)) => *target,
                     _ => {
                         self.changed = true;
-                        read_ref(&self.folder.path.join(rel), rel)?
+                        read_ref(&self.folder.path.join(rel), rel).map_err(|e| {
+                            if e.kind() == std::io::ErrorKind::Other {
+                                e // names the ref already
+                            } else {
+                                at(e)
+                            }
+                        })?
                     }
                 };
                 self.out.push((rel.to_owned(), target));
@@ -476,7 +506,13 @@ fn read_ref(path: &Path, rel: &str) -> std::io::Result<Option<Oid>> {
     if text.starts_with(b"ref:") {
         return Ok(None);
     }
-    object_id(text).map(Some).ok_or_else(|| {
+    // An id, then the end or whitespace (and whatever follows), as git
+    // reads a loose ref.
+    let end = text
+        .iter()
+        .position(u8::is_ascii_whitespace)
+        .unwrap_or(text.len());
+    object_id(&text[..end]).map(Some).ok_or_else(|| {
         std::io::Error::other(format!(
             "the ref {rel} is damaged: it holds neither an object id nor `ref: NAME`"
         ))
