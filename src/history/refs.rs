@@ -129,10 +129,15 @@ fn damaged(line: usize, what: &str) -> git2::Error {
 
 /// A full object id in hex (SHA-1 or SHA-256), as a ref file holds it.
 fn object_id(hex: &[u8]) -> Option<Oid> {
-    if !matches!(hex.len(), 40 | 64) || !hex.iter().all(u8::is_ascii_hexdigit) {
+    if !matches!(hex.len(), 40 | 64) {
         return None;
     }
-    Oid::from_str(std::str::from_utf8(hex).ok()?).ok()
+    let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    let mut raw = [0u8; 32];
+    for (i, pair) in hex.chunks_exact(2).enumerate() {
+        raw[i] = (digit(pair[0])? << 4) | digit(pair[1])?;
+    }
+    Oid::from_bytes(&raw[..hex.len() / 2]).ok()
 }
 
 /// Whether git would read a file or folder of this name as part of a ref
