@@ -171,18 +171,25 @@ pub fn check(git_dir: &Path) -> Result<(), Damaged> {
             Some((id, (len, time)))
         })
         .collect();
-    let mut passed: Vec<(String, (u64, u128))> = Vec::new();
-    let mut fresh = false;
+    // The fan-out folders (`objects/ab/`) of the repository and its
+    // alternates, shared between two threads when there are many.
+    let mut fans: Vec<(String, PathBuf)> = Vec::new();
     for dir in object_dirs(git_dir) {
-        let Ok(fans) = std::fs::read_dir(&dir) else {
+        let Ok(list) = std::fs::read_dir(&dir) else {
             continue;
         };
-        for fan in fans.flatten() {
+        for fan in list.flatten() {
             let prefix = fan.file_name().to_string_lossy().into_owned();
-            if prefix.len() != 2 || !prefix.chars().all(|c| c.is_ascii_hexdigit()) {
-                continue;
+            if prefix.len() == 2 && prefix.chars().all(|c| c.is_ascii_hexdigit()) {
+                fans.push((prefix, fan.path()));
             }
-            let Ok(files) = std::fs::read_dir(fan.path()) else {
+        }
+    }
+    let check_fans = |fans: &[(String, PathBuf)]| -> Result<(Vec<_>, bool), Damaged> {
+        let mut passed: Vec<(String, (u64, u128))> = Vec::new();
+        let mut fresh = false;
+        for (prefix, path) in fans {
+            let Ok(files) = std::fs::read_dir(path) else {
                 continue;
             };
             for file in files.flatten() {
@@ -209,7 +216,34 @@ pub fn check(git_dir: &Path) -> Result<(), Damaged> {
                 passed.push((id, now));
             }
         }
-    }
+        Ok((passed, fresh))
+    };
+    // Two threads from a few dozen folders on (a status call per object
+    // is most of the work), one when no second thread can be had.
+    let parts = if fans.len() >= 64 {
+        let (a, b) = fans.split_at(fans.len() / 2);
+        std::thread::scope(|s| {
+            let other = std::thread::Builder::new().spawn_scoped(s, || check_fans(b));
+            match other {
+                Ok(other) => {
+                    let mine = check_fans(a);
+                    let theirs = other.join().unwrap_or_else(|_| {
+                        Err(Damaged {
+                            id: String::new(),
+                            path: PathBuf::new(),
+                            why: "a checking thread panicked".into(),
+                        })
+                    });
+                    Ok::<_, Damaged>(vec![mine?, theirs?])
+                }
+                Err(_) => Ok(vec![check_fans(&fans)?]),
+            }
+        })?
+    } else {
+        vec![check_fans(&fans)?]
+    };
+    let fresh = parts.iter().any(|(_, fresh)| *fresh);
+    let passed: Vec<(String, (u64, u128))> = parts.into_iter().flat_map(|(p, _)| p).collect();
     if fresh || passed.len() != cached.len() {
         let text: String = passed
             .iter()
