@@ -445,6 +445,7 @@ pub fn build(root: &Path, opts: &Options) -> miette::Result<Comment> {
         }
         format!("❌ Not ready to merge: {}.", parts.join("; "))
     };
+    crate::commands::ends_with_process((base, head));
     Ok(Comment {
         schema: "aims.pr-comment/v1",
         base: fork.to_string(),
