@@ -470,6 +470,15 @@ impl Config {
                     "the trust root is kept in the repository, e.g. \".aims/allowed_signers\"",
                 ));
             }
+            if let Some(path) = path
+                && path.chars().any(char::is_control)
+            {
+                return Err(err(
+                    span_of(&["aims", key]),
+                    format!("`{key}` = {path:?} holds a control character"),
+                    "name the file as git stores it, e.g. \".aims/allowed_signers\"",
+                ));
+            }
         }
 
         Ok(Config {
@@ -817,6 +826,11 @@ mod tests {
             (
                 "[aims]\ndocuments = [\"../outside/*.md\"]\n",
                 "outside the repository",
+                "2 │",
+            ),
+            (
+                "[aims]\nrevoked-keys = \"rev\\u0000oked/list\"\n",
+                "holds a control character",
                 "2 │",
             ),
             (

@@ -158,7 +158,9 @@ pub fn walk_from(
     let mut lineage = Lineage {
         tops: std::iter::once(crate::config::FILE_NAME)
             .chain(files.iter().filter_map(|f| f.split('/').next()))
-            .filter(|t| !t.is_empty())
+            // (git2 cannot look up a name holding a NUL: such a path is
+            // refused where the trust files are read.)
+            .filter(|t| !t.is_empty() && !t.contains('\0'))
             .map(str::to_owned)
             .collect(),
         ..Lineage::default()
