@@ -398,10 +398,20 @@ fn the_remembered_tag_listing_follows_every_ref_change() {
     git(&dir, &["pack-refs", "--all"]);
     assert!(!dir.join(".git/refs/tags").join(&again).exists());
     assert_eq!(same_listing(&dir), added);
+    // With no loose tag left, no listing is kept (nor read run after run).
+    assert!(!dir.join(".git/refs/tags/aims").exists());
+    assert!(!memo.exists(), "{:?}", cached(&dir));
 
     // A damaged listing is ignored and written anew.
+    git(&dir, &["tag", "aims/loose/v1", "HEAD"]);
     std::fs::write(&memo, b"aims refs\n damaged").unwrap();
-    assert_eq!(same_listing(&dir), added);
+    let loose = same_listing(&dir);
+    assert!(loose.contains("tag aims/loose/v1 is not an approval"));
+    assert_ne!(
+        std::fs::read(&memo).unwrap(),
+        b"aims refs\n damaged",
+        "written anew"
+    );
 
     // A worktree lists the tags of the repository it belongs to.
     let wt = dir.parent().unwrap().join("worktree");

@@ -208,11 +208,8 @@ impl Memo {
         if !cache::enabled() || cfg!(not(unix)) {
             return memo;
         }
-        let path = cache::dir(repo).join("refs");
-        memo.old = cache::read_checked(&path, MAGIC)
-            .and_then(|body| decode(&body))
-            .unwrap_or_default();
-        memo.path = Some(path);
+        // Read in `list`, once there is a folder to list.
+        memo.path = Some(cache::dir(repo).join("refs"));
         memo.before = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(i64::MIN, |d| d.as_secs() as i64 - SETTLE);
@@ -222,15 +219,25 @@ impl Memo {
     /// The refs under `prefix` (a folder of the common git directory),
     /// remembered for the next run when the memo is on.
     fn list(
-        self,
+        mut self,
         common: &Path,
         prefix: &str,
     ) -> Result<BTreeMap<String, Option<Oid>>, git2::Error> {
         let error =
             |e: std::io::Error| git2::Error::from_str(&format!("cannot list {prefix}/: {e}"));
         let Some(folder) = Folder::open(&common.join(prefix)).map_err(error)? else {
-            return Ok(BTreeMap::new()); // no loose refs there
+            // No loose refs there (all packed): nothing to remember, and a
+            // listing of before is not read again run after run.
+            if let Some(path) = &self.path {
+                let _ = std::fs::remove_file(path);
+            }
+            return Ok(BTreeMap::new());
         };
+        if let Some(path) = &self.path {
+            self.old = cache::read_checked(path, MAGIC)
+                .and_then(|body| decode(&body))
+                .unwrap_or_default();
+        }
         let mut top = Scan::new(&self, &folder);
         let listed = top.names("").map_err(error)?;
         let names: &[String] = listed.as_ref().map_or(&[], |(names, _)| names);
