@@ -395,6 +395,7 @@ impl Register {
             None => revisions::Walked {
                 revisions: revisions::Revisions::default(),
                 trust_points: None,
+                covered: None,
                 store: None,
             },
         };
@@ -436,24 +437,14 @@ impl Register {
         // show tags (configuration approvals among them) to be back-dated
         // (see `seal::settle`).
         let versions = match head {
-            Some(h) => {
-                // The cache's points, or those the whole walk just found.
-                let found = match (&walked.trust_points, &revs.lineage) {
-                    (Some(_), _) => None,
-                    (None, Some(lineage)) => lineage.points(h).map(|p| (p, &lineage.tops)),
-                    (None, None) => None,
-                };
-                match (&walked.trust_points, found) {
-                    (Some(points), _) => {
-                        trust::versions_at(repo, h, &revs.files, Some(points), None)
-                    }
-                    (None, Some((points, tops))) => {
-                        trust::versions_at(repo, h, &revs.files, Some(&points), Some(tops))
-                    }
-                    (None, None) => trust::versions_at(repo, h, &revs.files, None, None),
-                }
-                .map_err(git)?
-            }
+            Some(h) => trust::versions_at(
+                repo,
+                h,
+                &revs.files,
+                walked.trust_points.as_deref(),
+                walked.covered.as_deref(),
+            )
+            .map_err(git)?,
             None => Vec::new(),
         };
         if let (Some(h), Some((scope, fingerprint))) = (head, &walked.store) {

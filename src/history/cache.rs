@@ -512,7 +512,6 @@ pub fn store_trust_part(
         signoffs: Vec::new(),
         commits: revisions.commits,
         roots_with_config: revisions.roots_with_config,
-        lineage: None,
     };
     let fingerprint = trust_fingerprint(files);
     store(repo, Scope::Trust, &fingerprint, head, &part, trust_points);

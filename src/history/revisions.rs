@@ -58,27 +58,23 @@ pub struct Revisions {
     /// First commits (no parent) whose tree has aims.toml: more than one
     /// means an unrelated history was merged in.
     pub roots_with_config: usize,
-    /// What a whole walk learnt of the first-parent line (not cached: a
-    /// cached walk keeps the trust points themselves).
-    #[serde(skip)]
-    pub lineage: Option<Lineage>,
 }
 
 /// Each commit's first parent, and the commits whose top-level entries
 /// holding the trust files (`tops`: aims.toml's, and the first folder of
 /// each trust file's path) differ from their first parent's: where the
-/// trust files may have changed, found by the walk at no extra read.
+/// trust files may have changed, found by a whole walk at no extra read.
 #[derive(Debug, Default)]
-pub struct Lineage {
-    pub tops: Vec<String>,
-    pub first_parent: HashMap<Oid, Option<Oid>>,
-    pub touched: std::collections::HashSet<Oid>,
+struct Lineage {
+    tops: Vec<String>,
+    first_parent: HashMap<Oid, Option<Oid>>,
+    touched: std::collections::HashSet<Oid>,
 }
 
 impl Lineage {
     /// The first-parent commits from `head` where one of `tops` changed,
     /// oldest first; None when `head` was not walked.
-    pub fn points(&self, head: Oid) -> Option<Vec<Oid>> {
+    fn points(&self, head: Oid) -> Option<Vec<Oid>> {
         let mut out = Vec::new();
         let mut at = Some(head);
         while let Some(commit) = at {
@@ -110,6 +106,18 @@ pub fn walk(
     walk_from(repo, head, config, files, None)
 }
 
+/// [`walk`], learning the [`Lineage`] on the way.
+fn walk_learning(
+    repo: &Repository,
+    head: Oid,
+    config: &Config,
+    files: &[&str],
+) -> Result<(Revisions, Lineage), git2::Error> {
+    let mut lineage = Lineage::default();
+    let revisions = walk_into(repo, head, config, files, None, Some(&mut lineage))?;
+    Ok((revisions, lineage))
+}
+
 /// [`walk`], continued from `start`: the walk from an ancestor of `head`
 /// (its result, with the same `config` and `files`), to which only the
 /// commits after it are added. The caller makes sure the result is a full
@@ -121,6 +129,19 @@ pub fn walk_from(
     files: &[&str],
     start: Option<(Oid, Revisions)>,
 ) -> Result<Revisions, git2::Error> {
+    walk_into(repo, head, config, files, start, None)
+}
+
+/// [`walk_from`], filling `lineage` when given (a whole walk: `start` is
+/// None).
+fn walk_into(
+    repo: &Repository,
+    head: Oid,
+    config: &Config,
+    files: &[&str],
+    start: Option<(Oid, Revisions)>,
+    mut lineage: Option<&mut Lineage>,
+) -> Result<Revisions, git2::Error> {
     if repo.is_shallow() {
         return Err(git2::Error::from_str(SHALLOW));
     }
@@ -128,7 +149,6 @@ pub fn walk_from(
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
     walk.push(head)?;
     let mut out = Revisions::default();
-    let start_is_none = start.is_none();
     if let Some((base, revisions)) = start {
         walk.hide(base)?;
         out = revisions;
@@ -154,23 +174,18 @@ pub fn walk_from(
     // Each walked commit's tree: its children (walked after it) find their
     // parent's tree here rather than by reading the parent again.
     let mut tree_of: HashMap<Oid, Oid> = HashMap::new();
-    let whole = start_is_none;
-    let mut lineage = Lineage {
-        tops: std::iter::once(crate::config::FILE_NAME)
-            .chain(files.iter().filter_map(|f| f.split('/').next()))
-            // (git2 cannot look up a name holding a NUL: such a path is
-            // refused where the trust files are read.)
-            .filter(|t| !t.is_empty() && !t.contains('\0'))
-            .map(str::to_owned)
-            .collect(),
-        ..Lineage::default()
-    };
-    lineage.tops.sort();
-    lineage.tops.dedup();
-    let top_ids = |tree: &git2::Tree<'_>, tops: &[String]| -> Vec<Option<Oid>> {
-        tops.iter()
-            .map(|t| tree.get_name(t).map(|e| e.id()))
-            .collect()
+    let mut tops: Vec<String> = std::iter::once(crate::config::FILE_NAME)
+        .chain(files.iter().filter_map(|f| f.split('/').next()))
+        // (git2 cannot look up a name holding a NUL: such a path is
+        // refused where the trust files are read.)
+        .filter(|t| !t.is_empty() && !t.contains('\0'))
+        .map(str::to_owned)
+        .collect();
+    tops.sort();
+    tops.dedup();
+    let tops_differ = |a: &git2::Tree<'_>, b: &git2::Tree<'_>| {
+        let id = |tree: &git2::Tree<'_>, top: &str| tree.get_name(top).map(|e| e.id());
+        tops.iter().any(|t| id(a, t) != id(b, t))
     };
     for oid in walk {
         let oid = oid?;
@@ -194,11 +209,9 @@ pub fn walk_from(
                 Some(trees.get("", parent_tree)?)
             }
         };
-        if whole {
-            let parent = commit.parent_ids().next();
-            lineage.first_parent.insert(oid, parent);
-            let before = parent_tree.as_ref().map(|t| top_ids(t, &lineage.tops));
-            if before.is_none_or(|b| b != top_ids(&tree, &lineage.tops)) {
+        if let Some(lineage) = lineage.as_deref_mut() {
+            lineage.first_parent.insert(oid, commit.parent_ids().next());
+            if parent_tree.as_ref().is_none_or(|p| tops_differ(p, &tree)) {
                 lineage.touched.insert(oid);
             }
         }
@@ -278,8 +291,8 @@ pub fn walk_from(
                 .extend(super::signoffs::of_commit(repo, &commit, touched)?);
         }
     }
-    if whole {
-        out.lineage = Some(lineage);
+    if let Some(lineage) = lineage {
+        lineage.tops = tops;
     }
     Ok(out)
 }
@@ -574,6 +587,7 @@ pub fn walk_cached(
             return Ok(Walked {
                 revisions: found.revisions,
                 trust_points: Some(found.trust_points),
+                covered: None,
                 store: None,
             });
         }
@@ -587,15 +601,19 @@ pub fn walk_cached(
         return Ok(Walked {
             revisions,
             trust_points: Some(found.trust_points),
+            covered: None,
             store: Some((scope, fingerprint)),
         });
     }
     // Not cached: a narrowed walk (the gate's, for a few documents) is done
     // as asked and not kept; a full or trust-only one is kept.
     let narrowed = full.is_some() && !trust_only;
+    let (revisions, lineage) = walk_learning(repo, head, config, files)?;
+    let points = lineage.points(head);
     Ok(Walked {
-        revisions: walk(repo, head, config, files)?,
-        trust_points: None,
+        revisions,
+        covered: points.is_some().then_some(lineage.tops),
+        trust_points: points,
         store: (!narrowed).then_some((scope, fingerprint)),
     })
 }
@@ -606,6 +624,11 @@ pub struct Walked {
     /// First-parent commits where the trust files may have changed (None:
     /// unknown, every first-parent commit is looked at).
     pub trust_points: Option<Vec<Oid>>,
+    /// The top-level entries whose changes the trust points cover, when
+    /// the walk found them ([`Lineage`]): a configuration keeping its
+    /// trust files elsewhere has every first-parent commit looked at. None
+    /// for the cache's points, which are where the files did change.
+    pub covered: Option<Vec<String>>,
     /// Where to store the result, once the trust points are known (None:
     /// it came from the cache as it is, or is a narrowed walk).
     pub store: Option<(super::cache::Scope, String)>,
