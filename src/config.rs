@@ -460,19 +460,15 @@ impl Config {
             ("gpg-keyring", raw.aims.gpg_keyring.as_ref()),
             ("revoked-keys", raw.aims.revoked_keys.as_ref()),
         ];
-        for (key, path) in paths {
-            if let Some(path) = path
-                && !is_inside(path)
-            {
+        for (key, path) in paths.into_iter().filter_map(|(k, p)| Some((k, p?))) {
+            if !is_inside(path) {
                 return Err(err(
                     span_of(&["aims", key]),
                     format!("`{key}` = `{path}` reaches outside the repository"),
                     "the trust root is kept in the repository, e.g. \".aims/allowed_signers\"",
                 ));
             }
-            if let Some(path) = path
-                && path.chars().any(char::is_control)
-            {
+            if path.chars().any(char::is_control) {
                 return Err(err(
                     span_of(&["aims", key]),
                     format!("`{key}` = {path:?} holds a control character"),

@@ -394,10 +394,7 @@ pub fn store(
     for (_, path) in entries(repo, scope, fingerprint).into_iter().skip(KEEP) {
         let _ = std::fs::remove_file(path);
     }
-    drop_stale(repo, scope, fingerprint);
-    if count > 0 {
-        drop_unused_shards(repo);
-    }
+    tidy(repo, scope, fingerprint, count > 0);
 }
 
 /// Files no run of this version reads, kept at most a week: entries of
@@ -406,7 +403,11 @@ pub fn store(
 /// format before shards (`claims.json`, `verdicts.json`) go at once.
 const STALE: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
 
-fn drop_stale(repo: &Repository, scope: Scope, fingerprint: &str) {
+/// After a store, in one listing of the cache: removes the stale entries
+/// of `scope` (see [`STALE`]) and, with `shards`, the shard files no
+/// entry names (but those written in the last minutes, which an entry
+/// being written may be about to name).
+fn tidy(repo: &Repository, scope: Scope, fingerprint: &str, shards: bool) {
     let dir = dir(repo);
     for old in ["claims.json", "verdicts.json"] {
         let _ = std::fs::remove_file(dir.join(old));
@@ -414,41 +415,33 @@ fn drop_stale(repo: &Repository, scope: Scope, fingerprint: &str) {
     let Ok(list) = std::fs::read_dir(&dir) else {
         return;
     };
-    let Some(week_ago) = std::time::SystemTime::now().checked_sub(STALE) else {
-        return;
-    };
-    let (any, current) = (
+    let now = std::time::SystemTime::now();
+    let modified = |e: &std::fs::DirEntry| e.metadata().and_then(|m| m.modified()).ok();
+    let (mine, current) = (
         format!("{}-", scope.prefix()),
         format!("{}-{fingerprint}-", scope.prefix()),
     );
-    for e in list.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let old = e
-            .metadata()
-            .and_then(|m| m.modified())
-            .is_ok_and(|t| t < week_ago);
-        if name.starts_with(&any) && !name.starts_with(&current) && name.ends_with(".json") && old {
-            let _ = std::fs::remove_file(e.path());
-        }
-    }
-}
-
-/// Removes the shard files no entry names (but those written in the last
-/// minutes, which an entry being written may be about to name).
-fn drop_unused_shards(repo: &Repository) {
-    let Ok(list) = std::fs::read_dir(dir(repo)) else {
-        return;
-    };
     let mut named = std::collections::HashSet::new();
-    let mut shards = Vec::new();
+    let mut shard_files = Vec::new();
     for e in list.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
         if let Some(hash) = name
             .strip_prefix("shard-")
             .and_then(|n| n.strip_suffix(".json"))
         {
-            shards.push((hash.to_owned(), e));
-        } else if name.starts_with("walk-") || name.starts_with("trust-") {
+            shard_files.push((hash.to_owned(), e));
+            continue;
+        }
+        if !(name.starts_with("walk-") || name.starts_with("trust-")) {
+            continue;
+        }
+        let stale = name.starts_with(&mine)
+            && !name.starts_with(&current)
+            && name.ends_with(".json")
+            && modified(&e).is_some_and(|t| now.duration_since(t).is_ok_and(|age| age > STALE));
+        if stale {
+            let _ = std::fs::remove_file(e.path());
+        } else if shards {
             // Only the list of shard names is of interest here.
             #[derive(Deserialize)]
             struct Names {
@@ -467,12 +460,15 @@ fn drop_unused_shards(repo: &Repository) {
             }
         }
     }
-    let recent = std::time::SystemTime::now() - std::time::Duration::from_secs(600);
-    for (hash, e) in shards {
-        let young = e
-            .metadata()
-            .and_then(|m| m.modified())
-            .is_ok_and(|t| t > recent);
+    if !shards {
+        return;
+    }
+    for (hash, e) in shard_files {
+        // (A time ahead of the clock counts as young.)
+        let young = modified(&e).is_some_and(|t| {
+            now.duration_since(t)
+                .map_or(true, |age| age < std::time::Duration::from_secs(600))
+        });
         if !named.contains(&hash) && !young {
             let _ = std::fs::remove_file(e.path());
         }

@@ -219,29 +219,12 @@ pub fn check(git_dir: &Path) -> Result<(), Damaged> {
         Ok((passed, fresh))
     };
     // Two threads from a few dozen folders on (a status call per object
-    // is most of the work), one when no second thread can be had.
-    let parts = if fans.len() >= 64 {
-        let (a, b) = fans.split_at(fans.len() / 2);
-        std::thread::scope(|s| {
-            let other = std::thread::Builder::new().spawn_scoped(s, || check_fans(b));
-            match other {
-                Ok(other) => {
-                    let mine = check_fans(a);
-                    let theirs = other.join().unwrap_or_else(|_| {
-                        Err(Damaged {
-                            id: String::new(),
-                            path: PathBuf::new(),
-                            why: "a checking thread panicked".into(),
-                        })
-                    });
-                    Ok::<_, Damaged>(vec![mine?, theirs?])
-                }
-                Err(_) => Ok(vec![check_fans(&fans)?]),
-            }
-        })?
-    } else {
-        vec![check_fans(&fans)?]
-    };
+    // is most of the work).
+    let parts = super::in_halves(&fans, 64, check_fans, || Damaged {
+        id: String::new(),
+        path: PathBuf::new(),
+        why: "a checking thread panicked".into(),
+    })?;
     let fresh = parts.iter().any(|(_, fresh)| *fresh);
     let passed: Vec<(String, (u64, u128))> = parts.into_iter().flat_map(|(p, _)| p).collect();
     if fresh || passed.len() != cached.len() {

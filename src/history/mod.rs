@@ -20,6 +20,31 @@ pub mod signoffs;
 pub mod state;
 pub mod tag;
 
+/// `work` over `items`, in two halves on two threads when there are at
+/// least `from` of them, a second processor and a thread to be had; else
+/// all at once here. The results in the items' order; a half whose thread
+/// panicked is `panicked()`.
+pub(crate) fn in_halves<I: Sync, T: Send, E: Send>(
+    items: &[I],
+    from: usize,
+    work: impl Fn(&[I]) -> Result<T, E> + Sync,
+    panicked: impl FnOnce() -> E,
+) -> Result<Vec<T>, E> {
+    let processors = std::thread::available_parallelism().map_or(1, usize::from);
+    if items.len() < from || processors < 2 {
+        return Ok(vec![work(items)?]);
+    }
+    let (a, b) = items.split_at(items.len() / 2);
+    std::thread::scope(|s| {
+        let Ok(other) = std::thread::Builder::new().spawn_scoped(s, || work(b)) else {
+            return Ok(vec![work(items)?]);
+        };
+        let mine = work(a);
+        let theirs = other.join().unwrap_or_else(|_| Err(panicked()));
+        Ok(vec![mine?, theirs?])
+    })
+}
+
 /// A file's blob id and content in a tree, or None when it is absent (or
 /// not a file: a directory or submodule at that path holds no content).
 pub fn blob_at(

@@ -37,12 +37,7 @@ pub fn aims_tags(repo: &Repository) -> Result<Vec<(String, Oid)>, git2::Error> {
     // Loose first, then packed-refs, as git reads them: `git pack-refs`
     // (or `gc --auto`) moving a ref in between leaves it in packed-refs.
     let loose = Memo::open(repo).list(common, AIMS)?;
-    let mut found = packed(common, &format!("{AIMS}/"))?;
-    found.extend(loose);
-    Ok(found
-        .into_iter()
-        .filter_map(|(name, target)| Some((name, target?)))
-        .collect())
+    Ok(merged(packed(common, &format!("{AIMS}/"))?, loose))
 }
 
 /// The tags outside `refs/tags/aims/`: (full ref name, target), by name,
@@ -56,25 +51,34 @@ pub fn other_tags(repo: &Repository) -> Result<Vec<(String, Oid)>, git2::Error> 
     let tags = common.join("refs/tags");
     for entry in std::fs::read_dir(&tags).into_iter().flatten().flatten() {
         let name = entry.file_name();
-        let Some(name) = name.to_str().filter(|n| valid_component(n) && *n != "aims") else {
+        let Some(name) = name.to_str().filter(|n| valid_component(n)) else {
             continue;
         };
         let (rel, path) = (format!("refs/tags/{name}"), tags.join(name));
         if path.is_dir() {
-            loose.extend(Memo::off().list(common, &rel).unwrap_or_default());
+            if rel != AIMS {
+                loose.extend(Memo::off().list(common, &rel).unwrap_or_default());
+            }
         } else if let Ok(target) = read_ref(&path, &rel) {
             loose.insert(rel, target);
         }
     }
-    let mut found: BTreeMap<String, Option<Oid>> = packed(common, "refs/tags/")?
-        .into_iter()
-        .filter(|(name, _)| !name.starts_with(&format!("{AIMS}/")))
-        .collect();
-    found.extend(loose);
-    Ok(found
+    let mut packed = packed(common, "refs/tags/")?;
+    packed.retain(|name, _| !name.starts_with(&format!("{AIMS}/")));
+    Ok(merged(packed, loose))
+}
+
+/// The loose refs over the packed ones of the same names, by name; a
+/// symbolic ref (no target) is left out.
+fn merged(
+    mut packed: BTreeMap<String, Option<Oid>>,
+    loose: BTreeMap<String, Option<Oid>>,
+) -> Vec<(String, Oid)> {
+    packed.extend(loose);
+    packed
         .into_iter()
         .filter_map(|(name, target)| Some((name, target?)))
-        .collect())
+        .collect()
 }
 
 /// The refs under `prefix` in `packed-refs` (none when there is no such
@@ -241,33 +245,16 @@ impl Memo {
         let mut top = Scan::new(&self, &folder);
         let listed = top.names("").map_err(error)?;
         let names: &[String] = listed.as_ref().map_or(&[], |(names, _)| names);
-        let threads = std::thread::available_parallelism().map_or(1, usize::from);
-        let parts: Vec<Scan<'_>> = if names.len() >= SPLIT && threads > 1 {
-            let half = names.len() / 2;
-            let (a, b) = names.split_at(half);
-            std::thread::scope(|s| {
-                let spawned = std::thread::Builder::new().spawn_scoped(s, || {
-                    let mut scan = Scan::new(&self, &folder);
-                    scan.each(b).map(|()| scan)
-                });
+        let parts = super::in_halves(
+            names,
+            SPLIT,
+            |names| {
                 let mut scan = Scan::new(&self, &folder);
-                let Ok(other) = spawned else {
-                    // No thread to be had: all in this one.
-                    scan.each(names)?;
-                    return Ok(vec![scan]);
-                };
-                let mine = scan.each(a).map(|()| scan);
-                let other = other
-                    .join()
-                    .unwrap_or_else(|_| Err(std::io::Error::other("a listing thread panicked")));
-                Ok::<_, std::io::Error>(vec![mine?, other?])
-            })
-            .map_err(error)?
-        } else {
-            let mut scan = Scan::new(&self, &folder);
-            scan.each(names).map_err(error)?;
-            vec![scan]
-        };
+                scan.each(names).map(|()| scan)
+            },
+            || std::io::Error::other("a listing thread panicked"),
+        )
+        .map_err(error)?;
         top.keep_names("", listed);
         let mut found = BTreeMap::new();
         let (mut new, mut changed) = (Vec::new(), false);
