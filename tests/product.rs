@@ -88,6 +88,16 @@ fn json(o: &std::process::Output) -> Value {
 }
 
 /// Signs an approval tag of `id` in `dir` as `email` with `key`, claiming `role`.
+/// The findings of `check --format json` with rule `code`.
+fn findings_of<'a>(check: &'a Value, code: &str) -> Vec<&'a Value> {
+    check["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == code)
+        .collect()
+}
+
 fn tag_by_hand(dir: &Path, email: &str, key: &Path, id: &str, path: &str, role: &str) -> String {
     let blob = git(dir, &["rev-parse", &format!("HEAD:{path}")])
         .trim()
@@ -688,12 +698,7 @@ fn the_central_aims_reads_its_sources_prds_as_evidence_and_exports_them() {
     // Check: the missing source is a finding at its aims.toml entry.
     let out = run(&central, &["check", "--offline", "--format", "json"]);
     let check = json(&out);
-    let iso032: Vec<&Value> = check["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["code"] == "ISO032")
-        .collect();
+    let iso032 = findings_of(&check, "ISO032");
     assert_eq!(iso032.len(), 1, "{check:#}");
     assert_eq!(iso032[0]["path"], "aims.toml");
     assert!(iso032[0]["message"].as_str().unwrap().contains("`gone`"));
@@ -1043,12 +1048,7 @@ fn sync_fetches_fifty_sources_in_parallel() {
     assert_eq!(sources.len(), 50);
     assert_eq!(sources.iter().filter(|s| s["prds"] == 1).count(), 49);
     let check = json(&run(&central, &["check", "--offline", "--format", "json"]));
-    let empty: Vec<&Value> = check["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["code"] == "ISO033")
-        .collect();
+    let empty = findings_of(&check, "ISO033");
     assert_eq!(empty.len(), 1, "{check:#}");
     assert_eq!(empty[0]["path"], "aims.toml");
     assert!(empty[0]["message"].as_str().unwrap().contains("`p07`"));
