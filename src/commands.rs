@@ -536,8 +536,11 @@ pub fn status(
 /// Leaves a large value to the end of the process rather than freeing it
 /// piece by piece (a register of a large AIMS is millions of small
 /// allocations: a tenth of its run): for the commands' last values only.
+/// What a drop would have cleaned up outside the process, the temporary
+/// keyrings given to gpg, is removed here.
 pub fn ends_with_process<T>(value: T) {
     std::mem::forget(value);
+    crate::control::trust::remove_written_keyrings();
 }
 
 /// `aims reviews`: the reviews falling due, from the register.

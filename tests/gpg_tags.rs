@@ -197,7 +197,35 @@ fn openpgp_approvals_count_against_the_approved_keyring() {
         &claim("POL-001", "aims/pol.md"),
     );
 
-    let out = run(&repo, &["status", "--format", "json"]);
+    // The keyring is given to gpgv as a temporary file, which every command
+    // removes, the ones that leave their register to the end of the process
+    // included.
+    let temp = tmp.path().join("temp");
+    std::fs::create_dir(&temp).unwrap();
+    let aims_in_temp = |args: &[&str]| {
+        let out = aims(tmp.path())
+            .env("TMPDIR", &temp)
+            .current_dir(&repo)
+            .args(args)
+            .output()
+            .unwrap();
+        let left: Vec<_> = std::fs::read_dir(&temp)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert!(left.is_empty(), "aims {args:?} left {left:?} behind");
+        out
+    };
+    for args in [
+        &["check"][..],
+        &["audit"],
+        &["reviews"],
+        &["log", "POL-001"],
+    ] {
+        let out = aims_in_temp(args);
+        assert!(code(&out) <= 1, "aims {args:?}: {}", stderr(&out));
+    }
+    let out = aims_in_temp(&["status", "--format", "json"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let pol = json["documents"]

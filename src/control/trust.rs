@@ -501,7 +501,29 @@ fn write_temp(bytes: &[u8]) -> std::io::Result<tempfile::TempPath> {
         .tempfile()?;
     file.write_all(bytes)?;
     file.flush()?;
-    Ok(file.into_temp_path())
+    let path = file.into_temp_path();
+    WRITTEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push(path.to_path_buf());
+    Ok(path)
+}
+
+/// The keyring files this process wrote. Each is removed when the last root
+/// holding it is dropped; a command that leaves its register to the end of
+/// the process ([`crate::commands::ends_with_process`]) never drops it, so
+/// it removes them all with [`remove_written_keyrings`].
+static WRITTEN: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Removes every keyring file this process wrote: for the end of a command,
+/// when no signature is left to verify.
+pub fn remove_written_keyrings() {
+    let mut written = WRITTEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    for path in written.drain(..) {
+        let _ = std::fs::remove_file(path); // gone already where a root was dropped
+    }
 }
 
 /// How the chain is judged: the branch head, the pinned anchors (key
