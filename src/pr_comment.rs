@@ -186,6 +186,7 @@ fn side(
     now: i64,
     offline: &mut bool,
     upstream_of: Option<&Config>,
+    records: &mut Option<Vec<crate::history::approvals::TagRecord>>,
 ) -> miette::Result<Side> {
     let tree = repo
         .find_commit(commit)
@@ -205,7 +206,13 @@ fn side(
             findings,
         });
     }
-    let register = Register::build(&ws, repo, Some(commit), now, false)?;
+    // The approval tags are the repository's, the same for both sides:
+    // read once.
+    let records = match records {
+        Some(records) => records,
+        None => records.insert(crate::history::approvals::read(repo).map_err(control::git_error)?),
+    };
+    let register = Register::build_for(&ws, repo, Some(commit), now, false, records, None)?;
     let findings = rules::check(&ws, Some(&register));
     Ok(Side {
         ws,
@@ -247,6 +254,7 @@ pub fn build(root: &Path, opts: &Options) -> miette::Result<Comment> {
     let git = control::git_error;
     let fork_tree = repo.find_commit(fork).and_then(|c| c.tree()).map_err(git)?;
     let mut offline = crate::sync::offline();
+    let mut records = None;
     // The head's configuration, whose [upstream] both sides are read against.
     let head_tree = repo
         .find_commit(head_id)
@@ -264,6 +272,7 @@ pub fn build(root: &Path, opts: &Options) -> miette::Result<Comment> {
             now,
             &mut offline,
             head_config.as_ref(),
+            &mut records,
         )?),
         None => None,
     };
@@ -274,6 +283,7 @@ pub fn build(root: &Path, opts: &Options) -> miette::Result<Comment> {
         now,
         &mut offline,
         head_config.as_ref(),
+        &mut records,
     )?;
 
     // The pull request's own commits: their authors may not approve.

@@ -46,6 +46,33 @@ fn same_with_and_without(dir: &Path) -> String {
     cold
 }
 
+/// `pr-comment` builds the base's register, then the head's, which extends
+/// the walk the base's left in the process when the head is a line of
+/// commits on top of it: the same comment with the cache off, filled from
+/// nothing, and warm.
+fn same_comment(dir: &Path, base: &str, head: &str) -> String {
+    let comment = |extra: &[&str]| {
+        let mut args = vec![
+            "pr-comment",
+            "--base",
+            base,
+            "--head",
+            head,
+            "--format",
+            "json",
+        ];
+        args.extend(extra);
+        let out = run(dir, &args);
+        assert!(code(&out) <= 1, "{}", stderr(&out));
+        stdout(&out)
+    };
+    let cold = comment(&["--no-cache"]);
+    std::fs::remove_dir_all(dir.join(".git/aims/cache")).unwrap();
+    assert_eq!(comment(&[]), cold);
+    assert_eq!(comment(&[]), cold);
+    cold
+}
+
 #[test]
 fn the_cache_never_changes_an_answer() {
     if !have_tools(&["ssh-keygen"]) {
@@ -92,9 +119,23 @@ fn the_cache_never_changes_an_answer() {
     );
     let after = same_with_and_without(&dir);
     assert_ne!(before, after, "the change shows");
+    commit_change(
+        &dir,
+        "priya.raman@northwind.example",
+        "aims/objectives/obj-001-credit-fairness.md",
+        |t| format!("{t}\nA second change, on top.\n"),
+        "2026-06-01T10:00:00Z",
+    );
+    let comment = same_comment(&dir, "HEAD~2", "HEAD");
+    for changed in [
+        "aims/policy/ai-policy.md",
+        "aims/objectives/obj-001-credit-fairness.md",
+    ] {
+        assert!(comment.contains(changed), "{changed}: {comment}");
+    }
 
     // A merge: not an extension; a full walk, the same answer.
-    git(&dir, &["checkout", "-q", "-b", "side", "HEAD~2"]);
+    git(&dir, &["checkout", "-q", "-b", "side", "HEAD~3"]);
     commit_change(
         &dir,
         "priya.raman@northwind.example",
@@ -115,6 +156,9 @@ fn the_cache_never_changes_an_answer() {
         String::from_utf8_lossy(&merged.stderr)
     );
     same_with_and_without(&dir);
+    // The merge on top of the side branch: not a line of commits on top of
+    // the base's walk.
+    same_comment(&dir, "side", "main");
 
     // A damaged cache file is ignored and replaced.
     for name in cached(&dir) {

@@ -447,17 +447,19 @@ impl Register {
             .map_err(git)?,
             None => Vec::new(),
         };
-        if let (Some(h), Some((scope, fingerprint))) = (head, &walked.store) {
+        let mut stored = None;
+        if let (Some(h), Some((scope, fingerprint))) = (head, walked.store) {
             use crate::history::cache;
             let points: Vec<Oid> = versions
                 .iter()
                 .filter_map(|v| Oid::from_str(&v.commit).ok())
                 .collect();
-            cache::store(repo, *scope, fingerprint, h, &revs, &points);
-            if *scope == cache::Scope::Full {
+            cache::store(repo, scope, &fingerprint, h, &revs, &points);
+            if scope == cache::Scope::Full {
                 // What the gate's trust-only walk would find: primed here.
                 cache::store_trust_part(repo, &files, h, &revs, &points);
             }
+            stored = Some((scope, fingerprint, h, points));
         }
         let anchors = trust_anchors()?;
         let chain_with = |voided: &HashMap<String, approvals::Invalid>| {
@@ -663,13 +665,20 @@ impl Register {
         };
         let mut current: HashMap<&str, Vec<String>> = HashMap::new();
         let mut dirty: HashSet<&str> = HashSet::new();
+        let committed = match &tree {
+            Some(t) => crate::history::blob_ids_at(
+                repo,
+                t,
+                ws.documents()
+                    .filter(|d| d.id().is_some())
+                    .map(|d| d.path.as_str()),
+            )
+            .map_err(git)?,
+            None => HashMap::new(),
+        };
         for doc in ws.documents() {
             let Some(id) = doc.id() else { continue };
-            let blob = match &tree {
-                Some(t) => crate::history::blob_id_at(t, &doc.path).map_err(git)?,
-                None => None,
-            };
-            match blob {
+            match committed.get(doc.path.as_str()) {
                 Some(b) => current.entry(id).or_default().push(b.to_string()),
                 None => {
                     current.entry(id).or_default();
@@ -802,6 +811,10 @@ impl Register {
             Default::default()
         };
         crate::history::cache::Verdicts::save();
+        let commits = revs.commits;
+        if let Some((scope, fingerprint, h, points)) = stored {
+            crate::history::cache::keep(repo, scope, &fingerprint, h, revs, points);
+        }
         Ok(Register {
             as_of: Date::from_unix(as_of_time),
             as_of_time,
@@ -816,7 +829,7 @@ impl Register {
             seals,
             stray_tags,
             trust_lines,
-            commits: revs.commits,
+            commits,
             policy,
             chain,
         })

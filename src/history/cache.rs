@@ -280,6 +280,11 @@ pub fn lookup(
     if !enabled() {
         return None;
     }
+    if only.is_none()
+        && let Some(found) = Kept::take(repo, scope, fingerprint, head)
+    {
+        return Some(found);
+    }
     let entries = entries(repo, scope, fingerprint);
     let heads: Vec<Oid> = entries.iter().map(|(o, _)| *o).collect();
     let (base, since) = chain_to(repo, head, &heads)?;
@@ -303,6 +308,69 @@ pub fn lookup(
         base,
         since,
     })
+}
+
+/// The walk this process stored last, kept whole once its register is
+/// built: a second register built in the same run on top of it (the head
+/// of a pull request after its base, in `pr-comment`) extends it as it
+/// would the stored files, without reading them back. The same facts as
+/// the files, under the same key (and the repository's folder).
+struct Kept {
+    git_dir: PathBuf,
+    scope: Scope,
+    fingerprint: String,
+    head: Oid,
+    revisions: Revisions,
+    trust_points: Vec<Oid>,
+}
+
+static KEPT: std::sync::Mutex<Option<Kept>> = std::sync::Mutex::new(None);
+
+impl Kept {
+    /// The kept walk, when `head` is it or a line of commits on top of it
+    /// (it is taken: a walk is extended once).
+    fn take(repo: &Repository, scope: Scope, fingerprint: &str, head: Oid) -> Option<Found> {
+        let mut kept = KEPT.lock().ok()?;
+        let k = kept.as_ref()?;
+        if k.git_dir != repo.path() || k.scope != scope || k.fingerprint != fingerprint {
+            return None;
+        }
+        let (base, since) = chain_to(repo, head, &[k.head])?;
+        let k = kept.take()?;
+        let mut trust_points = k.trust_points;
+        trust_points.extend(&since);
+        Some(Found {
+            revisions: k.revisions,
+            trust_points,
+            base,
+            since,
+        })
+    }
+}
+
+/// Keeps the walk just stored ([`store`], with the same arguments) for the
+/// rest of the process: see [`Kept`].
+pub fn keep(
+    repo: &Repository,
+    scope: Scope,
+    fingerprint: &str,
+    head: Oid,
+    revisions: Revisions,
+    trust_points: Vec<Oid>,
+) {
+    if !enabled() {
+        return;
+    }
+    if let Ok(mut kept) = KEPT.lock() {
+        *kept = Some(Kept {
+            git_dir: repo.path().to_path_buf(),
+            scope,
+            fingerprint: fingerprint.to_owned(),
+            head,
+            revisions,
+            trust_points,
+        });
+    }
 }
 
 /// Stores the walk from `head`, and drops the oldest entries beyond the

@@ -72,6 +72,48 @@ pub fn blob_id_at(tree: &git2::Tree<'_>, path: &str) -> Result<Option<git2::Oid>
     }
 }
 
+/// The blob ids of `paths` in `tree`, as [`blob_id_at`] gives them one by
+/// one (a path absent, or not a file, is left out), with each folder read
+/// once rather than from the root for every path.
+pub fn blob_ids_at<'p>(
+    repo: &git2::Repository,
+    tree: &git2::Tree<'_>,
+    paths: impl IntoIterator<Item = &'p str>,
+) -> Result<std::collections::HashMap<&'p str, git2::Oid>, git2::Error> {
+    use git2::{ErrorCode, ObjectType};
+    let mut by_folder: std::collections::BTreeMap<&str, Vec<(&'p str, &'p str)>> =
+        std::collections::BTreeMap::new();
+    for path in paths {
+        let (folder, name) = path.rsplit_once('/').unwrap_or(("", path));
+        by_folder.entry(folder).or_default().push((path, name));
+    }
+    let mut ids = std::collections::HashMap::new();
+    for (folder, files) in by_folder {
+        let sub;
+        let within = if folder.is_empty() {
+            tree
+        } else {
+            match tree.get_path(std::path::Path::new(folder)) {
+                Ok(entry) if entry.kind() == Some(ObjectType::Tree) => {
+                    sub = repo.find_tree(entry.id())?;
+                    &sub
+                }
+                Ok(_) => continue,
+                Err(e) if e.code() == ErrorCode::NotFound => continue,
+                Err(e) => return Err(e),
+            }
+        };
+        for (path, name) in files {
+            if let Some(entry) = within.get_name(name)
+                && entry.kind() == Some(ObjectType::Blob)
+            {
+                ids.insert(path, entry.id());
+            }
+        }
+    }
+    Ok(ids)
+}
+
 /// A blob's bytes by id (hex), as stored.
 pub fn blob(repo: &git2::Repository, id: &str) -> Result<Vec<u8>, git2::Error> {
     let oid = git2::Oid::from_str(id)?;
