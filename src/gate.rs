@@ -41,20 +41,20 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
     let repo = control::require_repository(root)?;
     let git = control::git_error;
     // `git commit -a` and `git commit PATHS` stage into a temporary index
-    // and name it in GIT_INDEX_FILE for the hooks; libgit2 does not read
-    // that variable itself.
-    let index = match std::env::var_os("GIT_INDEX_FILE") {
-        Some(file) => git2::Index::open(Path::new(&file)).map_err(git)?,
-        None => repo.index().map_err(git)?,
+    // and name it in GIT_INDEX_FILE for the hooks.
+    let index_path = match std::env::var_os("GIT_INDEX_FILE") {
+        Some(file) => std::path::PathBuf::from(file),
+        None => repo.path().join("index"),
     };
+    let index = crate::history::index::Index::open(&index_path).map_err(git)?;
     let staged = crate::workspace::index_files(&repo, &index)?;
     let head = control::head_commit(&repo)?;
     let head_tree = match head {
         Some(h) => Some(repo.find_commit(h).and_then(|c| c.tree()).map_err(git)?),
         None => None,
     };
-    // The staged changes: files whose staged blob is not HEAD's, from one
-    // tree-to-index diff (not a lookup from the root per index entry).
+    // The staged changes: files whose staged blob is not HEAD's (git's
+    // cached trees spare reading the folders that have none).
     let changed: BTreeMap<String, Oid> = match &head_tree {
         None => staged
             .files
@@ -63,22 +63,18 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
             .chain([(crate::config::FILE_NAME.to_owned(), staged.config_blob)])
             .collect(),
         Some(tree) => {
-            let diff = repo
-                .diff_tree_to_index(Some(tree), Some(&index), None)
-                .map_err(git)?;
-            let mut changed = BTreeMap::new();
-            for delta in diff.deltas() {
-                let (new, old) = (delta.new_file(), delta.old_file());
-                let Some(path) = new.path().and_then(|p| p.to_str()) else {
-                    continue;
-                };
-                if let Some(id) = staged.blob(path)
-                    && (!old.exists() || old.id() != id)
-                {
-                    changed.insert(path.to_owned(), id);
-                }
-            }
-            changed
+            let wanted: Vec<(&str, Oid)> = staged
+                .files
+                .iter()
+                .map(|f| (f.path.as_str(), f.id))
+                .chain([(crate::config::FILE_NAME, staged.config_blob)])
+                .collect();
+            index
+                .changed(&repo, tree, &wanted)
+                .map_err(git)?
+                .into_iter()
+                .map(|(path, id)| (path.to_owned(), id))
+                .collect()
         }
     };
 
@@ -265,7 +261,7 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
     // The configuration: a staged change to any trust file needs a
     // configuration approval of exactly the staged files.
     if let Some(in_force) = &register.trust {
-        let staged = staged_trust_files(&repo, &index, &ws.config).map_err(git)?;
+        let staged = staged_trust_files(&index, &ws.config).map_err(git)?;
         let committed = crate::control::trust::files_of_commit(&repo, head).map_err(git)?;
         if staged != committed {
             let mut approved_here = false;
@@ -401,12 +397,10 @@ fn removed_documents(
 
 /// The trust files as the index holds them (paths from the staged aims.toml).
 fn staged_trust_files(
-    repo: &Repository,
-    index: &git2::Index,
+    index: &crate::history::index::Index,
     config: &Config,
 ) -> Result<crate::control::trust::TrustFiles, git2::Error> {
-    let id = |path: &str| index.get_path(Path::new(path), 0).map(|e| e.id.to_string());
-    let _ = repo;
+    let id = |path: &str| index.get(path).map(|e| e.id.to_string());
     Ok(crate::control::trust::TrustFiles {
         config: id(crate::config::FILE_NAME),
         signers: id(&config.allowed_signers),

@@ -280,21 +280,18 @@ impl IndexFiles {
 
 /// Reads the staged `aims.toml` and lists the controlled files the index
 /// holds (none of them is read).
-pub fn index_files(repo: &git2::Repository, index: &git2::Index) -> miette::Result<IndexFiles> {
-    let mut conflicted = index.conflicts().map_err(|e| miette::miette!("{e}"))?;
-    if let Some(Ok(c)) = conflicted.next() {
-        let path = c
-            .our
-            .or(c.their)
-            .or(c.ancestor)
-            .map(|e| String::from_utf8_lossy(&e.path).into_owned())
-            .unwrap_or_default();
+pub fn index_files(
+    repo: &git2::Repository,
+    index: &crate::history::index::Index,
+) -> miette::Result<IndexFiles> {
+    if let Some(c) = index.conflicted() {
         miette::bail!(
             help = "resolve the conflicts and `git add` the result, then commit",
-            "the index has unresolved merge conflicts (first: {path})"
+            "the index has unresolved merge conflicts (first: {})",
+            String::from_utf8_lossy(&c.path)
         );
     }
-    let Some(config_entry) = index.get_path(Path::new(config::FILE_NAME), 0) else {
+    let Some(config_entry) = index.get(config::FILE_NAME) else {
         miette::bail!(
             help = "`git add aims.toml`",
             "{} is not staged: the index has no {} at the top of the repository",
@@ -307,11 +304,7 @@ pub fn index_files(repo: &git2::Repository, index: &git2::Index) -> miette::Resu
         .map_err(|e| miette::miette!("cannot read the staged {}: {e}", config::FILE_NAME))?;
     let config = config_from_bytes(bytes.content(), "in the index")?;
     let mut files = Vec::new();
-    for e in index.iter() {
-        // Stage bits 12-13 of the flags: 0 is a normal (merged) entry.
-        if (e.flags >> 12) & 0x3 != 0 {
-            continue;
-        }
+    for e in &index.entries {
         let Ok(rel) = std::str::from_utf8(&e.path) else {
             continue; // a name that is not UTF-8 matches no glob
         };

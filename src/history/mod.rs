@@ -10,6 +10,7 @@
 pub mod allowed_signers;
 pub mod approvals;
 pub mod cache;
+pub mod index;
 pub mod loose;
 pub mod openpgp;
 pub mod refs;
