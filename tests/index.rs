@@ -55,7 +55,7 @@ fn by_git(dir: &Path, index: &Path) -> Vec<(u32, String, u8, Vec<u8>)> {
         .collect()
 }
 
-/// `git ls-tree -r HEAD`: path → blob id (files and links).
+/// `git ls-tree -r HEAD`: path → object id (files, links, submodules).
 fn head_blobs(dir: &Path) -> BTreeMap<Vec<u8>, String> {
     records(
         dir,
@@ -63,13 +63,12 @@ fn head_blobs(dir: &Path) -> BTreeMap<Vec<u8>, String> {
         &["ls-tree", "-r", "-z", "HEAD"],
     )
     .into_iter()
-    .filter(|(meta, _)| meta[1] == "blob")
     .map(|(meta, path)| (path, meta[2].clone()))
     .collect()
 }
 
 /// The reader's entries equal libgit2's, and its staged changes equal the
-/// stage-0 entries whose blob is not HEAD's. Returns the changed paths.
+/// stage-0 entries whose object is not HEAD's. Returns the changed paths.
 fn agrees(dir: &Path, index_file: &Path) -> Vec<String> {
     let ours = Index::open(index_file).unwrap();
     if git2::Index::open(index_file).is_ok() {
@@ -227,6 +226,24 @@ fn unusual_names_read_as_libgit2_reads_them() {
         assert!(ours.entries.iter().any(|e| e.path == b"aims/a/caf\xe9.md"));
         assert!(ours.entries.iter().any(|e| e.path.len() >= 0xfff));
     }
+}
+
+/// A submodule's commit staged as HEAD has it is no change, whether git's
+/// cached trees say so or the folders are compared.
+#[test]
+fn a_submodule_as_head_has_it_is_unchanged() {
+    let (_tmp, dir) = repository(2);
+    let commit = git(&dir, &["rev-parse", "HEAD"]);
+    let gitlink = format!("160000,{},aims/a/sub", commit.trim());
+    git(&dir, &["update-index", "--add", "--cacheinfo", &gitlink]);
+    git(&dir, &["commit", "-q", "-m", "a submodule"]);
+    let index = dir.join(".git/index");
+    assert!(agrees(&dir, &index).is_empty(), "cached trees valid");
+    // (No folder on disk for it: `git add -A` would unstage it.)
+    write(&dir, "aims/a/doc-2.md", "changed\n");
+    git(&dir, &["add", "aims/a/doc-2.md"]);
+    assert!(Index::open(&index).unwrap().get("aims/a/sub").is_some());
+    assert_eq!(agrees(&dir, &index), ["aims/a/doc-2.md"], "compared");
 }
 
 #[test]

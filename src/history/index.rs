@@ -7,9 +7,10 @@
 //! recomputed (git checks it in `git fsck`, not on ordinary reads), and
 //! git's cache of the trees the index would write (the `TREE` extension)
 //! tells which folders are as HEAD has them, so only the trees of folders
-//! with a staged change are read. Anything else (a split or sparse index,
-//! a required extension aims does not know, a structure it cannot follow)
-//! is read by libgit2, and compared with HEAD tree by tree.
+//! with a staged change are read. Anything else (a required extension aims
+//! does not know, a structure it cannot follow) is left to libgit2, and
+//! compared with HEAD tree by tree; libgit2 1.9 refuses split and sparse
+//! indexes (`link`, `sdir`), so the gate stops there with its error.
 //!
 //! Entries `git add -N` made (intent to add) are left out: `git commit`
 //! does not record them.
@@ -108,7 +109,8 @@ impl Index {
     }
 
     /// Which of `wanted` (paths of stage-0 entries, with their ids) differ
-    /// from HEAD's `head` tree: absent there, or another blob. Folders the
+    /// from HEAD's `head` tree: absent there, or another object (a mode
+    /// change alone is no change, as in the diff git shows). Folders the
     /// cached trees show unchanged are not read.
     pub fn changed<'p>(
         &self,
@@ -143,9 +145,9 @@ fn changed_under<'p>(
         let (path, id) = wanted[i];
         let rest = &path[depth..];
         let Some(slash) = rest.find('/') else {
-            let same = tree
-                .get_name(rest)
-                .is_some_and(|e| e.kind() == Some(ObjectType::Blob) && e.id() == id);
+            // The same object (a blob, or a submodule's commit): ids of
+            // objects of different kinds never meet.
+            let same = tree.get_name(rest).is_some_and(|e| e.id() == id);
             if !same {
                 out.push((path, id));
             }
@@ -279,7 +281,9 @@ fn cached_trees(data: &[u8]) -> Option<Node> {
 }
 
 fn node(r: &mut Reader<'_>, depth: usize) -> Option<(Vec<u8>, Node)> {
-    if depth > 4096 {
+    // Deeper folders (none a person makes) go to libgit2, which takes
+    // them without this recursion's stack.
+    if depth > 1024 {
         return None;
     }
     let name = r.until_nul()?.to_vec();
