@@ -399,7 +399,8 @@ impl Register {
                 store: None,
             },
         };
-        let revs = walked.revisions;
+        // Shared with the thread that stores the walk (below).
+        let revs = std::sync::Arc::new(walked.revisions);
         let uncommitted = if working_tree {
             uncommitted_paths(repo).map_err(git)?
         } else {
@@ -447,6 +448,9 @@ impl Register {
             .map_err(git)?,
             None => Vec::new(),
         };
+        // The walk is stored on a thread of its own while the register is
+        // built (serialising a large AIMS's walk takes a while), and kept
+        // in memory once both are done.
         let mut stored = None;
         if let (Some(h), Some((scope, fingerprint))) = (head, walked.store) {
             use crate::history::cache;
@@ -454,12 +458,21 @@ impl Register {
                 .iter()
                 .filter_map(|v| Oid::from_str(&v.commit).ok())
                 .collect();
-            cache::store(repo, scope, &fingerprint, h, &revs, &points);
-            if scope == cache::Scope::Full {
-                // What the gate's trust-only walk would find: primed here.
-                cache::store_trust_part(repo, &files, h, &revs, &points);
-            }
-            stored = Some((scope, fingerprint, h, points));
+            let thread = {
+                let (dir, revs) = (cache::dir(repo), std::sync::Arc::clone(&revs));
+                let files: Vec<String> = files.iter().map(|f| (*f).to_owned()).collect();
+                let (fingerprint, points) = (fingerprint.clone(), points.clone());
+                std::thread::Builder::new().spawn(move || {
+                    let files: Vec<&str> = files.iter().map(String::as_str).collect();
+                    store_walk(&dir, scope, &fingerprint, h, &revs, &points, &files);
+                })
+            };
+            // No thread to be had: stored here, at once.
+            let storing = thread.map_err(|_| {
+                let dir = cache::dir(repo);
+                store_walk(&dir, scope, &fingerprint, h, &revs, &points, &files);
+            });
+            stored = Some((scope, fingerprint, h, points, storing));
         }
         let anchors = trust_anchors()?;
         let chain_with = |voided: &HashMap<String, approvals::Invalid>| {
@@ -812,8 +825,13 @@ impl Register {
         };
         crate::history::cache::Verdicts::save();
         let commits = revs.commits;
-        if let Some((scope, fingerprint, h, points)) = stored {
-            crate::history::cache::keep(repo, scope, &fingerprint, h, revs, points);
+        if let Some((scope, fingerprint, h, points, storing)) = stored {
+            // A store that failed (even by a panic) only costs the next run
+            // a walk.
+            let _ = storing.map(std::thread::JoinHandle::join);
+            if let Ok(revs) = std::sync::Arc::try_unwrap(revs) {
+                crate::history::cache::keep(repo, scope, &fingerprint, h, revs, points);
+            }
         }
         Ok(Register {
             as_of: Date::from_unix(as_of_time),
@@ -997,6 +1015,24 @@ impl Register {
         let ws = Workspace::from_tree(root, repo, &tree)?;
         let reg = Register::build_for(&ws, repo, Some(commit), time, false, records, None)?;
         Ok((ws, reg))
+    }
+}
+
+/// Stores a walk in the cache, and its trust files' part for the gate.
+fn store_walk(
+    dir: &Path,
+    scope: crate::history::cache::Scope,
+    fingerprint: &str,
+    head: Oid,
+    revisions: &revisions::Revisions,
+    points: &[Oid],
+    files: &[&str],
+) {
+    use crate::history::cache;
+    cache::store(dir, scope, fingerprint, head, revisions, points);
+    if scope == cache::Scope::Full {
+        // What the gate's trust-only walk would find: primed here.
+        cache::store_trust_part(dir, files, head, revisions, points);
     }
 }
 

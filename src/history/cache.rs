@@ -99,14 +99,14 @@ fn shard_of(id: &str, count: usize) -> usize {
     (h % count.max(1) as u64) as usize
 }
 
-fn shard_file(repo: &Repository, name: &str) -> PathBuf {
-    dir(repo).join(format!("shard-{name}.json"))
+fn shard_file(cache: &Path, name: &str) -> PathBuf {
+    cache.join(format!("shard-{name}.json"))
 }
 
 /// Reads the shard `name`: None when missing, damaged or not the bytes
 /// its name is the hash of.
 fn read_shard(repo: &Repository, name: &str) -> Option<Shard> {
-    let bytes = std::fs::read(shard_file(repo, name)).ok()?;
+    let bytes = std::fs::read(shard_file(&dir(repo), name)).ok()?;
     if super::hex(&Sha256::digest(&bytes)) != name {
         return None;
     }
@@ -188,7 +188,7 @@ fn fingerprint_of(documents: &[String], prds: &[String], files: &[&str]) -> Stri
     super::hex(&h.finalize()[..12])
 }
 
-pub(super) fn dir(repo: &Repository) -> PathBuf {
+pub(crate) fn dir(repo: &Repository) -> PathBuf {
     repo.path().join("aims").join("cache")
 }
 
@@ -210,14 +210,14 @@ impl Scope {
     }
 }
 
-fn file(repo: &Repository, scope: Scope, fingerprint: &str, head: Oid) -> PathBuf {
-    dir(repo).join(format!("{}-{fingerprint}-{head}.json", scope.prefix()))
+fn file(cache: &Path, scope: Scope, fingerprint: &str, head: Oid) -> PathBuf {
+    cache.join(format!("{}-{fingerprint}-{head}.json", scope.prefix()))
 }
 
 /// The cached entries for `fingerprint`, newest first.
-fn entries(repo: &Repository, scope: Scope, fingerprint: &str) -> Vec<(Oid, PathBuf)> {
+fn entries(cache: &Path, scope: Scope, fingerprint: &str) -> Vec<(Oid, PathBuf)> {
     let prefix = format!("{}-{fingerprint}-", scope.prefix());
-    let Ok(list) = std::fs::read_dir(dir(repo)) else {
+    let Ok(list) = std::fs::read_dir(cache) else {
         return Vec::new();
     };
     let mut out: Vec<(std::time::SystemTime, Oid, PathBuf)> = list
@@ -285,7 +285,7 @@ pub fn lookup(
     {
         return Some(found);
     }
-    let entries = entries(repo, scope, fingerprint);
+    let entries = entries(&dir(repo), scope, fingerprint);
     let heads: Vec<Oid> = entries.iter().map(|(o, _)| *o).collect();
     let (base, since) = chain_to(repo, head, &heads)?;
     let path = &entries.iter().find(|(o, _)| *o == base)?.1;
@@ -377,7 +377,7 @@ pub fn keep(
 /// few kept (and the shards no entry kept names). Failures are ignored:
 /// the cache only saves time.
 pub fn store(
-    repo: &Repository,
+    dir: &Path,
     scope: Scope,
     fingerprint: &str,
     head: Oid,
@@ -387,14 +387,13 @@ pub fn store(
     if !enabled() {
         return;
     }
-    let dir = dir(repo);
     let count = if revisions.by_id.is_empty() && revisions.signoffs.is_empty() {
         0
     } else {
         revisions.by_id.len().div_ceil(SHARD_IDS).max(1)
     };
     let write = || -> std::io::Result<()> {
-        std::fs::create_dir_all(&dir)?;
+        std::fs::create_dir_all(dir)?;
         // The documents, in shards, each written unless already there.
         let mut shards: Vec<ShardRef<'_>> = (0..count)
             .map(|_| ShardRef {
@@ -424,11 +423,11 @@ pub fn store(
         for shard in &shards {
             let bytes = serde_json::to_vec(shard).map_err(std::io::Error::other)?;
             let name = super::hex(&Sha256::digest(&bytes));
-            let path = shard_file(repo, &name);
+            let path = shard_file(dir, &name);
             // One already there is kept only when it is these bytes: a
             // damaged one would otherwise fail every lookup from now on.
             if std::fs::read(&path).ok().as_deref() != Some(&bytes[..]) {
-                let mut tmp = tempfile::NamedTempFile::new_in(&dir)?;
+                let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
                 std::io::Write::write_all(tmp.as_file_mut(), &bytes)?;
                 tmp.persist(&path).map_err(|e| e.error)?;
             }
@@ -449,20 +448,20 @@ pub fn store(
             trust_points: trust_points.iter().map(Oid::to_string).collect(),
             shards: names,
         };
-        let mut tmp = tempfile::NamedTempFile::new_in(&dir)?;
+        let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
         serde_json::to_writer(std::io::BufWriter::new(tmp.as_file_mut()), &stored)
             .map_err(std::io::Error::other)?;
-        tmp.persist(file(repo, scope, fingerprint, head))
+        tmp.persist(file(dir, scope, fingerprint, head))
             .map_err(|e| e.error)?;
         Ok(())
     };
     if write().is_err() {
         return;
     }
-    for (_, path) in entries(repo, scope, fingerprint).into_iter().skip(KEEP) {
+    for (_, path) in entries(dir, scope, fingerprint).into_iter().skip(KEEP) {
         let _ = std::fs::remove_file(path);
     }
-    tidy(repo, scope, fingerprint, count > 0);
+    tidy(dir, scope, fingerprint, count > 0);
 }
 
 /// Files no run of this version reads, kept at most a week: entries of
@@ -475,12 +474,11 @@ const STALE: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600)
 /// of `scope` (see [`STALE`]) and, with `shards`, the shard files no
 /// entry names (but those written in the last minutes, which an entry
 /// being written may be about to name).
-fn tidy(repo: &Repository, scope: Scope, fingerprint: &str, shards: bool) {
-    let dir = dir(repo);
+fn tidy(dir: &Path, scope: Scope, fingerprint: &str, shards: bool) {
     for old in ["claims.json", "verdicts.json"] {
         let _ = std::fs::remove_file(dir.join(old));
     }
-    let Ok(list) = std::fs::read_dir(&dir) else {
+    let Ok(list) = std::fs::read_dir(dir) else {
         return;
     };
     let now = std::time::SystemTime::now();
@@ -564,7 +562,7 @@ struct RevisionsRef<'a> {
 /// commit count, the roots): what a walk with no document globs finds,
 /// stored under [`trust_fingerprint`].
 pub fn store_trust_part(
-    repo: &Repository,
+    dir: &Path,
     files: &[&str],
     head: Oid,
     revisions: &Revisions,
@@ -578,7 +576,7 @@ pub fn store_trust_part(
         roots_with_config: revisions.roots_with_config,
     };
     let fingerprint = trust_fingerprint(files);
-    store(repo, Scope::Trust, &fingerprint, head, &part, trust_points);
+    store(dir, Scope::Trust, &fingerprint, head, &part, trust_points);
 }
 
 /// [`Stored`], borrowed for writing.
