@@ -467,11 +467,15 @@ impl Register {
                     store_walk(&dir, scope, &fingerprint, h, &revs, &points, &files);
                 })
             };
-            // No thread to be had: stored here, at once.
-            let storing = thread.map_err(|_| {
-                let dir = cache::dir(repo);
-                store_walk(&dir, scope, &fingerprint, h, &revs, &points, &files);
-            });
+            let storing = match thread {
+                Ok(thread) => Storing(Some(thread)),
+                Err(_) => {
+                    // No thread to be had: stored here, at once.
+                    let dir = cache::dir(repo);
+                    store_walk(&dir, scope, &fingerprint, h, &revs, &points, &files);
+                    Storing(None)
+                }
+            };
             stored = Some((scope, fingerprint, h, points, storing));
         }
         let anchors = trust_anchors()?;
@@ -826,9 +830,7 @@ impl Register {
         crate::history::cache::Verdicts::save();
         let commits = revs.commits;
         if let Some((scope, fingerprint, h, points, storing)) = stored {
-            // A store that failed (even by a panic) only costs the next run
-            // a walk.
-            let _ = storing.map(std::thread::JoinHandle::join);
+            drop(storing);
             if let Ok(revs) = std::sync::Arc::try_unwrap(revs) {
                 crate::history::cache::keep(repo, scope, &fingerprint, h, revs, points);
             }
@@ -1015,6 +1017,20 @@ impl Register {
         let ws = Workspace::from_tree(root, repo, &tree)?;
         let reg = Register::build_for(&ws, repo, Some(commit), time, false, records, None)?;
         Ok((ws, reg))
+    }
+}
+
+/// The thread storing a walk, joined however the register's build ends
+/// (an error return included), so that the process's exit never cuts a
+/// write short. A store that failed, even by a panic, only costs the next
+/// run a walk.
+struct Storing(Option<std::thread::JoinHandle<()>>);
+
+impl Drop for Storing {
+    fn drop(&mut self) {
+        if let Some(thread) = self.0.take() {
+            let _ = thread.join();
+        }
     }
 }
 
