@@ -278,11 +278,11 @@ fn read_where(repo: &Repository, keep: Option<Keep<'_>>) -> Result<Vec<TagRecord
     let odb = repo.odb()?;
     let mut records = Vec::new();
     for (name, oid) in super::refs::aims_tags(repo)? {
-        let name = name.trim_start_matches("refs/tags/").to_owned();
-        let id = oid.to_string();
         if keep.is_some_and(|keep| Claims::judge(&oid, keep) == Some(false)) {
             continue;
         }
+        let name = name.trim_start_matches("refs/tags/").to_owned();
+        let id = oid.to_string();
         let object = odb.read(oid)?;
         if object.kind() != ObjectType::Tag {
             // Claims nothing: kept whatever is asked (it is refused).
