@@ -54,29 +54,21 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
         None => None,
     };
     // The staged changes: files whose staged blob is not HEAD's (git's
-    // cached trees spare reading the folders that have none).
+    // cached trees spare reading the folders that have none); with no
+    // commit yet, every staged file.
+    let wanted: Vec<(&str, Oid)> = staged
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), f.id))
+        .chain([(crate::config::FILE_NAME, staged.config_blob)])
+        .collect();
     let changed: BTreeMap<String, Oid> = match &head_tree {
-        None => staged
-            .files
-            .iter()
-            .map(|f| (f.path.clone(), f.id))
-            .chain([(crate::config::FILE_NAME.to_owned(), staged.config_blob)])
-            .collect(),
-        Some(tree) => {
-            let wanted: Vec<(&str, Oid)> = staged
-                .files
-                .iter()
-                .map(|f| (f.path.as_str(), f.id))
-                .chain([(crate::config::FILE_NAME, staged.config_blob)])
-                .collect();
-            index
-                .changed(&repo, tree, &wanted)
-                .map_err(git)?
-                .into_iter()
-                .map(|(path, id)| (path.to_owned(), id))
-                .collect()
-        }
-    };
+        None => wanted,
+        Some(tree) => index.changed(&repo, tree, &wanted).map_err(git)?,
+    }
+    .into_iter()
+    .map(|(path, id)| (path.to_owned(), id))
+    .collect();
 
     // Document rules for the staged files and the ids they carry, with
     // references resolved against the whole staged AIMS: the staged

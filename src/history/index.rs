@@ -45,7 +45,7 @@ struct Node {
 
 /// Intent to add (`git add -N`), in an entry's extended flags.
 const INTENT_TO_ADD: u16 = 1 << 13;
-/// Skip-worktree, in an entry's extended flags (kept: a normal entry).
+/// The entry has extended flags (from version 3), in its flags.
 const EXTENDED: u16 = 0x4000;
 
 impl Index {
@@ -71,12 +71,12 @@ impl Index {
         };
         match parse(&bytes) {
             Some(index) => Ok(index),
-            None => Index::by_libgit2(&git2::Index::open(path)?),
+            None => Ok(Index::by_libgit2(&git2::Index::open(path)?)),
         }
     }
 
     /// The entries of an index libgit2 read.
-    pub fn by_libgit2(index: &git2::Index) -> Result<Index, git2::Error> {
+    pub fn by_libgit2(index: &git2::Index) -> Index {
         let entries = index
             .iter()
             .filter(|e| e.flags_extended & INTENT_TO_ADD == 0)
@@ -87,10 +87,10 @@ impl Index {
                 mode: e.mode,
             })
             .collect();
-        Ok(Index {
+        Index {
             entries,
             tree: None,
-        })
+        }
     }
 
     /// The entry of `path` at stage 0.
