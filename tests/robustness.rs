@@ -472,3 +472,68 @@ fn a_damaged_packed_object_stops_every_command() {
         stderr(&out)
     );
 }
+
+/// A repository in a format git has and libgit2 (so aims) cannot read yet:
+/// `git init` with `ARGS`, the well-kept fixture committed, or None when
+/// this git cannot make one (older than 2.45 for reftable; never under CI).
+fn unreadable_format(args: &[&str]) -> Option<tempfile::TempDir> {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let init = hermetic("git", home.path())
+        .current_dir(tmp.path())
+        .args(["init", "-q"])
+        .args(args)
+        .arg(".")
+        .output()
+        .unwrap();
+    if !init.status.success() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "git init {args:?} failed under CI: {}",
+            String::from_utf8_lossy(&init.stderr)
+        );
+        eprintln!("skipping {args:?}: this git cannot make such a repository");
+        return None;
+    }
+    copy_dir(&fixture("well-kept"), tmp.path());
+    git(tmp.path(), &["add", "-A"]);
+    git(tmp.path(), &["commit", "-q", "-m", "aims"]);
+    Some(tmp)
+}
+
+#[test]
+fn a_repository_format_aims_cannot_read_is_named_with_the_way_out() {
+    for (args, said, help) in [
+        (
+            &["--ref-format=reftable"][..],
+            "keeps its refs in the reftable format",
+            "git refs migrate",
+        ),
+        (
+            &["--object-format=sha256"][..],
+            "uses SHA-256 object ids",
+            "SHA-1",
+        ),
+    ] {
+        let Some(tmp) = unreadable_format(args) else {
+            continue;
+        };
+        for command in [
+            &["status"][..],
+            &["check", "--staged"],
+            &["log", "aims.toml"],
+        ] {
+            let out = run(tmp.path(), command);
+            let err = stderr(&out);
+            assert_eq!(code(&out), 2, "{args:?} {command:?}: {err}");
+            // As one line: the terminal's width wraps the diagnostic.
+            let err = err.replace('│', " ");
+            let err = err.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(
+                err.contains(said) && err.contains(help),
+                "{args:?} {command:?}: {err}"
+            );
+            assert!(!err.contains("panicked"), "{err}");
+        }
+    }
+}

@@ -93,8 +93,34 @@ pub fn discover(start: &Path) -> miette::Result<Option<Repository>> {
                 }
             }
         }
-        Err(e) => miette::bail!("cannot open the git repository at {}: {e}", start.display()),
+        Err(e) => Err(unreadable(start, &e)),
     }
+}
+
+/// Why libgit2 cannot open a repository, and what to do about it where the
+/// cause is a format git has and libgit2 (so aims) cannot read yet.
+fn unreadable(start: &Path, e: &git2::Error) -> miette::Report {
+    let top = start.display();
+    let message = e.message();
+    if message.contains("extensions.refstorage") {
+        // git 2.45's reftable (the default from git 3.0): aims reads refs
+        // from `refs/` and `packed-refs` only.
+        return miette::miette!(
+            help = "convert it to git's files format, which every git reads: \
+                    `git refs migrate --ref-format=files` (git 2.46 or later), or clone it \
+                    with `git clone --ref-format=files`",
+            "the git repository at {top} keeps its refs in the reftable format, which aims \
+             cannot read yet"
+        );
+    }
+    if message.contains("object format") || message.contains("extensions.objectformat") {
+        return miette::miette!(
+            help = "aims reads repositories with SHA-1 object ids (git's default); a \
+                    SHA-256 repository cannot be converted in place",
+            "the git repository at {top} uses SHA-256 object ids, which aims cannot read yet"
+        );
+    }
+    miette::miette!("cannot open the git repository at {top}: {message}")
 }
 
 /// The git repository whose top level holds `root`'s aims.toml.
