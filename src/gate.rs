@@ -46,7 +46,7 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
         Some(file) => std::path::PathBuf::from(file),
         None => repo.path().join("index"),
     };
-    let index = crate::history::index::Index::open(&index_path).map_err(git)?;
+    let index = crate::history::index::Index::open(&repo, &index_path).map_err(git)?;
     let staged = crate::workspace::index_files(&repo, &index)?;
     let head = control::head_commit(&repo)?;
     let head_tree = match head {

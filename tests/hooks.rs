@@ -120,6 +120,66 @@ fn the_pre_commit_hook_guards_main_and_lets_branches_draft() {
     );
 }
 
+/// The gate in a repository whose index git keeps split
+/// (`core.splitIndex`) or sparse (a cone-mode sparse checkout with
+/// `index.sparse`): an unapproved edit of the approved policy is refused
+/// on main and drafts on a branch, with the trust files (outside the
+/// sparse checkout, so one folder entry in the index) seen as committed.
+#[test]
+fn the_gate_reads_split_and_sparse_indexes() {
+    if !have_tools(&["ssh-keygen"]) {
+        return;
+    }
+    let json = |o: &Output| -> serde_json::Value {
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", both(o)))
+    };
+    for form in ["split", "sparse"] {
+        let f = Fixture::approved();
+        match form {
+            "split" => {
+                f.git(&["config", "core.splitIndex", "true"]);
+                f.git(&["update-index", "--split-index"]);
+            }
+            _ => {
+                f.git(&[
+                    "sparse-checkout",
+                    "set",
+                    "--cone",
+                    "--sparse-index",
+                    "aims/policy",
+                ]);
+                // Made sure of: the trust files' folder is one entry.
+                let sparse = f.git(&["ls-files", "--sparse"]);
+                assert!(sparse.lines().any(|l| l == ".aims/"), "{sparse}");
+                assert!(!f.repo.join(".aims").exists());
+            }
+        }
+        edit_policy(&f.repo, "An unreviewed edit.");
+        f.git(&["add", "aims/policy/ai.md"]);
+        if form == "split" {
+            let shared = std::fs::read_dir(f.repo.join(".git"))
+                .unwrap()
+                .flatten()
+                .any(|e| e.file_name().to_string_lossy().starts_with("sharedindex."));
+            assert!(shared, "no shared index written");
+        }
+        let out = f.aims(&["check", "--staged", "--format", "json"]);
+        assert_eq!(code(&out), 1, "{form}: {}", both(&out));
+        let found = json(&out);
+        let findings = found["findings"].as_array().unwrap();
+        assert_eq!(findings.len(), 1, "{form}: {found:#}");
+        assert_eq!(findings[0]["code"], "CTL009", "{form}: {found:#}");
+        assert_eq!(findings[0]["document"], "POL-001", "{form}: {found:#}");
+
+        // Drafted on a branch: nothing to say (the trust files are as
+        // committed, so the configuration is no change either).
+        f.git(&["switch", "-q", "-c", "change/POL-001"]);
+        let out = f.aims(&["check", "--staged", "--format", "json"]);
+        assert_eq!(code(&out), 0, "{form}: {}", both(&out));
+        assert_eq!(json(&out)["findings"], serde_json::json!([]), "{form}");
+    }
+}
+
 #[test]
 fn staged_reads_the_index_not_the_working_tree() {
     if !have_tools(&["ssh-keygen"]) {

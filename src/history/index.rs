@@ -2,15 +2,24 @@
 //! pre-commit gate reads it: its entries, and which of the staged files
 //! differ from HEAD's.
 //!
-//! The common forms (versions 2 to 4, SHA-1 ids, no split or sparse index)
-//! are read here, the way git reads them: the trailing checksum is not
-//! recomputed (git checks it in `git fsck`, not on ordinary reads), and
-//! git's cache of the trees the index would write (the `TREE` extension)
-//! tells which folders are as HEAD has them, so only the trees of folders
-//! with a staged change are read. Anything else (a required extension aims
-//! does not know, a structure it cannot follow) is left to libgit2, and
-//! compared with HEAD tree by tree; libgit2 1.9 refuses split and sparse
-//! indexes (`link`, `sdir`), so the gate stops there with its error.
+//! Versions 2 to 4 with SHA-1 ids are read here, the way git reads them:
+//! the trailing checksum is not recomputed (git checks it in `git fsck`,
+//! not on ordinary reads), and git's cache of the trees the index would
+//! write (the `TREE` extension) tells which folders are as HEAD has them,
+//! so only the trees of folders with a staged change are read.
+//!
+//! - A split index (`git update-index --split-index`, `core.splitIndex`;
+//!   the `link` extension) is the shared index it names
+//!   (`sharedindex.<id>` in the git directory, whose checksum must be that
+//!   id) with the entries the bitmaps replace and delete, and the entries
+//!   the index adds, merged as git merges them.
+//! - A sparse index (`index.sparse`, with a cone-mode sparse checkout; the
+//!   `sdir` extension) holds whole folders outside the checkout as one
+//!   entry each: they are expanded from their trees, as `git ls-files`
+//!   expands them, so the gate sees every file a commit records.
+//!
+//! Anything else (a required extension aims does not know, a structure it
+//! cannot follow) is left to libgit2, whose error is then the answer.
 //!
 //! Entries `git add -N` made (intent to add) are left out: `git commit`
 //! does not record them.
@@ -49,9 +58,14 @@ const INTENT_TO_ADD: u16 = 1 << 13;
 const EXTENDED: u16 = 0x4000;
 
 impl Index {
-    /// The index at `path`: read here when it has a common form, else by
+    /// The index at `path` of the repository `repo` (whose git directory
+    /// holds a split index's shared part, and whose trees a sparse index's
+    /// folders): read here when its form is one git writes, else by
     /// libgit2 (whose errors are the answer).
-    pub fn open(path: &Path) -> Result<Index, git2::Error> {
+    pub fn open(repo: &Repository, path: &Path) -> Result<Index, git2::Error> {
+        let cannot = |e: &dyn std::fmt::Display| {
+            git2::Error::from_str(&format!("cannot read the index {}: {e}", path.display()))
+        };
         let bytes = match std::fs::read(path) {
             Ok(bytes) => bytes,
             // No index yet (a repository nothing was ever added to): as
@@ -62,17 +76,32 @@ impl Index {
                     tree: None,
                 });
             }
-            Err(e) => {
-                return Err(git2::Error::from_str(&format!(
-                    "cannot read the index {}: {e}",
-                    path.display()
+            Err(e) => return Err(cannot(&e)),
+        };
+        if let Some(file) = parse(&bytes) {
+            let shared = match &file.link {
+                Some(link) if link.base != [0; ID] => Some(shared(repo, path, link)?),
+                _ => None,
+            };
+            if let Some(index) = file.resolve(repo, shared)? {
+                return Ok(index);
+            }
+        }
+        // An entry takes 62 bytes at least: more entries than that (a
+        // damaged count) are refused here, not handed to libgit2, which
+        // makes room for them all first.
+        if let Some(count) = bytes.get(8..12) {
+            let count = u32::from_be_bytes(count.try_into().expect("four bytes")) as usize;
+            if count > bytes.len() / 62 {
+                return Err(cannot(&format_args!(
+                    "it is damaged (it claims {count} entries in {} bytes)",
+                    bytes.len()
                 )));
             }
-        };
-        match parse(&bytes) {
-            Some(index) => Ok(index),
-            None => Ok(Index::by_libgit2(&git2::Index::open(path)?)),
         }
+        git2::Index::open(path)
+            .map(|index| Index::by_libgit2(&index))
+            .map_err(|e| cannot(&e.message()))
     }
 
     /// The entries of an index libgit2 read.
@@ -178,9 +207,234 @@ fn changed_under<'p>(
     Ok(())
 }
 
-/// Reads an index of a common form; None for any other (left to libgit2).
-fn parse(bytes: &[u8]) -> Option<Index> {
-    const ID: usize = 20; // SHA-1
+/// SHA-1's length: the ids, and the checksum ending the file.
+const ID: usize = 20;
+
+/// An entry as the file holds it.
+struct Raw {
+    path: Vec<u8>,
+    id: Oid,
+    mode: u32,
+    flags: u16,
+    extended: u16,
+}
+
+impl Raw {
+    fn stage(&self) -> u8 {
+        ((self.flags >> 12) & 0x3) as u8
+    }
+
+    fn key(&self) -> (&[u8], u8) {
+        (&self.path, self.stage())
+    }
+}
+
+/// An index file as read: its entries, and what its extensions say.
+struct File {
+    entries: Vec<Raw>,
+    tree: Option<Node>,
+    /// A split index's `link`: the shared index and what replaces or
+    /// deletes its entries.
+    link: Option<Link>,
+    /// The `sdir` extension: folder entries may stand for whole folders.
+    sparse: bool,
+    /// The trailing checksum (a shared index is named by it).
+    checksum: [u8; ID],
+}
+
+struct Link {
+    base: [u8; ID],
+    /// The two EWAH bitmaps of positions in the shared index: entries
+    /// deleted, then entries replaced (by this file's first entries, in
+    /// order). None when the extension holds none.
+    bitmaps: Option<Vec<u8>>,
+}
+
+/// The shared part of the split index at `path`.
+fn shared(repo: &Repository, path: &Path, link: &Link) -> Result<File, git2::Error> {
+    let hex: String = link.base.iter().map(|b| format!("{b:02x}")).collect();
+    // In the git directory, as git looks for it, wherever the index is.
+    let base = repo.path().join(format!("sharedindex.{hex}"));
+    let broken = |why: String| {
+        git2::Error::from_str(&format!(
+            "cannot read the index {}: it is split, and its shared part {} {why}; \
+             `git update-index --no-split-index` rewrites it whole if git can still read it",
+            path.display(),
+            base.display()
+        ))
+    };
+    let bytes = std::fs::read(&base).map_err(|e| broken(format!("cannot be read ({e})")))?;
+    let file = parse(&bytes).ok_or_else(|| broken("is not an index aims can read".into()))?;
+    if file.checksum != link.base || file.link.is_some() || file.sparse {
+        return Err(broken("is not the one the index names".into()));
+    }
+    Ok(file)
+}
+
+impl File {
+    /// The index: merged with its `shared` part (a split index), folders
+    /// expanded (a sparse index), intent-to-add entries left out. None for
+    /// what git would not write (left to libgit2).
+    fn resolve(
+        self,
+        repo: &Repository,
+        shared: Option<File>,
+    ) -> Result<Option<Index>, git2::Error> {
+        let mut entries = match (shared, &self.link) {
+            (Some(base), Some(link)) => match merge(base.entries, self.entries, link) {
+                Some(entries) => entries,
+                None => return Ok(None),
+            },
+            _ => self.entries,
+        };
+        if entries.iter().any(|e| e.mode & 0o170000 == 0o040000) {
+            if !self.sparse {
+                return Ok(None);
+            }
+            entries = match expand(repo, entries)? {
+                Some(entries) => entries,
+                None => return Ok(None),
+            };
+        }
+        // Git writes entries sorted by path, then stage: made sure of.
+        if !entries.windows(2).all(|w| w[0].key() < w[1].key()) {
+            return Ok(None);
+        }
+        let entries = entries
+            .into_iter()
+            .filter(|e| e.extended & INTENT_TO_ADD == 0)
+            .map(|e| Entry {
+                stage: e.stage(),
+                path: e.path,
+                id: e.id,
+                mode: e.mode,
+            })
+            .collect();
+        Ok(Some(Index {
+            entries,
+            tree: self.tree,
+        }))
+    }
+}
+
+/// A split index's entries, as git's `merge_base_index` makes them: the
+/// shared entries, the replaced ones taking the first of `front`'s
+/// (nameless: the name stays) in bitmap order, the deleted ones removed,
+/// and the rest of `front` added in order (a stage-0 entry taking the
+/// place of every stage of its path). None for what git refuses.
+fn merge(base: Vec<Raw>, front: Vec<Raw>, link: &Link) -> Option<Vec<Raw>> {
+    let mut r = Reader {
+        bytes: link.bitmaps.as_deref()?,
+        at: 0,
+    };
+    let deleted = ewah(&mut r, base.len())?;
+    let replaced = ewah(&mut r, base.len())?;
+    if r.at != r.bytes.len() {
+        return None;
+    }
+    let mut base: Vec<Option<Raw>> = base.into_iter().map(Some).collect();
+    let mut front = front.into_iter();
+    for &at in &replaced {
+        let src = front.next()?;
+        let dst = base.get_mut(at)?.as_mut()?;
+        if !src.path.is_empty() {
+            return None;
+        }
+        dst.id = src.id;
+        dst.mode = src.mode;
+        dst.flags = src.flags;
+        dst.extended = src.extended;
+    }
+    for at in deleted {
+        if replaced.binary_search(&at).is_ok() {
+            return None; // both replaced and deleted
+        }
+        base.get_mut(at)?.take();
+    }
+    let added: Vec<Raw> = front.collect();
+    if added.iter().any(|e| e.path.is_empty()) || !added.windows(2).all(|w| w[0].key() < w[1].key())
+    {
+        return None;
+    }
+    let merged_away: std::collections::HashSet<&[u8]> = added
+        .iter()
+        .filter(|e| e.stage() == 0)
+        .map(|e| e.path.as_slice())
+        .collect();
+    let kept: Vec<Raw> = base
+        .into_iter()
+        .flatten()
+        .filter(|e| e.stage() == 0 || !merged_away.contains(e.path.as_slice()))
+        .collect();
+    drop(merged_away);
+    // Both sorted: one pass, an added entry replacing a kept one with its
+    // path and stage.
+    let mut out = Vec::with_capacity(kept.len() + added.len());
+    let mut kept = kept.into_iter().peekable();
+    for e in added {
+        while let Some(k) = kept.next_if(|k| k.key() < e.key()) {
+            out.push(k);
+        }
+        kept.next_if(|k| k.key() == e.key());
+        out.push(e);
+    }
+    out.extend(kept);
+    Some(out)
+}
+
+/// A sparse index's folder entries replaced by the files of their trees,
+/// as git expands them (modes as git makes them from a tree's). None for a
+/// folder entry git would not write.
+fn expand(repo: &Repository, entries: Vec<Raw>) -> Result<Option<Vec<Raw>>, git2::Error> {
+    /// Skip-worktree, in an entry's extended flags: outside the checkout.
+    const SKIP_WORKTREE: u16 = 1 << 14;
+    let mut out = Vec::with_capacity(entries.len());
+    for e in entries {
+        if e.mode & 0o170000 != 0o040000 {
+            out.push(e);
+            continue;
+        }
+        if e.stage() != 0 || e.path.last() != Some(&b'/') {
+            return Ok(None);
+        }
+        // Depth first, with a stack of its own (no recursion to overflow).
+        let mut stack = vec![(e.path, e.id)];
+        while let Some((folder, id)) = stack.pop() {
+            let tree = repo.find_tree(id)?;
+            for item in tree.iter().rev() {
+                let mut path = folder.clone();
+                path.extend_from_slice(item.name_bytes());
+                let mode = item.filemode() as u32;
+                let mode = match mode & 0o170000 {
+                    0o040000 => {
+                        path.push(b'/');
+                        stack.push((path, item.id()));
+                        continue;
+                    }
+                    0o120000 => 0o120000,
+                    0o160000 => 0o160000,
+                    _ if mode & 0o100 != 0 => 0o100755,
+                    _ => 0o100644,
+                };
+                out.push(Raw {
+                    path,
+                    id: item.id(),
+                    mode,
+                    flags: EXTENDED,
+                    extended: SKIP_WORKTREE,
+                });
+            }
+        }
+    }
+    // A folder's files come in tree order, which is path order; the
+    // caller makes sure of the whole.
+    out.sort_by(|a, b| a.key().cmp(&b.key()));
+    Ok(Some(out))
+}
+
+/// Reads an index file of a form git writes; None for any other (left to
+/// libgit2).
+fn parse(bytes: &[u8]) -> Option<File> {
     let mut r = Reader { bytes, at: 0 };
     if r.take(4)? != b"DIRC" {
         return None;
@@ -231,44 +485,94 @@ fn parse(bytes: &[u8]) -> Option<Index> {
         if named < 0xfff && named != path.len() {
             return None;
         }
-        if mode & 0o170000 == 0o040000 {
-            return None; // a sparse index's folder entry
-        }
-        if extended & INTENT_TO_ADD != 0 {
-            continue;
-        }
-        entries.push(Entry {
+        entries.push(Raw {
             path,
             id,
             mode,
-            stage: ((flags >> 12) & 0x3) as u8,
+            flags,
+            extended,
         });
     }
-    // Git writes entries sorted by path, then stage: made sure of.
-    if !entries
-        .windows(2)
-        .all(|w| (&w[0].path, w[0].stage) < (&w[1].path, w[1].stage))
-    {
-        return None;
-    }
-    let mut tree = None;
+    let (mut tree, mut link, mut sparse) = (None, None, false);
     while bytes.len().checked_sub(r.at)? > ID {
         let signature = r.take(4)?;
         let size = r.u32()? as usize;
         let data = r.take(size)?;
         match signature {
             b"TREE" => tree = Some(cached_trees(data)?),
+            b"link" => link = Some(linked(data)?),
+            b"sdir" => sparse = true,
             // Optional extensions (an upper-case first letter) are
-            // ignored; a required one aims does not know (a split index's
-            // `link`, a sparse index's `sdir`) is libgit2's to read.
+            // ignored; a required one aims does not know is libgit2's to
+            // read (or refuse).
             [b'A'..=b'Z', ..] => {}
             _ => return None,
         }
     }
-    if bytes.len() - r.at != ID {
-        return None; // not a SHA-1 checksum after all
+    let checksum: [u8; ID] = bytes.get(r.at..)?.try_into().ok()?; // exactly ID bytes left
+    Some(File {
+        entries,
+        tree,
+        link,
+        sparse,
+        checksum,
+    })
+}
+
+/// The `link` extension: the shared index's id, then (when the index
+/// replaces or deletes any of its entries) two EWAH bitmaps, read in
+/// [`merge`].
+fn linked(data: &[u8]) -> Option<Link> {
+    let base: [u8; ID] = data.get(..ID)?.try_into().ok()?;
+    let rest = &data[ID..];
+    Some(Link {
+        base,
+        bitmaps: (!rest.is_empty()).then(|| rest.to_vec()),
+    })
+}
+
+/// The positions of the set bits of an EWAH bitmap (git's `ewah/`): its
+/// size in bits, its 64-bit words (each run-length word: a bit to repeat,
+/// how many words of it, then how many literal words follow), and the
+/// position of the last run-length word. None for a bitmap of more than
+/// `limit` bits (the shared index's entries).
+fn ewah(r: &mut Reader<'_>, limit: usize) -> Option<Vec<usize>> {
+    let size = r.u32()? as usize;
+    if size > limit {
+        return None;
     }
-    Some(Index { entries, tree })
+    let count = r.u32()? as usize;
+    let words = r.take(count.checked_mul(8)?)?;
+    r.u32()?; // the last run-length word's position: for writers
+    let mut words = words
+        .chunks_exact(8)
+        .map(|w| u64::from_be_bytes(w.try_into().expect("eight bytes")));
+    let mut bits = Vec::new();
+    let mut at = 0usize;
+    while let Some(marker) = words.next() {
+        let run = usize::try_from((marker >> 1) & 0xffff_ffff)
+            .ok()?
+            .checked_mul(64)?;
+        let literals = marker >> 33;
+        let end = at.checked_add(run)?;
+        if marker & 1 == 1 {
+            if end > size {
+                return None; // set bits past its size
+            }
+            bits.extend(at..end);
+        }
+        at = end;
+        for _ in 0..literals {
+            let word = words.next()?;
+            for bit in 0..64 {
+                if word >> bit & 1 == 1 {
+                    bits.push(at + bit);
+                }
+            }
+            at = at.checked_add(64)?;
+        }
+    }
+    bits.iter().all(|&b| b < size).then_some(bits)
 }
 
 /// The `TREE` extension: each folder's path component, entry count (-1:
@@ -372,6 +676,122 @@ mod tests {
         }
     }
 
+    /// An index file of version 2: `entries` (path, stage, a byte the id
+    /// repeats), then `extensions`, then a checksum of zeros.
+    fn file(entries: &[(&str, u16, u8)], extensions: &[(&[u8], Vec<u8>)]) -> Vec<u8> {
+        let mut out = b"DIRC\0\0\0\x02".to_vec();
+        out.extend((entries.len() as u32).to_be_bytes());
+        for (path, stage, id) in entries {
+            let start = out.len();
+            out.extend([0u8; 24]);
+            out.extend(0o100644u32.to_be_bytes());
+            out.extend([0u8; 12]);
+            out.extend([*id; 20]);
+            out.extend(((stage << 12) | path.len() as u16).to_be_bytes());
+            out.extend(path.as_bytes());
+            out.resize(start + ((out.len() - start + 8) & !7), 0);
+        }
+        for (signature, data) in extensions {
+            out.extend(*signature);
+            out.extend((data.len() as u32).to_be_bytes());
+            out.extend(data);
+        }
+        out.extend([0u8; 20]);
+        out
+    }
+
+    /// An EWAH bitmap of `bits` (all below 64): one run-length word of no
+    /// run and one literal word.
+    fn ewah_of(bits: &[usize]) -> Vec<u8> {
+        let size = bits.iter().max().map_or(0, |b| b + 1) as u32;
+        let literal = bits.iter().fold(0u64, |w, b| w | 1 << b);
+        let mut out = size.to_be_bytes().to_vec();
+        out.extend(2u32.to_be_bytes());
+        out.extend((1u64 << 33).to_be_bytes());
+        out.extend(literal.to_be_bytes());
+        out.extend(0u32.to_be_bytes());
+        out
+    }
+
+    #[test]
+    fn a_split_index_merges_as_git_merges() {
+        let base = parse(&file(
+            &[
+                ("a", 0, 1),
+                ("b", 0, 2),
+                ("c", 1, 3),
+                ("c", 2, 4),
+                ("c", 3, 5),
+                ("d", 0, 6),
+            ],
+            &[],
+        ))
+        .unwrap();
+        let mut link = vec![0x11u8; 20];
+        link.extend(ewah_of(&[5])); // d deleted
+        link.extend(ewah_of(&[0])); // a replaced
+        let front = parse(&file(
+            &[("", 0, 9), ("b", 0, 8), ("c", 0, 7), ("e", 0, 10)],
+            &[(b"link", link)],
+        ))
+        .unwrap();
+        let link = front.link.as_ref().unwrap();
+        assert_eq!(link.base, [0x11; 20]);
+        let merged = merge(base.entries, front.entries, link).unwrap();
+        let got: Vec<(&[u8], u8, u8)> = merged
+            .iter()
+            .map(|e| (e.path.as_slice(), e.stage(), e.id.as_bytes()[0]))
+            .collect();
+        // a replaced (its name kept), b replaced by the added b, every
+        // stage of c by the added stage 0, d deleted, e added.
+        assert_eq!(
+            got,
+            [(&b"a"[..], 0, 9), (b"b", 0, 8), (b"c", 0, 7), (b"e", 0, 10)]
+        );
+    }
+
+    #[test]
+    fn a_split_index_git_would_refuse_is_not_merged() {
+        let base = || {
+            parse(&file(&[("a", 0, 1), ("b", 0, 2)], &[]))
+                .unwrap()
+                .entries
+        };
+        let front = |entries: &[(&str, u16, u8)], deleted: &[usize], replaced: &[usize]| {
+            let mut link = vec![0x11u8; 20];
+            link.extend(ewah_of(deleted));
+            link.extend(ewah_of(replaced));
+            parse(&file(entries, &[(b"link", link)])).unwrap()
+        };
+        let merged = |f: File| merge(base(), f.entries, f.link.as_ref().unwrap());
+        // As a check that the cases below fail for their own reason.
+        assert!(merged(front(&[("", 0, 9)], &[1], &[0])).is_some());
+        // Replaced and deleted at once; a replacement with a name; more
+        // replacements than entries; a position past the shared index.
+        assert!(merged(front(&[("", 0, 9)], &[0], &[0])).is_none());
+        assert!(merged(front(&[("a", 0, 9)], &[], &[0])).is_none());
+        assert!(merged(front(&[], &[], &[0])).is_none());
+        assert!(merged(front(&[("", 0, 9)], &[], &[2])).is_none());
+        assert!(merged(front(&[], &[7], &[])).is_none());
+        // Added entries out of order, or nameless.
+        assert!(merged(front(&[("d", 0, 3), ("c", 0, 4)], &[], &[])).is_none());
+        assert!(merged(front(&[("", 0, 3)], &[], &[])).is_none());
+        // Bitmaps larger than the shared index, and a run of set bits
+        // past a bitmap's size: refused, with no list of billions of
+        // positions made first.
+        for size in [u32::MAX, 1] {
+            let mut huge = vec![0x11u8; 20];
+            for _ in 0..2 {
+                huge.extend(size.to_be_bytes());
+                huge.extend(1u32.to_be_bytes());
+                huge.extend((u64::from(u32::MAX) << 1 | 1).to_be_bytes());
+                huge.extend(0u32.to_be_bytes());
+            }
+            let f = parse(&file(&[], &[(b"link", huge)])).unwrap();
+            assert!(merged(f).is_none());
+        }
+    }
+
     #[test]
     fn refuses_what_it_cannot_follow() {
         assert!(parse(b"").is_none());
@@ -381,6 +801,10 @@ mod tests {
         empty.extend([0u8; 20]);
         assert!(parse(&empty).is_some_and(|i| i.entries.is_empty()));
         // A required extension aims does not know: left to libgit2.
+        let mut unknown = b"DIRC\0\0\0\x02\0\0\0\0abcd\0\0\0\0".to_vec();
+        unknown.extend([0u8; 20]);
+        assert!(parse(&unknown).is_none());
+        // A link too short to name a shared index.
         let mut linked = b"DIRC\0\0\0\x02\0\0\0\0link\0\0\0\0".to_vec();
         linked.extend([0u8; 20]);
         assert!(parse(&linked).is_none());
