@@ -405,7 +405,9 @@ pub enum Command {
     /// prompts are off (ssh may still ask on the terminal for a passphrase
     /// or an unknown host key). Other commands fetch the same way before
     /// reading, unless --offline; the hooks read only what is cached. A
-    /// failed fetch leaves the earlier snapshot as it was.
+    /// failed fetch leaves the earlier snapshot as it was. A fetch still
+    /// running after AIMS_FETCH_TIMEOUT seconds (600; 0 for no limit) is
+    /// stopped, with what git started, and fails.
     ///
     /// Exits 2 when a repository could not be fetched (each is named, with
     /// git's error); what was fetched is kept.

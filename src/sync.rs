@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use git2::{Oid, Repository};
 
@@ -248,10 +248,24 @@ pub fn last_error(dir: &Path) -> Option<String> {
         .filter(|e| !e.trim().is_empty())
 }
 
-/// Runs git in `dir` with its own prompt off; its last error lines on failure.
+/// How long one git command here may run (`AIMS_FETCH_TIMEOUT`, seconds;
+/// `0` for no limit): a stalled network or a remote that never answers
+/// would otherwise hold a CI job until its own limit, hours later.
+fn fetch_timeout() -> Option<Duration> {
+    const DEFAULT: u64 = 600;
+    let seconds = std::env::var("AIMS_FETCH_TIMEOUT")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(DEFAULT);
+    (seconds > 0).then(|| Duration::from_secs(seconds))
+}
+
+/// Runs git in `dir` with its own prompt off, stopped (with whatever it
+/// started: ssh, a remote helper) after [`fetch_timeout`]; its last error
+/// lines on failure.
 fn git(dir: &Path, args: &[&str]) -> Result<(), String> {
-    let output = Command::new("git")
-        .arg("-C")
+    let mut cmd = Command::new("git");
+    cmd.arg("-C")
         .arg(dir)
         .args(args)
         .env("GIT_TERMINAL_PROMPT", "0")
@@ -260,20 +274,63 @@ fn git(dir: &Path, args: &[&str]) -> Result<(), String> {
         .env_remove("GIT_INDEX_FILE")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .output()
-        .map_err(|e| format!("cannot run git: {e}"))?;
-    if output.status.success() {
+        .stderr(Stdio::piped());
+    // A group of its own, so that stopping it stops what it started.
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    let mut child = cmd.spawn().map_err(|e| format!("cannot run git: {e}"))?;
+    let mut stderr = child.stderr.take().expect("piped");
+    let reader = std::thread::spawn(move || {
+        let mut text = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut stderr, &mut text);
+        text
+    });
+    let limit = fetch_timeout();
+    let start = Instant::now();
+    let mut pause = Duration::from_millis(1);
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) => {}
+            Err(e) => return Err(format!("cannot wait for git: {e}")),
+        }
+        if let Some(limit) = limit.filter(|l| start.elapsed() >= *l) {
+            stop(&mut child);
+            // Not waited for: something that left the group may still
+            // hold the error output open.
+            drop(reader);
+            return Err(format!(
+                "git {} gave no answer in {} s and was stopped \
+                 (AIMS_FETCH_TIMEOUT sets the limit, in seconds)",
+                args[0],
+                limit.as_secs()
+            ));
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(20));
+    };
+    if status.success() {
         return Ok(());
     }
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = reader.join().unwrap_or_default();
+    let stderr = String::from_utf8_lossy(&stderr);
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
     let tail = lines[lines.len().saturating_sub(3)..].join(" / ");
     Err(if tail.is_empty() {
-        format!("git {} failed ({})", args[0], output.status)
+        format!("git {} failed ({status})", args[0])
     } else {
         tail
     })
+}
+
+/// Stops a git started in a process group of its own: the whole group.
+fn stop(child: &mut std::process::Child) {
+    #[cfg(unix)]
+    if let Some(pid) = rustix::process::Pid::from_raw(child.id() as i32) {
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 /// Fetches every job, `jobs` at a time, and returns the outcomes in the

@@ -1102,3 +1102,70 @@ fn configuration_mistakes_are_refused_with_their_line() {
         assert!(both(&out).contains(message), "{text}: {}", both(&out));
     }
 }
+
+/// A remote that never answers (an ssh URL, with an ssh command that only
+/// sleeps: no network): the fetch is stopped at `AIMS_FETCH_TIMEOUT`, with
+/// everything git started, and said so; the other sources are fetched.
+#[test]
+fn a_fetch_that_never_answers_is_stopped_at_its_time_limit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("p0");
+    product(
+        &dir,
+        "main",
+        "[aims]\nprds = [\"prd/*.md\"]\n\n[upstream]\nrepository = \"../central\"\n",
+        &[("prd/a.md", prd("PRD-001", &[]))],
+    );
+    // A sleep no other test runs, to look for afterwards.
+    let sleeper = "sleep 113";
+    let central = tmp.path().join("central");
+    std::fs::create_dir_all(&central).unwrap();
+    git(&central, &["init", "-q", "-b", "main"]);
+    std::fs::write(
+        central.join("aims.toml"),
+        "[aims]\n\n[[source]]\nname = \"p0\"\nrepository = \"../p0\"\nprds = [\"prd/*.md\"]\n\n\
+         [[source]]\nname = \"stuck\"\nrepository = \"ssh://aims-test.invalid/stuck.git\"\n\
+         prds = [\"prd/*.md\"]\n",
+    )
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let mut child = common::aims(home.path())
+        .current_dir(&central)
+        .args(["sync"])
+        .env("AIMS_FETCH_TIMEOUT", "2")
+        // git runs it through a shell with the host and command after it:
+        // the comment leaves them out.
+        .env("GIT_SSH_COMMAND", format!("{sleeper} #"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A hang is a failure, not a wait: stopped long before the sleep ends.
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("aims sync still running after 60 s with a 2 s fetch limit");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    let text = both(&out);
+    assert_eq!(code(&out), 2, "{text}");
+    assert!(
+        text.contains("gave no answer in 2 s and was stopped")
+            && text.contains("AIMS_FETCH_TIMEOUT")
+            && text.contains("1 of 2 could not be fetched: stuck"),
+        "{text}"
+    );
+    // What git started went with it.
+    let ps = std::process::Command::new("ps")
+        .args(["-eo", "args"])
+        .output()
+        .unwrap();
+    let left = String::from_utf8_lossy(&ps.stdout)
+        .lines()
+        .filter(|l| l.trim() == sleeper)
+        .count();
+    assert_eq!(left, 0, "`{sleeper}` left running");
+}
