@@ -275,9 +275,16 @@ fn git(dir: &Path, args: &[&str]) -> Result<(), String> {
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
-    // A group of its own, so that stopping it stops what it started.
+    // A group of its own, so that stopping it stops what it started; not
+    // with a terminal, where ssh may ask for a passphrase or a host key on
+    // it (a group other than the terminal's foreground one would be
+    // stopped reading it), and stopping git alone has to do.
     #[cfg(unix)]
-    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    let own_group = std::fs::File::open("/dev/tty").is_err();
+    #[cfg(unix)]
+    if own_group {
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    }
     let mut child = cmd.spawn().map_err(|e| format!("cannot run git: {e}"))?;
     let mut stderr = child.stderr.take().expect("piped");
     let reader = std::thread::spawn(move || {
@@ -295,7 +302,12 @@ fn git(dir: &Path, args: &[&str]) -> Result<(), String> {
             Err(e) => return Err(format!("cannot wait for git: {e}")),
         }
         if let Some(limit) = limit.filter(|l| start.elapsed() >= *l) {
-            stop(&mut child);
+            #[cfg(unix)]
+            if own_group {
+                stop_group(&child);
+            }
+            let _ = child.kill();
+            let _ = child.wait();
             // Not waited for: something that left the group may still
             // hold the error output open.
             drop(reader);
@@ -323,14 +335,12 @@ fn git(dir: &Path, args: &[&str]) -> Result<(), String> {
     })
 }
 
-/// Stops a git started in a process group of its own: the whole group.
-fn stop(child: &mut std::process::Child) {
-    #[cfg(unix)]
+/// Stops the process group a git was started in (as its leader).
+#[cfg(unix)]
+fn stop_group(child: &std::process::Child) {
     if let Some(pid) = rustix::process::Pid::from_raw(child.id() as i32) {
         let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
     }
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 /// Fetches every job, `jobs` at a time, and returns the outcomes in the

@@ -1129,7 +1129,18 @@ fn a_fetch_that_never_answers_is_stopped_at_its_time_limit() {
     )
     .unwrap();
     let home = tempfile::tempdir().unwrap();
-    let mut child = common::aims(home.path())
+    let mut cmd = common::aims(home.path());
+    // With no terminal, as in CI (at a terminal, where ssh may prompt on
+    // it, aims stops git alone).
+    // SAFETY: setsid is async-signal-safe, and nothing else runs between
+    // fork and exec.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+            libc::setsid();
+            Ok(())
+        });
+    }
+    let mut child = cmd
         .current_dir(&central)
         .args(["sync"])
         .env("AIMS_FETCH_TIMEOUT", "2")
