@@ -608,8 +608,9 @@ fn side(
         .collect();
     let lower = spec.to_ascii_lowercase();
     if lower == "working" || lower == "worktree" {
-        let text = std::fs::read(root.join(&entry.path))
-            .map_err(|e| miette::miette!("cannot read {}: {e}", entry.path))?;
+        let text = crate::workspace::read_working(root, &entry.path).ok_or_else(|| {
+            miette::miette!("cannot read {}: it is not in the working tree", entry.path)
+        })?;
         return Ok((
             "working tree".to_owned(),
             String::from_utf8_lossy(&text).into_owned(),

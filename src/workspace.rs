@@ -50,13 +50,26 @@ pub fn discover(start: &Path) -> miette::Result<PathBuf> {
 
 impl Workspace {
     /// Reads the configuration and every controlled document under `root`.
+    /// In a sparse checkout, the controlled files outside it (not in the
+    /// working tree) are read as the index holds them, as git takes them.
     pub fn open(root: &Path) -> miette::Result<Workspace> {
         let config = Config::load(root)?;
         let mut loaded = Vec::new();
-        for rel in matching_files(root, &config)? {
-            let full = root.join(&rel);
-            let is_prd = config.classify_path(&rel) == Some(true);
-            loaded.push(read(&full, &rel, is_prd));
+        let files = matching_files(root, &config)?;
+        for rel in &files {
+            let full = root.join(rel);
+            let is_prd = config.classify_path(rel) == Some(true);
+            loaded.push(read(&full, rel, is_prd));
+        }
+        if let Some(repo) = sparse_checkout(root) {
+            let outside = outside_checkout(root, &repo, &config, &files)?;
+            if !outside.is_empty() {
+                for entry in outside {
+                    let is_prd = config.classify_path(&entry.0) == Some(true);
+                    loaded.push(load_blob(&repo, entry.0, entry.1, entry.2, is_prd)?);
+                }
+                loaded.sort_by(|a, b| a.path().cmp(b.path()));
+            }
         }
         Ok(Workspace {
             root: root.to_path_buf(),
@@ -325,6 +338,58 @@ pub fn index_files(
         config_blob: config_entry.id,
         files,
     })
+}
+
+/// A file as the working tree has it, or, outside a sparse checkout
+/// (skip-worktree, and no file there), as the index holds it, as git takes
+/// it; None when neither has it. The repository's loose objects were
+/// checked when it was opened.
+pub fn read_working(root: &Path, rel: &str) -> Option<Vec<u8>> {
+    if let Ok(bytes) = std::fs::read(root.join(rel)) {
+        return Some(bytes);
+    }
+    let repo = sparse_checkout(root)?;
+    let index = crate::history::index::Index::open(&repo, &repo.path().join("index")).ok()?;
+    let entry = index.get(rel).filter(|e| e.skip_worktree)?;
+    repo.find_blob(entry.id).ok().map(|b| b.content().to_vec())
+}
+
+/// The repository whose working tree `root` is the top of, when it is a
+/// sparse checkout (`core.sparseCheckout`).
+fn sparse_checkout(root: &Path) -> Option<git2::Repository> {
+    // No repository here (most runs outside git stop at this status call).
+    root.join(".git").symlink_metadata().ok()?;
+    let repo = git2::Repository::open(root).ok()?;
+    let sparse = repo.config().ok()?.get_bool("core.sparseCheckout").ok()?;
+    let top = repo.workdir()?.canonicalize().ok()?;
+    (sparse && top == root.canonicalize().ok()?).then_some(repo)
+}
+
+/// The controlled files the index holds outside the sparse checkout
+/// (skip-worktree, and not in the working tree: one there is what the
+/// reader sees), with their blob ids and modes. The loose objects are
+/// checked first, as before any read of history.
+fn outside_checkout(
+    root: &Path,
+    repo: &git2::Repository,
+    config: &Config,
+    on_disk: &BTreeSet<String>,
+) -> miette::Result<Vec<(String, git2::Oid, u32)>> {
+    let index = crate::history::index::Index::open(repo, &repo.path().join("index"))
+        .map_err(|e| miette::miette!("{}", e.message()))?;
+    let outside: Vec<(String, git2::Oid, u32)> = index
+        .entries
+        .iter()
+        .filter(|e| e.stage == 0 && e.skip_worktree)
+        .filter_map(|e| Some((std::str::from_utf8(&e.path).ok()?, e)))
+        .filter(|(rel, _)| config.classify_path(rel).is_some() && !on_disk.contains(*rel))
+        .filter(|(rel, _)| root.join(rel).symlink_metadata().is_err())
+        .map(|(rel, e)| (rel.to_owned(), e.id, e.mode))
+        .collect();
+    if !outside.is_empty() {
+        crate::control::check_objects(repo)?;
+    }
+    Ok(outside)
 }
 
 /// Parses `aims.toml` read from git (`when` says from where, for errors).

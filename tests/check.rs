@@ -427,3 +427,64 @@ fn runs_from_a_subdirectory() {
     let out = run(&fixture("well-kept").join("aims"), &["check"]);
     assert_eq!(code(&out), 0, "{}", stdout(&out));
 }
+
+/// A sparse checkout leaves documents out of the working tree; git takes
+/// them as the index holds them, and so does aims: status, check and audit
+/// say exactly what they say in a full checkout (with a sparse index too,
+/// and with a split index, neither of which libgit2 reads). A document
+/// deleted in the working tree is still a deletion.
+#[test]
+fn a_sparse_checkout_reads_the_documents_outside_it_from_the_index() {
+    if !have_tools(&["ssh-keygen"]) {
+        return;
+    }
+    let (_tmp, dir) = repo("well-kept", true);
+    let outputs = |dir: &std::path::Path| -> Vec<String> {
+        [
+            &["status", "--format", "json"][..],
+            &["check", "--format", "json"],
+            &["audit", "--format", "json"],
+        ]
+        .iter()
+        .map(|args| {
+            let out = run(dir, args);
+            assert!(code(&out) < 2, "{args:?}: {}", stderr(&out));
+            stdout(&out)
+        })
+        .collect()
+    };
+    let full = outputs(&dir);
+    for sparse_index in [false, true] {
+        let mut set = vec!["sparse-checkout", "set", "--cone"];
+        if sparse_index {
+            set.push("--sparse-index");
+        }
+        set.push("aims/policy");
+        git(&dir, &set);
+        assert!(!dir.join("aims/risk").exists(), "checked out sparsely");
+        assert_eq!(outputs(&dir), full, "sparse index: {sparse_index}");
+        git(&dir, &["sparse-checkout", "disable"]);
+    }
+    git(&dir, &["update-index", "--split-index"]);
+    assert!(
+        std::fs::read(dir.join(".git/index"))
+            .unwrap()
+            .windows(4)
+            .any(|w| w == b"link")
+    );
+    assert_eq!(outputs(&dir), full, "split index");
+    git(&dir, &["update-index", "--no-split-index"]);
+
+    // Inside the checkout, a deleted document is gone, sparse or not.
+    git(&dir, &["sparse-checkout", "set", "--cone", "aims/policy"]);
+    std::fs::remove_file(dir.join("aims/policy/ai-policy.md")).unwrap();
+    let out = run(&dir, &["status", "--format", "json"]);
+    let status: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let policy = status["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == "POL-001")
+        .unwrap_or_else(|| panic!("{status:#}"));
+    assert_eq!(policy["state"], "changed-since-approval", "{policy:#}");
+}

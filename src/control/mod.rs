@@ -1303,8 +1303,7 @@ fn trust_lines(
         Ok(match &tree {
             Some(t) => crate::history::blob_at(repo, t, path)?
                 .map(|(_, b)| String::from_utf8_lossy(&b).into_owned()),
-            None => std::fs::read(root.join(path))
-                .ok()
+            None => crate::workspace::read_working(root, path)
                 .map(|b| String::from_utf8_lossy(&b).into_owned()),
         })
     };
@@ -1371,17 +1370,73 @@ fn trust_paths(config: &Config) -> Vec<String> {
 }
 
 /// Paths whose working-tree or index content differs from HEAD, or that
-/// git does not track yet. One status call for the whole tree.
+/// git does not track yet. One status call for the whole tree: libgit2's,
+/// or git's own where libgit2 would answer wrongly or not at all (a sparse
+/// checkout, whose files outside it libgit2 takes for deleted; a split or
+/// sparse index, which it cannot read).
 pub(crate) fn uncommitted_paths(repo: &Repository) -> Result<HashSet<String>, git2::Error> {
-    let mut opts = StatusOptions::new();
-    opts.include_untracked(true)
-        .recurse_untracked_dirs(true)
-        .include_ignored(false);
-    let statuses = repo.statuses(Some(&mut opts))?;
-    Ok(statuses
-        .iter()
-        .filter(|s| s.status() != Status::CURRENT)
-        .filter_map(|s| s.path().ok().map(str::to_owned))
+    let sparse = repo
+        .config()
+        .and_then(|c| c.get_bool("core.sparseCheckout"))
+        .unwrap_or(false);
+    if !sparse {
+        let mut opts = StatusOptions::new();
+        opts.include_untracked(true)
+            .recurse_untracked_dirs(true)
+            .include_ignored(false);
+        match repo.statuses(Some(&mut opts)) {
+            Ok(statuses) => {
+                return Ok(statuses
+                    .iter()
+                    .filter(|s| s.status() != Status::CURRENT)
+                    .filter_map(|s| s.path().ok().map(str::to_owned))
+                    .collect());
+            }
+            // An index libgit2 cannot read: git can.
+            Err(e) if e.class() == git2::ErrorClass::Index => {}
+            Err(e) => return Err(e),
+        }
+    }
+    git_status(repo)
+}
+
+/// [`uncommitted_paths`] by `git status`, which knows every form of index
+/// and sparse checkouts (files outside one are not changes). It takes no
+/// lock, so it runs inside a commit's hooks too.
+fn git_status(repo: &Repository) -> Result<HashSet<String>, git2::Error> {
+    let Some(workdir) = repo.workdir() else {
+        return Ok(HashSet::new());
+    };
+    let out = std::process::Command::new("git")
+        .arg("--no-optional-locks")
+        .arg("-C")
+        .arg(workdir)
+        .args(["status", "--porcelain=v1", "-z", "--no-renames"])
+        .arg("--untracked-files=all")
+        // The repository aims opened, with its own index, as libgit2 reads it.
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| {
+            git2::Error::from_str(&format!(
+                "this repository's index or sparse checkout takes git itself to read, and \
+                 git cannot be run: {e}"
+            ))
+        })?;
+    if !out.status.success() {
+        return Err(git2::Error::from_str(&format!(
+            "git status failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )));
+    }
+    // `XY PATH` records, NUL-ended (no second path: renames are off).
+    Ok(out
+        .stdout
+        .split(|b| *b == 0)
+        .filter(|r| r.len() > 3)
+        .filter_map(|r| std::str::from_utf8(&r[3..]).ok().map(str::to_owned))
         .collect())
 }
 

@@ -36,6 +36,9 @@ pub struct Entry {
     pub id: Oid,
     pub mode: u32,
     pub stage: u8,
+    /// Outside a sparse checkout (git's skip-worktree): not in the working
+    /// tree, and taken as the index holds it.
+    pub skip_worktree: bool,
 }
 
 /// The entries, by path (and stage), and the cached trees when read here.
@@ -56,6 +59,8 @@ struct Node {
 const INTENT_TO_ADD: u16 = 1 << 13;
 /// The entry has extended flags (from version 3), in its flags.
 const EXTENDED: u16 = 0x4000;
+/// Skip-worktree, in an entry's extended flags: outside the checkout.
+const SKIP_WORKTREE: u16 = 1 << 14;
 
 impl Index {
     /// The index at `path` of the repository `repo` (whose git directory
@@ -111,6 +116,7 @@ impl Index {
             .filter(|e| e.flags_extended & INTENT_TO_ADD == 0)
             .map(|e| Entry {
                 stage: ((e.flags >> 12) & 0x3) as u8,
+                skip_worktree: e.flags_extended & SKIP_WORKTREE != 0,
                 path: e.path,
                 id: e.id,
                 mode: e.mode,
@@ -305,6 +311,7 @@ impl File {
             .filter(|e| e.extended & INTENT_TO_ADD == 0)
             .map(|e| Entry {
                 stage: e.stage(),
+                skip_worktree: e.extended & SKIP_WORKTREE != 0,
                 path: e.path,
                 id: e.id,
                 mode: e.mode,
@@ -386,8 +393,6 @@ fn merge(base: Vec<Raw>, front: Vec<Raw>, link: &Link) -> Option<Vec<Raw>> {
 /// as git expands them (modes as git makes them from a tree's). None for a
 /// folder entry git would not write.
 fn expand(repo: &Repository, entries: Vec<Raw>) -> Result<Option<Vec<Raw>>, git2::Error> {
-    /// Skip-worktree, in an entry's extended flags: outside the checkout.
-    const SKIP_WORKTREE: u16 = 1 << 14;
     let mut out = Vec::with_capacity(entries.len());
     for e in entries {
         if e.mode & 0o170000 != 0o040000 {
