@@ -593,3 +593,69 @@ fn damaged_split_and_sparse_indexes_never_panic() {
         assert!(open(&dir, &index).is_err());
     }
 }
+
+/// A split index named by GIT_INDEX_FILE from another repository: its
+/// shared part is found beside it, as git finds it.
+#[test]
+fn a_split_index_of_another_repository_finds_its_shared_part_beside_it() {
+    let (_a, a) = repository(2);
+    let (_b, b) = repository(4);
+    git(&b, &["config", "splitIndex.maxPercentChange", "100"]);
+    git(&b, &["update-index", "--split-index"]);
+    write(&b, "aims/a/doc-1.md", "changed in b\n");
+    git(&b, &["add", "-A"]);
+    let index = b.join(".git/index");
+    assert!(is_split(&index));
+    let ours = open(&a, &index).unwrap();
+    assert!(ours.get("aims/a/doc-1.md").is_some());
+    agrees(&a, &index);
+}
+
+/// A split index in a cone-mode sparse checkout that asks for a sparse
+/// index: git collapses the shared part before applying the split part's
+/// bitmaps, so `git commit` records other content than the file holds. The
+/// gate cannot know what git will record: an error that says so.
+#[test]
+fn a_split_index_git_misreads_is_refused_with_the_way_out() {
+    let (_tmp, dir) = repository(2);
+    let pause = || std::thread::sleep(std::time::Duration::from_millis(1100));
+    git(
+        &dir,
+        &[
+            "sparse-checkout",
+            "set",
+            "--cone",
+            "--no-sparse-index",
+            "docs",
+        ],
+    );
+    pause();
+    git(
+        &dir,
+        &[
+            "-c",
+            "splitIndex.maxPercentChange=0",
+            "update-index",
+            "--split-index",
+        ],
+    );
+    git(&dir, &["config", "core.splitIndex", "true"]);
+    git(&dir, &["config", "splitIndex.maxPercentChange", "100"]);
+    pause();
+    write(&dir, "docs/doc-1.md", "changed\n");
+    git(&dir, &["add", "docs/doc-1.md"]);
+    let index = dir.join(".git/index");
+    assert!(is_split(&index));
+    // Read while the configuration does not ask for a sparse index.
+    agrees(&dir, &index);
+    git(&dir, &["config", "--worktree", "index.sparse", "true"]);
+    let err = open(&dir, &index)
+        .err()
+        .expect("refused")
+        .message()
+        .to_owned();
+    assert!(
+        err.contains("git itself misreads") && err.contains("update-index --no-split-index"),
+        "{err}"
+    );
+}

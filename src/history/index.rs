@@ -10,9 +10,11 @@
 //!
 //! - A split index (`git update-index --split-index`, `core.splitIndex`;
 //!   the `link` extension) is the shared index it names
-//!   (`sharedindex.<id>` in the git directory, whose checksum must be that
-//!   id) with the entries the bitmaps replace and delete, and the entries
-//!   the index adds, merged as git merges them.
+//!   (`sharedindex.<id>` in the git directory, or beside the index; its
+//!   checksum must be that id) with the entries the bitmaps replace and
+//!   delete, and the entries the index adds, merged as git merges them.
+//!   One combination git itself misreads (a split index in a sparse
+//!   checkout that asks for a sparse index) is refused, saying so.
 //! - A sparse index (`index.sparse`, with a cone-mode sparse checkout; the
 //!   `sdir` extension) holds whole folders outside the checkout as one
 //!   entry each: they are expanded from their trees, as `git ls-files`
@@ -259,8 +261,17 @@ struct Link {
 /// The shared part of the split index at `path`.
 fn shared(repo: &Repository, path: &Path, link: &Link) -> Result<File, git2::Error> {
     let hex: String = link.base.iter().map(|b| format!("{b:02x}")).collect();
-    // In the git directory, as git looks for it, wherever the index is.
-    let base = repo.path().join(format!("sharedindex.{hex}"));
+    // In the git directory, as git looks for it, wherever the index is;
+    // else beside the index (as git does since 2.32, for an index of
+    // another repository named by GIT_INDEX_FILE).
+    let name = format!("sharedindex.{hex}");
+    let mut base = repo.path().join(&name);
+    if let Some(beside) = path.parent().map(|p| p.join(&name))
+        && !base.exists()
+        && beside.exists()
+    {
+        base = beside;
+    }
     let broken = |why: String| {
         git2::Error::from_str(&format!(
             "cannot read the index {}: it is split, and its shared part {} {why}; \
@@ -274,7 +285,42 @@ fn shared(repo: &Repository, path: &Path, link: &Link) -> Result<File, git2::Err
     if file.checksum != link.base || file.link.is_some() || file.sparse {
         return Err(broken("is not the one the index names".into()));
     }
+    // git (2.47 and later, to this day) collapses the shared part into
+    // folder entries when a cone-mode sparse checkout asks for a sparse
+    // index, and only then applies the split part's bitmaps: to other
+    // entries than those they name. What `git commit` records is then not
+    // what the file says, and no reading of the file can tell the gate
+    // what git will record.
+    let outside = file
+        .entries
+        .iter()
+        .any(|e| e.extended & SKIP_WORKTREE != 0 || e.mode == 0o040000);
+    if outside && sparse_index_asked(repo) {
+        return Err(git2::Error::from_str(&format!(
+            "cannot read the index {}: it is split, in a sparse checkout that asks for a \
+             sparse index, which git itself misreads (it records other content than the \
+             index holds); turn one of them off, then look at `git diff --cached` before \
+             committing: `git config core.splitIndex false && git update-index \
+             --no-split-index`",
+            path.display()
+        )));
+    }
     Ok(file)
+}
+
+/// Whether the repository's configuration asks for a sparse index (a
+/// cone-mode sparse checkout with `index.sparse`).
+fn sparse_index_asked(repo: &Repository) -> bool {
+    let Ok(config) = repo.config() else {
+        return false;
+    };
+    [
+        "core.sparseCheckout",
+        "core.sparseCheckoutCone",
+        "index.sparse",
+    ]
+    .iter()
+    .all(|key| config.get_bool(key).unwrap_or(false))
 }
 
 impl File {
@@ -293,8 +339,19 @@ impl File {
             },
             _ => self.entries,
         };
-        if entries.iter().any(|e| e.mode & 0o170000 == 0o040000) {
-            if !self.sparse {
+        // Git writes entries sorted by path, then stage: made sure of
+        // (again after folders are expanded).
+        if !entries.windows(2).all(|w| w[0].key() < w[1].key()) {
+            return Ok(None);
+        }
+        if entries.iter().any(is_folder_type) {
+            // A folder entry is exactly that mode (git's S_ISSPARSEDIR),
+            // in a sparse index.
+            if !self.sparse
+                || entries
+                    .iter()
+                    .any(|e| is_folder_type(e) && e.mode != 0o040000)
+            {
                 return Ok(None);
             }
             entries = match expand(repo, entries)? {
@@ -302,7 +359,6 @@ impl File {
                 None => return Ok(None),
             };
         }
-        // Git writes entries sorted by path, then stage: made sure of.
         if !entries.windows(2).all(|w| w[0].key() < w[1].key()) {
             return Ok(None);
         }
@@ -322,6 +378,10 @@ impl File {
             tree: self.tree,
         }))
     }
+}
+
+fn is_folder_type(e: &Raw) -> bool {
+    e.mode & 0o170000 == 0o040000
 }
 
 /// A split index's entries, as git's `merge_base_index` makes them: the
@@ -352,10 +412,10 @@ fn merge(base: Vec<Raw>, front: Vec<Raw>, link: &Link) -> Option<Vec<Raw>> {
         dst.flags = src.flags;
         dst.extended = src.extended;
     }
+    // An entry both replaced and deleted is deleted (git marks deletions
+    // after the replacements, whose check for a deleted entry so never
+    // fires).
     for at in deleted {
-        if replaced.binary_search(&at).is_ok() {
-            return None; // both replaced and deleted
-        }
         base.get_mut(at)?.take();
     }
     let added: Vec<Raw> = front.collect();
@@ -395,7 +455,7 @@ fn merge(base: Vec<Raw>, front: Vec<Raw>, link: &Link) -> Option<Vec<Raw>> {
 fn expand(repo: &Repository, entries: Vec<Raw>) -> Result<Option<Vec<Raw>>, git2::Error> {
     let mut out = Vec::with_capacity(entries.len());
     for e in entries {
-        if e.mode & 0o170000 != 0o040000 {
+        if !is_folder_type(&e) {
             out.push(e);
             continue;
         }
@@ -466,6 +526,9 @@ fn parse(bytes: &[u8]) -> Option<File> {
         } else {
             0
         };
+        if extended & !(INTENT_TO_ADD | SKIP_WORKTREE) != 0 {
+            return None; // flags git does not know either (it refuses them)
+        }
         let named = usize::from(flags & 0xfff);
         let path = if version == 4 {
             let strip = r.varint()?;
@@ -571,13 +634,16 @@ fn ewah(r: &mut Reader<'_>, limit: usize) -> Option<Vec<usize>> {
             let word = words.next()?;
             for bit in 0..64 {
                 if word >> bit & 1 == 1 {
+                    if at + bit >= size {
+                        return None; // set bits past its size
+                    }
                     bits.push(at + bit);
                 }
             }
             at = at.checked_add(64)?;
         }
     }
-    bits.iter().all(|&b| b < size).then_some(bits)
+    Some(bits)
 }
 
 /// The `TREE` extension: each folder's path component, entry count (-1:
@@ -771,9 +837,12 @@ mod tests {
         let merged = |f: File| merge(base(), f.entries, f.link.as_ref().unwrap());
         // As a check that the cases below fail for their own reason.
         assert!(merged(front(&[("", 0, 9)], &[1], &[0])).is_some());
-        // Replaced and deleted at once; a replacement with a name; more
-        // replacements than entries; a position past the shared index.
-        assert!(merged(front(&[("", 0, 9)], &[0], &[0])).is_none());
+        // Replaced and deleted at once: deleted, as git has it (it never
+        // writes that).
+        let both = merged(front(&[("", 0, 9)], &[0], &[0])).unwrap();
+        assert_eq!(both.iter().map(|e| &e.path[..]).collect::<Vec<_>>(), [b"b"]);
+        // A replacement with a name; more replacements than entries; a
+        // position past the shared index.
         assert!(merged(front(&[("a", 0, 9)], &[], &[0])).is_none());
         assert!(merged(front(&[], &[], &[0])).is_none());
         assert!(merged(front(&[("", 0, 9)], &[], &[2])).is_none());
@@ -781,6 +850,13 @@ mod tests {
         // Added entries out of order, or nameless.
         assert!(merged(front(&[("d", 0, 3), ("c", 0, 4)], &[], &[])).is_none());
         assert!(merged(front(&[("", 0, 3)], &[], &[])).is_none());
+        // A literal bit past its bitmap's size (here 1).
+        let mut past = vec![0x11u8; 20];
+        past.extend(ewah_of(&[]));
+        past.extend(1u32.to_be_bytes());
+        past.extend(ewah_of(&[1])[4..].iter().copied());
+        let f = parse(&file(&[("", 0, 9)], &[(b"link", past)])).unwrap();
+        assert!(merged(f).is_none());
         // Bitmaps larger than the shared index, and a run of set bits
         // past a bitmap's size: refused, with no list of billions of
         // positions made first.
