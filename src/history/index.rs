@@ -750,16 +750,49 @@ mod tests {
     /// An index file of version 2: `entries` (path, stage, a byte the id
     /// repeats), then `extensions`, then a checksum of zeros.
     fn file(entries: &[(&str, u16, u8)], extensions: &[(&[u8], Vec<u8>)]) -> Vec<u8> {
-        let mut out = b"DIRC\0\0\0\x02".to_vec();
+        let entries: Vec<Made<'_>> = entries
+            .iter()
+            .map(|&(path, stage, id)| Made {
+                path,
+                stage,
+                id: [id; 20],
+                mode: 0o100644,
+                extended: None,
+            })
+            .collect();
+        file_of(2, &entries, extensions)
+    }
+
+    /// An entry of [`file_of`].
+    struct Made<'a> {
+        path: &'a str,
+        stage: u16,
+        id: [u8; 20],
+        mode: u32,
+        extended: Option<u16>,
+    }
+
+    /// An index file of `version` (2 or 3): `entries`, then `extensions`,
+    /// then a checksum of zeros.
+    fn file_of(version: u32, entries: &[Made<'_>], extensions: &[(&[u8], Vec<u8>)]) -> Vec<u8> {
+        let mut out = b"DIRC".to_vec();
+        out.extend(version.to_be_bytes());
         out.extend((entries.len() as u32).to_be_bytes());
-        for (path, stage, id) in entries {
+        for e in entries {
             let start = out.len();
             out.extend([0u8; 24]);
-            out.extend(0o100644u32.to_be_bytes());
+            out.extend(e.mode.to_be_bytes());
             out.extend([0u8; 12]);
-            out.extend([*id; 20]);
-            out.extend(((stage << 12) | path.len() as u16).to_be_bytes());
-            out.extend(path.as_bytes());
+            out.extend(e.id);
+            let flags = (e.stage << 12) | e.path.len() as u16;
+            match e.extended {
+                Some(x) => {
+                    out.extend((flags | EXTENDED).to_be_bytes());
+                    out.extend(x.to_be_bytes());
+                }
+                None => out.extend(flags.to_be_bytes()),
+            }
+            out.extend(e.path.as_bytes());
             out.resize(start + ((out.len() - start + 8) & !7), 0);
         }
         for (signature, data) in extensions {
@@ -769,6 +802,48 @@ mod tests {
         }
         out.extend([0u8; 20]);
         out
+    }
+
+    #[test]
+    fn entries_git_refuses_are_refused() {
+        let made = |path, mode, extended| Made {
+            path,
+            stage: 0,
+            id: [1; 20],
+            mode,
+            extended,
+        };
+        // Extended flags: the two git knows, and no other.
+        let known = file_of(3, &[made("a", 0o100644, Some(SKIP_WORKTREE))], &[]);
+        assert!(parse(&known).is_some_and(|f| f.entries[0].extended == SKIP_WORKTREE));
+        let unknown = file_of(3, &[made("a", 0o100644, Some(1))], &[]);
+        assert!(parse(&unknown).is_none());
+
+        // A sparse index: a folder entry of exactly mode 040000, in order.
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = Repository::init(tmp.path()).unwrap();
+        let blob = repo.blob(b"x\n").unwrap();
+        let mut builder = repo.treebuilder(None).unwrap();
+        builder.insert("x", blob, 0o100644).unwrap();
+        let tree = builder.write().unwrap();
+        let folder = |mode| Made {
+            path: "d/",
+            stage: 0,
+            id: tree.as_bytes().try_into().unwrap(),
+            mode,
+            extended: Some(SKIP_WORKTREE),
+        };
+        let sdir: &[(&[u8], Vec<u8>)] = &[(b"sdir", Vec::new())];
+        let resolved = |entries: &[Made<'_>]| {
+            let file = parse(&file_of(3, entries, sdir)).unwrap();
+            file.resolve(&repo, None).unwrap()
+        };
+        let index = resolved(&[folder(0o040000), made("e", 0o100644, None)]).unwrap();
+        let paths: Vec<&[u8]> = index.entries.iter().map(|e| &e.path[..]).collect();
+        assert_eq!(paths, [&b"d/x"[..], b"e"]);
+        assert!(index.entries[0].skip_worktree);
+        assert!(resolved(&[folder(0o040755), made("e", 0o100644, None)]).is_none());
+        assert!(resolved(&[made("e", 0o100644, None), folder(0o040000)]).is_none());
     }
 
     /// An EWAH bitmap of `bits` (all below 64): one run-length word of no
