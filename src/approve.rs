@@ -348,7 +348,7 @@ fn plan(
                 .iter()
                 .rev()
                 .find(|r| !r.is_removal())
-                .map(|r| r.blob.clone())
+                .map(|r| r.blob.to_string())
                 .unwrap_or_default();
             (last, Decision::Withdrawn)
         } else {
@@ -404,7 +404,7 @@ fn plan(
             .last_approved_blob()
             .and_then(|b| entry.revisions.iter().find(|r| r.blob == b))
             .and_then(|r| r.kind.clone())
-            .unwrap_or_else(|| entry.kind.clone());
+            .unwrap_or_else(|| entry.kind.as_str().into());
         Kind::parse(&in_force_kind).ok_or_else(|| {
             miette::miette!(
                 "{id} has no valid kind, so nobody may approve it; `aims check` says what is wrong"

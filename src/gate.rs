@@ -212,14 +212,14 @@ pub fn staged(root: &Path) -> miette::Result<Checked> {
     let policy_config = &register.policy;
     let author = crate::history::ident_email(root, "GIT_AUTHOR_IDENT").unwrap_or_default();
     let staged_revision = |path: &str, blob: String, kind: Option<String>| Revision {
-        commit: "(staged)".to_owned(),
-        author_name: String::new(),
-        author_email: author.clone(),
-        committer_email: author.clone(),
+        commit: "(staged)".into(),
+        author_name: "".into(),
+        author_email: (&author).into(),
+        committer_email: (&author).into(),
         time: now,
-        blob,
-        path: path.to_owned(),
-        kind,
+        blob: blob.into(),
+        path: path.into(),
+        kind: kind.map(Into::into),
     };
 
     let mut seen = BTreeSet::new();

@@ -304,11 +304,9 @@ pub fn build(root: &Path, opts: &Options) -> miette::Result<Comment> {
         .map(|e| (e.id.as_str(), e))
         .collect();
     for entry in std::iter::once(&head.register.config).chain(&head.register.entries) {
-        let head_blob = entry.revisions.last().map(|r| r.blob.as_str());
+        let head_blob = entry.revisions.last().map(|r| &*r.blob);
         let before = base_entries.get(entry.id.as_str());
-        let base_blob = before
-            .and_then(|e| e.revisions.last())
-            .map(|r| r.blob.as_str());
+        let base_blob = before.and_then(|e| e.revisions.last()).map(|r| &*r.blob);
         let gone = |b: Option<&str>| b.is_none_or(|b| b == crate::history::revisions::NO_CONTENT);
         let change = match before {
             None if gone(head_blob) => continue,
@@ -332,7 +330,7 @@ pub fn build(root: &Path, opts: &Options) -> miette::Result<Comment> {
         let authors: BTreeSet<String> = entry
             .revisions
             .iter()
-            .filter(|r| pr_commits.contains(&r.commit))
+            .filter(|r| pr_commits.contains(&*r.commit))
             .map(|r| r.author_email.to_lowercase())
             .collect();
         let needs = !matches!(

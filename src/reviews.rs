@@ -146,11 +146,7 @@ pub fn build(register: &Register, within: Interval) -> Reviews {
     let config = &register.policy;
     // A repository-stable part of each UID: the commit that brought
     // aims.toml to the branch (the same in every clone).
-    let anchor = register
-        .config
-        .revisions
-        .first()
-        .map_or("", |r| r.commit.as_str());
+    let anchor = register.config.revisions.first().map_or("", |r| &*r.commit);
     let mut reviews: Vec<Due> = due(register, until)
         .map(|(e, due)| {
             let s = &e.state;

@@ -303,7 +303,7 @@ pub(crate) fn add_entries(
                     .cloned()
                     .map(|mut r| {
                         if let Some(p) = prefix {
-                            r.path = format!("{p}:{}", r.path);
+                            r.path = format!("{p}:{}", r.path).into();
                         }
                         r
                     })

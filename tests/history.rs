@@ -75,10 +75,7 @@ fn revisions_follow_the_id_through_edits_renames_and_merges() {
     assert_eq!(revs.commits, 6);
 
     let pol = &revs.by_id["POL-001"];
-    let summary: Vec<(&str, &str)> = pol
-        .iter()
-        .map(|r| (r.author_name.as_str(), r.path.as_str()))
-        .collect();
+    let summary: Vec<(&str, &str)> = pol.iter().map(|r| (&*r.author_name, &*r.path)).collect();
     assert_eq!(
         summary,
         [
@@ -92,7 +89,7 @@ fn revisions_follow_the_id_through_edits_renames_and_merges() {
     assert!(pol[0].time < pol[1].time);
 
     let rec = &revs.by_id["REC-001"];
-    let authors: Vec<&str> = rec.iter().map(|r| r.author_name.as_str()).collect();
+    let authors: Vec<&str> = rec.iter().map(|r| &*r.author_name).collect();
     assert_eq!(
         authors,
         ["alice", "dave"],

@@ -787,7 +787,7 @@ impl Register {
                     .iter()
                     .rev()
                     .find(|r| !r.is_removal())
-                    .map(|r| (r.blob.clone(), r.path.clone()))
+                    .map(|r| (r.blob.to_string(), r.path.to_string()))
             } else if !state.pending.is_empty() && revisions.is_empty() {
                 state
                     .pending
@@ -901,7 +901,7 @@ impl Register {
         let current: Vec<String> = if extra.is_removal() {
             Vec::new()
         } else {
-            vec![extra.blob.clone()]
+            vec![extra.blob.to_string()]
         };
         revisions.push(extra);
         state::derive(&revisions, &approvals, &current, &judge, time, false)
@@ -1449,20 +1449,21 @@ fn config_entry(ws: &Workspace, chain: &trust::Chain, as_of_time: i64, uncommitt
     let mut revisions = Vec::new();
     for v in &chain.versions {
         revisions.push(Revision {
-            commit: v.commit.clone(),
-            author_name: String::new(),
-            author_email: v.authors.join(", "),
-            committer_email: String::new(),
+            commit: (&v.commit).into(),
+            author_name: "".into(),
+            author_email: v.authors.join(", ").into(),
+            committer_email: "".into(),
             time: v.time,
             blob: v
                 .files
                 .config
-                .clone()
-                .unwrap_or_else(|| revisions::NO_CONTENT.to_owned()),
+                .as_deref()
+                .unwrap_or(revisions::NO_CONTENT)
+                .into(),
             path: if v.changed.is_empty() {
-                config::FILE_NAME.to_owned()
+                config::FILE_NAME.into()
             } else {
-                v.changed.join(", ")
+                v.changed.join(", ").into()
             },
             kind: None,
         });

@@ -361,7 +361,7 @@ pub fn versions_at(
                     .find(|r| r.blob == *blob)
                     .map(|r| r.author_email.clone())
             });
-            authors.push(first.unwrap_or_else(|| author.clone()));
+            authors.push(first.map_or_else(|| author.clone(), |t| t.to_string()));
             changed.push(path);
         }
         authors.sort();

@@ -118,7 +118,7 @@ impl<'a> Exporter<'a> {
         }
         let (commits, _) = self.refs_for(&entry.id);
         for r in &entry.revisions {
-            commits.insert(r.commit.clone());
+            commits.insert(r.commit.to_string());
         }
         let mut doc = self.sources(entry)?;
         doc.redlines = self.version_redlines(&doc)?;

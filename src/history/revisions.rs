@@ -15,23 +15,111 @@ pub const SHALLOW: &str = "this is a shallow clone, so document history is incom
     cannot be derived; fetch the full history (`git fetch --unshallow --tags`, or \
     `fetch-depth: 0` in actions/checkout)";
 
-/// One change to a document's content or location, or its removal.
+/// One change to a document's content or location, or its removal. The
+/// texts are shared, not copied, when a register takes a document's
+/// revisions from the walk (thousands of documents, each run).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Revision {
-    pub commit: String,
-    pub author_name: String,
-    pub author_email: String,
-    pub committer_email: String,
+    pub commit: Text,
+    pub author_name: Text,
+    pub author_email: Text,
+    pub committer_email: Text,
     /// Commit time, Unix seconds.
     pub time: i64,
     /// Blob id of the document's content at this revision;
     /// [`NO_CONTENT`] when the commit removed the document (deleted the
     /// file, or left it without a readable frontmatter or without this id).
-    pub blob: String,
+    pub blob: Text,
     /// Where the document was (for a removal: where it was last).
-    pub path: String,
+    pub path: Text,
     /// The `kind` the content declares (None for a removal, or none given).
-    pub kind: Option<String>,
+    pub kind: Option<Text>,
+}
+
+/// A shared, immutable text: a clone shares it, compares as a `str`.
+#[derive(
+    Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
+pub struct Text(std::sync::Arc<str>);
+
+impl std::ops::Deref for Text {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Text {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Text {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&*self.0, f)
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Text {
+        Text(s.into())
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Text {
+        Text(s.into())
+    }
+}
+
+impl From<&String> for Text {
+    fn from(s: &String) -> Text {
+        Text(s.as_str().into())
+    }
+}
+
+impl PartialEq<str> for Text {
+    fn eq(&self, other: &str) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<&str> for Text {
+    fn eq(&self, other: &&str) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<String> for Text {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<Text> for String {
+    fn eq(&self, other: &Text) -> bool {
+        **self == *other.0
+    }
+}
+
+impl PartialEq<Text> for &str {
+    fn eq(&self, other: &Text) -> bool {
+        **self == *other.0
+    }
 }
 
 impl Revision {
@@ -651,13 +739,13 @@ fn push(
     }
     let author = commit.author();
     revisions.push(Revision {
-        commit: commit.id().to_string(),
-        author_name: author.name().unwrap_or_default().to_owned(),
-        author_email: author.email().unwrap_or_default().to_owned(),
-        committer_email: commit.committer().email().unwrap_or_default().to_owned(),
+        commit: commit.id().to_string().into(),
+        author_name: author.name().unwrap_or_default().into(),
+        author_email: author.email().unwrap_or_default().into(),
+        committer_email: commit.committer().email().unwrap_or_default().into(),
         time: commit.time().seconds(),
-        blob,
-        path: path.to_owned(),
-        kind,
+        blob: blob.into(),
+        path: path.into(),
+        kind: kind.map(Text::from),
     });
 }

@@ -172,7 +172,7 @@ fn authored(revisions: &[&Revision], a: &Approval, email: &str) -> Option<String
             .filter(|r| !r.is_removal() && r.blob == a.claim.blob)
             .find(by),
     }
-    .map(|r| r.author_email.clone())
+    .map(|r| r.author_email.to_string())
 }
 
 /// Derives a document's state from its revisions (oldest first), the
@@ -348,10 +348,10 @@ mod tests {
 
     fn rev(n: i64, blob: &str, author: &str) -> Revision {
         Revision {
-            commit: format!("c{n}"),
+            commit: format!("c{n}").into(),
             author_name: author.into(),
-            author_email: format!("{author}@x.example"),
-            committer_email: format!("{author}@x.example"),
+            author_email: format!("{author}@x.example").into(),
+            committer_email: format!("{author}@x.example").into(),
             time: n * DAY,
             blob: blob.into(),
             path: "aims/p.md".into(),
@@ -387,7 +387,7 @@ mod tests {
         revs.iter()
             .rfind(|r| r.time <= as_of)
             .filter(|r| !r.is_removal())
-            .map(|r| vec![r.blob.clone()])
+            .map(|r| vec![r.blob.to_string()])
             .unwrap_or_default()
     }
 
