@@ -439,8 +439,17 @@ fn a_sparse_checkout_reads_the_documents_outside_it_from_the_index() {
         return;
     }
     let (_tmp, dir) = repo("well-kept", true);
+    // An unapproved change and a draft outside the checkout-to-be, both
+    // committed: the export shows their working copies too.
+    std::fs::write(
+        dir.join("aims/risk/new-draft.md"),
+        "+++\nid = \"RSK-901\"\nkind = \"risk\"\ntitle = \"Draft\"\nowner = \"x@acme.example\"\n+++\n# Draft\n",
+    )
+    .unwrap();
+    git(&dir, &["add", "-A"]);
+    git(&dir, &["commit", "-q", "-m", "a draft"]);
     let outputs = |dir: &std::path::Path| -> Vec<String> {
-        [
+        let mut out: Vec<String> = [
             &["status", "--format", "json"][..],
             &["check", "--format", "json"],
             &["audit", "--format", "json"],
@@ -451,7 +460,21 @@ fn a_sparse_checkout_reads_the_documents_outside_it_from_the_index() {
             assert!(code(&out) < 2, "{args:?}: {}", stderr(&out));
             stdout(&out)
         })
-        .collect()
+        .collect();
+        // The evidence package, file by file.
+        let pkg = tempfile::tempdir().unwrap();
+        let to = pkg.path().join("pkg");
+        let exported = run(dir, &["export", "--out", to.to_str().unwrap()]);
+        assert!(code(&exported) < 2, "{}", stderr(&exported));
+        for e in walkdir::WalkDir::new(&to).sort_by_file_name() {
+            let e = e.unwrap();
+            if e.file_type().is_file() {
+                let rel = e.path().strip_prefix(&to).unwrap().display().to_string();
+                let bytes = std::fs::read(e.path()).unwrap();
+                out.push(format!("{rel}: {}", String::from_utf8_lossy(&bytes)));
+            }
+        }
+        out
     };
     let full = outputs(&dir);
     for sparse_index in [false, true] {

@@ -74,7 +74,10 @@ impl<'a> Exporter<'a> {
         if self.register.working_tree {
             return match std::fs::read(self.ws.root.join(&entry.path)) {
                 Ok(b) => Ok(Some(b)),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                // Outside a sparse checkout: as the index holds it.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    Ok(crate::workspace::read_working(&self.ws.root, &entry.path))
+                }
                 Err(e) => miette::bail!("cannot read {}: {e}", entry.path),
             };
         }
