@@ -251,19 +251,22 @@ pub fn last_error(dir: &Path) -> Option<String> {
 /// How long one git command here may run (`AIMS_FETCH_TIMEOUT`, seconds;
 /// `0` for no limit): a stalled network or a remote that never answers
 /// would otherwise hold a CI job until its own limit, hours later.
-fn fetch_timeout() -> Option<Duration> {
+fn fetch_timeout() -> Result<Option<Duration>, String> {
     const DEFAULT: u64 = 600;
-    let seconds = std::env::var("AIMS_FETCH_TIMEOUT")
-        .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .unwrap_or(DEFAULT);
-    (seconds > 0).then(|| Duration::from_secs(seconds))
+    let seconds = match std::env::var("AIMS_FETCH_TIMEOUT") {
+        Err(_) => DEFAULT,
+        Ok(v) => v.trim().parse::<u64>().map_err(|_| {
+            format!("AIMS_FETCH_TIMEOUT is `{v}`: give a whole number of seconds (0 for no limit)")
+        })?,
+    };
+    Ok((seconds > 0).then(|| Duration::from_secs(seconds)))
 }
 
 /// Runs git in `dir` with its own prompt off, stopped (with whatever it
 /// started: ssh, a remote helper) after [`fetch_timeout`]; its last error
 /// lines on failure.
 fn git(dir: &Path, args: &[&str]) -> Result<(), String> {
+    let limit = fetch_timeout()?;
     let mut cmd = Command::new("git");
     cmd.arg("-C")
         .arg(dir)
@@ -275,10 +278,11 @@ fn git(dir: &Path, args: &[&str]) -> Result<(), String> {
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
-    // A group of its own, so that stopping it stops what it started; not
-    // with a terminal, where ssh may ask for a passphrase or a host key on
-    // it (a group other than the terminal's foreground one would be
-    // stopped reading it), and stopping git alone has to do.
+    // A group of its own, so that stopping it stops what it started (and
+    // a signal aims gets is passed on to it: see `groups`); not with a
+    // terminal, where ssh may ask for a passphrase or a host key on it (a
+    // group other than the terminal's foreground one would be stopped
+    // reading it), and stopping git alone has to do.
     #[cfg(unix)]
     let own_group = std::fs::File::open("/dev/tty").is_err();
     #[cfg(unix)]
@@ -286,31 +290,49 @@ fn git(dir: &Path, args: &[&str]) -> Result<(), String> {
         std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     }
     let mut child = cmd.spawn().map_err(|e| format!("cannot run git: {e}"))?;
-    let mut stderr = child.stderr.take().expect("piped");
-    let reader = std::thread::spawn(move || {
-        let mut text = Vec::new();
-        let _ = std::io::Read::read_to_end(&mut stderr, &mut text);
-        text
-    });
-    let limit = fetch_timeout();
+    #[cfg(unix)]
+    let _registered = own_group.then(|| groups::Registered::new(child.id() as i32));
+    // Git's error output, read as it comes: what it wrote is there even if
+    // something it started still holds the pipe open after it ended.
+    let text = std::sync::Arc::new(Mutex::new(Vec::new()));
+    let (ended, at_end) = std::sync::mpsc::channel::<()>();
+    {
+        let mut stderr = child.stderr.take().expect("piped");
+        let text = std::sync::Arc::clone(&text);
+        std::thread::spawn(move || {
+            let mut chunk = [0u8; 4096];
+            while let Ok(n) = std::io::Read::read(&mut stderr, &mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                if let Ok(mut t) = text.lock() {
+                    t.extend_from_slice(&chunk[..n]);
+                }
+            }
+            let _ = ended.send(());
+        });
+    }
+    let stop = |child: &mut std::process::Child| {
+        #[cfg(unix)]
+        if own_group {
+            groups::kill(child.id() as i32);
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    };
     let start = Instant::now();
     let mut pause = Duration::from_millis(1);
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
             Ok(None) => {}
-            Err(e) => return Err(format!("cannot wait for git: {e}")),
+            Err(e) => {
+                stop(&mut child);
+                return Err(format!("cannot wait for git: {e}"));
+            }
         }
         if let Some(limit) = limit.filter(|l| start.elapsed() >= *l) {
-            #[cfg(unix)]
-            if own_group {
-                stop_group(&child);
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-            // Not waited for: something that left the group may still
-            // hold the error output open.
-            drop(reader);
+            stop(&mut child);
             return Err(format!(
                 "git {} gave no answer in {} s and was stopped \
                  (AIMS_FETCH_TIMEOUT sets the limit, in seconds)",
@@ -324,7 +346,10 @@ fn git(dir: &Path, args: &[&str]) -> Result<(), String> {
     if status.success() {
         return Ok(());
     }
-    let stderr = reader.join().unwrap_or_default();
+    // Its last lines, once the pipe ends, or after a second if something
+    // git started keeps it open.
+    let _ = at_end.recv_timeout(Duration::from_secs(1));
+    let stderr = text.lock().map(|t| t.clone()).unwrap_or_default();
     let stderr = String::from_utf8_lossy(&stderr);
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
     let tail = lines[lines.len().saturating_sub(3)..].join(" / ");
@@ -335,11 +360,86 @@ fn git(dir: &Path, args: &[&str]) -> Result<(), String> {
     })
 }
 
-/// Stops the process group a git was started in (as its leader).
+/// The process groups of the git commands running in groups of their own.
+/// A signal that ends aims (interrupt, termination, hang-up) sent to aims's
+/// group would not reach them: it is passed on to each, then ends aims as
+/// it would have.
 #[cfg(unix)]
-fn stop_group(child: &std::process::Child) {
-    if let Some(pid) = rustix::process::Pid::from_raw(child.id() as i32) {
-        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+mod groups {
+    use std::sync::atomic::{AtomicI32, Ordering};
+
+    /// Slots for the groups running at once (by default fetches run at most
+    /// 16 at a time); a group that finds none gets no signal passed on.
+    static LIVE: [AtomicI32; 64] = [const { AtomicI32::new(0) }; 64];
+    static HANDLED: std::sync::Once = std::sync::Once::new();
+
+    extern "C" fn pass_on(signal: libc::c_int) {
+        for slot in &LIVE {
+            let group = slot.load(Ordering::SeqCst);
+            if group > 0 {
+                // SAFETY: kill, signal and raise are async-signal-safe.
+                unsafe {
+                    libc::kill(-group, signal);
+                }
+            }
+        }
+        // SAFETY: as above; the default action ends the process.
+        unsafe {
+            libc::signal(signal, libc::SIG_DFL);
+            libc::raise(signal);
+        }
+    }
+
+    /// Passes the ending signals on, where nothing else handles or ignores
+    /// them (under `nohup`, a hang-up stays ignored).
+    fn handle() {
+        HANDLED.call_once(|| {
+            for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+                // SAFETY: a zeroed sigaction is valid; the handler only
+                // calls async-signal-safe functions.
+                unsafe {
+                    let mut old: libc::sigaction = std::mem::zeroed();
+                    if libc::sigaction(signal, std::ptr::null(), &mut old) != 0
+                        || old.sa_sigaction != libc::SIG_DFL
+                    {
+                        continue;
+                    }
+                    let mut new: libc::sigaction = std::mem::zeroed();
+                    new.sa_sigaction = pass_on as extern "C" fn(libc::c_int) as usize;
+                    libc::sigemptyset(&mut new.sa_mask);
+                    libc::sigaction(signal, &new, std::ptr::null_mut());
+                }
+            }
+        });
+    }
+
+    /// A group registered while its git runs.
+    pub struct Registered(Option<usize>);
+
+    impl Registered {
+        pub fn new(group: i32) -> Registered {
+            handle();
+            Registered(LIVE.iter().position(|s| {
+                s.compare_exchange(0, group, Ordering::SeqCst, Ordering::SeqCst)
+                    .is_ok()
+            }))
+        }
+    }
+
+    impl Drop for Registered {
+        fn drop(&mut self) {
+            if let Some(slot) = self.0 {
+                LIVE[slot].store(0, Ordering::SeqCst);
+            }
+        }
+    }
+
+    /// Stops a group (its leader not yet waited for, so the id is still
+    /// the group's).
+    pub fn kill(group: i32) {
+        if let Some(pid) = rustix::process::Pid::from_raw(group) {
+            let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+        }
     }
 }
 

@@ -1103,22 +1103,19 @@ fn configuration_mistakes_are_refused_with_their_line() {
     }
 }
 
-/// A remote that never answers (an ssh URL, with an ssh command that only
-/// sleeps: no network): the fetch is stopped at `AIMS_FETCH_TIMEOUT`, with
-/// everything git started, and said so; the other sources are fetched.
-#[test]
-fn a_fetch_that_never_answers_is_stopped_at_its_time_limit() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("p0");
+/// `aims sync` in a central AIMS with two sources, one of which never
+/// answers (an ssh URL whose ssh command is `ssh`, a shell command: no
+/// network), run with no terminal, as in CI (at a terminal, where ssh may
+/// prompt on it, aims stops git alone), and `AIMS_FETCH_TIMEOUT=limit`.
+fn stuck_sync(tmp: &Path, ssh: &str, limit: &str) -> std::process::Child {
+    let dir = tmp.join("p0");
     product(
         &dir,
         "main",
         "[aims]\nprds = [\"prd/*.md\"]\n\n[upstream]\nrepository = \"../central\"\n",
         &[("prd/a.md", prd("PRD-001", &[]))],
     );
-    // A sleep no other test runs, to look for afterwards.
-    let sleeper = "sleep 113";
-    let central = tmp.path().join("central");
+    let central = tmp.join("central");
     std::fs::create_dir_all(&central).unwrap();
     git(&central, &["init", "-q", "-b", "main"]);
     std::fs::write(
@@ -1130,8 +1127,6 @@ fn a_fetch_that_never_answers_is_stopped_at_its_time_limit() {
     .unwrap();
     let home = tempfile::tempdir().unwrap();
     let mut cmd = common::aims(home.path());
-    // With no terminal, as in CI (at a terminal, where ssh may prompt on
-    // it, aims stops git alone).
     // SAFETY: setsid is async-signal-safe, and nothing else runs between
     // fork and exec.
     unsafe {
@@ -1140,27 +1135,62 @@ fn a_fetch_that_never_answers_is_stopped_at_its_time_limit() {
             Ok(())
         });
     }
-    let mut child = cmd
-        .current_dir(&central)
+    cmd.current_dir(&central)
         .args(["sync"])
-        .env("AIMS_FETCH_TIMEOUT", "2")
+        .env("AIMS_FETCH_TIMEOUT", limit)
         // git runs it through a shell with the host and command after it:
-        // the comment leaves them out.
-        .env("GIT_SSH_COMMAND", format!("{sleeper} #"))
+        // a comment leaves them out.
+        .env("GIT_SSH_COMMAND", ssh)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
+        .unwrap()
+}
+
+/// The processes that run exactly `args`.
+fn running_pids(args: &str) -> Vec<i32> {
+    let ps = std::process::Command::new("ps")
+        .args(["-eo", "pid=,args="])
+        .output()
         .unwrap();
-    // A hang is a failure, not a wait: stopped long before the sleep ends.
+    String::from_utf8_lossy(&ps.stdout)
+        .lines()
+        .filter_map(|l| {
+            let (pid, rest) = l.trim().split_once(' ')?;
+            (rest.trim() == args).then(|| pid.parse().ok())?
+        })
+        .collect()
+}
+
+fn running(args: &str) -> usize {
+    running_pids(args).len()
+}
+
+/// Waits for `child` to end; a hang is a failure, not a wait.
+fn ended(mut child: std::process::Child, what: &str) -> std::process::Output {
     let start = std::time::Instant::now();
     while child.try_wait().unwrap().is_none() {
         if start.elapsed() > std::time::Duration::from_secs(60) {
             let _ = child.kill();
-            panic!("aims sync still running after 60 s with a 2 s fetch limit");
+            panic!("{what}: still running after 60 s");
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    let out = child.wait_with_output().unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// A remote that never answers: the fetch is stopped at
+/// `AIMS_FETCH_TIMEOUT`, with everything git started, and said so; the
+/// other source is fetched.
+#[test]
+fn a_fetch_that_never_answers_is_stopped_at_its_time_limit() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A sleep no other test runs, to look for afterwards.
+    let sleeper = "sleep 113";
+    let out = ended(
+        stuck_sync(tmp.path(), &format!("{sleeper} #"), "2"),
+        "a 2 s fetch limit",
+    );
     let text = both(&out);
     assert_eq!(code(&out), 2, "{text}");
     assert!(
@@ -1169,14 +1199,73 @@ fn a_fetch_that_never_answers_is_stopped_at_its_time_limit() {
             && text.contains("1 of 2 could not be fetched: stuck"),
         "{text}"
     );
-    // What git started went with it.
-    let ps = std::process::Command::new("ps")
-        .args(["-eo", "args"])
-        .output()
-        .unwrap();
-    let left = String::from_utf8_lossy(&ps.stdout)
-        .lines()
-        .filter(|l| l.trim() == sleeper)
-        .count();
-    assert_eq!(left, 0, "`{sleeper}` left running");
+    assert_eq!(running(sleeper), 0, "`{sleeper}` left running");
+    // A limit that is not a number of seconds is refused, not guessed.
+    let out = aims_env(
+        &tmp.path().join("central"),
+        &["sync"],
+        &[("AIMS_FETCH_TIMEOUT", "2s")],
+    );
+    assert_eq!(code(&out), 2, "{}", both(&out));
+    assert!(
+        both(&out).contains("AIMS_FETCH_TIMEOUT is `2s`"),
+        "{}",
+        both(&out)
+    );
+}
+
+/// A signal that ends aims (a CI job cancelled, `timeout`) reaches the
+/// fetches it runs in process groups of their own: nothing is left behind.
+#[test]
+fn a_signal_that_ends_aims_ends_its_fetches_too() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sleeper = "sleep 114";
+    let child = stuck_sync(tmp.path(), &format!("{sleeper} #"), "60");
+    let start = std::time::Instant::now();
+    while running(sleeper) == 0 {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "the stuck fetch never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // To aims's process group, as a job runner or `timeout` sends it.
+    // SAFETY: kill has no memory effects.
+    assert_eq!(
+        unsafe { libc::kill(-(child.id() as i32), libc::SIGTERM) },
+        0
+    );
+    let out = ended(child, "aims after SIGTERM");
+    assert!(out.status.code().is_none(), "ended by the signal");
+    let start = std::time::Instant::now();
+    while running(sleeper) > 0 {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "`{sleeper}` left running after aims ended"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// A fetch that fails while something git started still holds its error
+/// output open: reported at once with git's own lines, not when that ends.
+#[test]
+fn a_failed_fetch_is_reported_without_waiting_for_what_git_left_running() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sleeper = "sleep 115";
+    let ssh = format!("{sleeper} >/dev/null </dev/null & exit 255 #");
+    let out = ended(stuck_sync(tmp.path(), &ssh, "60"), "a failed fetch");
+    let text = both(&out);
+    assert_eq!(code(&out), 2, "{text}");
+    assert!(
+        text.contains("Could not read from remote repository")
+            && text.contains("1 of 2 could not be fetched: stuck"),
+        "{text}"
+    );
+    // Left running by git's ssh, not by aims (a finished fetch's group is
+    // not stopped: an ssh connection it shares may outlive it on purpose).
+    for pid in running_pids(sleeper) {
+        // SAFETY: kill has no memory effects.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
 }
