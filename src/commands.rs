@@ -608,9 +608,11 @@ fn side(
         .collect();
     let lower = spec.to_ascii_lowercase();
     if lower == "working" || lower == "worktree" {
-        let text = crate::workspace::read_working(root, &entry.path).ok_or_else(|| {
-            miette::miette!("cannot read {}: it is not in the working tree", entry.path)
-        })?;
+        let text = crate::workspace::WorkingTree::new(root)
+            .read(&entry.path)
+            .ok_or_else(|| {
+                miette::miette!("cannot read {}: it is not in the working tree", entry.path)
+            })?;
         return Ok((
             "working tree".to_owned(),
             String::from_utf8_lossy(&text).into_owned(),

@@ -340,18 +340,42 @@ pub fn index_files(
     })
 }
 
-/// A file as the working tree has it, or, outside a sparse checkout
-/// (skip-worktree, and no file there), as the index holds it, as git takes
-/// it; None when neither has it. The repository's loose objects were
-/// checked when it was opened.
-pub fn read_working(root: &Path, rel: &str) -> Option<Vec<u8>> {
-    if let Ok(bytes) = std::fs::read(root.join(rel)) {
-        return Some(bytes);
+/// Files as the working tree at `root` has them, or, outside a sparse
+/// checkout (skip-worktree, and no file there), as the index holds them,
+/// as git takes them. The sparse checkout's index is read once, when a
+/// file is first missing. The repository's loose objects were checked
+/// when it was opened.
+pub struct WorkingTree<'a> {
+    root: &'a Path,
+    sparse: std::cell::OnceCell<Option<(git2::Repository, crate::history::index::Index)>>,
+}
+
+impl<'a> WorkingTree<'a> {
+    pub fn new(root: &'a Path) -> WorkingTree<'a> {
+        WorkingTree {
+            root,
+            sparse: std::cell::OnceCell::new(),
+        }
     }
-    let repo = sparse_checkout(root)?;
-    let index = crate::history::index::Index::open(&repo, &repo.path().join("index")).ok()?;
-    let entry = index.get(rel).filter(|e| e.skip_worktree)?;
-    repo.find_blob(entry.id).ok().map(|b| b.content().to_vec())
+
+    /// The file at `rel`; None when neither the working tree nor (outside
+    /// a sparse checkout) the index has it.
+    pub fn read(&self, rel: &str) -> Option<Vec<u8>> {
+        if let Ok(bytes) = std::fs::read(self.root.join(rel)) {
+            return Some(bytes);
+        }
+        let (repo, index) = self
+            .sparse
+            .get_or_init(|| {
+                let repo = sparse_checkout(self.root)?;
+                let index =
+                    crate::history::index::Index::open(&repo, &repo.path().join("index")).ok()?;
+                Some((repo, index))
+            })
+            .as_ref()?;
+        let entry = index.get(rel).filter(|e| e.skip_worktree)?;
+        repo.find_blob(entry.id).ok().map(|b| b.content().to_vec())
+    }
 }
 
 /// The repository whose working tree `root` is the top of, when it is a

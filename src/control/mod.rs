@@ -1299,11 +1299,13 @@ fn trust_lines(
         Some(h) if !working_tree => Some(repo.find_commit(h)?.tree()?),
         _ => None,
     };
+    let working = crate::workspace::WorkingTree::new(root);
     let read = |path: &str| -> Result<Option<String>, git2::Error> {
         Ok(match &tree {
             Some(t) => crate::history::blob_at(repo, t, path)?
                 .map(|(_, b)| String::from_utf8_lossy(&b).into_owned()),
-            None => crate::workspace::read_working(root, path)
+            None => working
+                .read(path)
                 .map(|b| String::from_utf8_lossy(&b).into_owned()),
         })
     };

@@ -76,7 +76,7 @@ impl<'a> Exporter<'a> {
                 Ok(b) => Ok(Some(b)),
                 // Outside a sparse checkout: as the index holds it.
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    Ok(crate::workspace::read_working(&self.ws.root, &entry.path))
+                    Ok(self.working.read(&entry.path))
                 }
                 Err(e) => miette::bail!("cannot read {}: {e}", entry.path),
             };

@@ -357,6 +357,8 @@ struct Exporter<'a> {
     with_pdf: bool,
     /// The `[[source]]` repositories whose PRDs the register holds.
     foreign: &'a [Foreign],
+    /// The working tree's files (with those outside a sparse checkout).
+    working: crate::workspace::WorkingTree<'a>,
 }
 
 /// A `[[source]]`'s cache, opened for the package: its objects (the PRDs'
@@ -449,6 +451,7 @@ impl<'a> Exporter<'a> {
             refs: References::default(),
             with_pdf: false,
             foreign: &[],
+            working: crate::workspace::WorkingTree::new(&ws.root),
         }
     }
 

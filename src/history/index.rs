@@ -260,7 +260,7 @@ struct Link {
 
 /// The shared part of the split index at `path`.
 fn shared(repo: &Repository, path: &Path, link: &Link) -> Result<File, git2::Error> {
-    let hex: String = link.base.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = super::hex(&link.base);
     // In the git directory, as git looks for it, wherever the index is;
     // else beside the index (as git does since 2.32, for an index of
     // another repository named by GIT_INDEX_FILE).
@@ -341,7 +341,7 @@ impl File {
         };
         // Git writes entries sorted by path, then stage: made sure of
         // (again after folders are expanded).
-        if !entries.windows(2).all(|w| w[0].key() < w[1].key()) {
+        if !in_order(&entries) {
             return Ok(None);
         }
         if entries.iter().any(is_folder_type) {
@@ -359,7 +359,7 @@ impl File {
                 None => return Ok(None),
             };
         }
-        if !entries.windows(2).all(|w| w[0].key() < w[1].key()) {
+        if !in_order(&entries) {
             return Ok(None);
         }
         let entries = entries
@@ -378,6 +378,11 @@ impl File {
             tree: self.tree,
         }))
     }
+}
+
+/// Sorted by path, then stage, with no entry twice.
+fn in_order(entries: &[Raw]) -> bool {
+    entries.windows(2).all(|w| w[0].key() < w[1].key())
 }
 
 fn is_folder_type(e: &Raw) -> bool {
@@ -419,8 +424,7 @@ fn merge(base: Vec<Raw>, front: Vec<Raw>, link: &Link) -> Option<Vec<Raw>> {
         base.get_mut(at)?.take();
     }
     let added: Vec<Raw> = front.collect();
-    if added.iter().any(|e| e.path.is_empty()) || !added.windows(2).all(|w| w[0].key() < w[1].key())
-    {
+    if added.iter().any(|e| e.path.is_empty()) || !in_order(&added) {
         return None;
     }
     let merged_away: std::collections::HashSet<&[u8]> = added
