@@ -510,4 +510,33 @@ fn a_sparse_checkout_reads_the_documents_outside_it_from_the_index() {
         .find(|d| d["id"] == "POL-001")
         .unwrap_or_else(|| panic!("{status:#}"));
     assert_eq!(policy["state"], "changed-since-approval", "{policy:#}");
+    git(&dir, &["checkout", "--", "aims/policy/ai-policy.md"]);
+
+    // Mallory, who can push but holds no role, stages her key into the
+    // allowed signers, a file outside the checkout (so not on disk): the
+    // configuration differs from the approved one, whether the entry keeps
+    // skip-worktree (read as the index holds it) or not.
+    let signers = ".aims/allowed_signers";
+    assert!(!dir.join(signers).exists());
+    let committed = git(&dir, &["show", &format!("HEAD:{signers}")]);
+    let forged = dir.join("forged-signers");
+    std::fs::write(
+        &forged,
+        format!("{committed}mallory@acme.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGz4hkWbHbSmMSL5mo3JRxjnQMnNRrFXqy2BfSlOS7ep\n"),
+    )
+    .unwrap();
+    let blob = git(&dir, &["hash-object", "-w", forged.to_str().unwrap()]);
+    std::fs::remove_file(&forged).unwrap();
+    let entry = format!("100644,{},{signers}", blob.trim());
+    git(&dir, &["update-index", "--cacheinfo", &entry]);
+    for skip in [false, true] {
+        if skip {
+            git(&dir, &["update-index", "--skip-worktree", signers]);
+        }
+        let (_, json) = check_json(&dir);
+        let differs = findings_of(&json, "CTL007")
+            .iter()
+            .any(|f| f["path"] == signers);
+        assert!(differs, "skip-worktree {skip}: {json:#}");
+    }
 }
